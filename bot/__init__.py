@@ -1,0 +1,1 @@
+"""Wiring and runtime: config, command line, app factory, middlewares, scheduler, delivery."""

@@ -1,0 +1,160 @@
+"""The app factory: Bot, Dispatcher with its middlewares and routers, and the polling run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+
+from bot.config import Settings
+from bot.errors import StartupError
+from bot.i18n import load_i18n
+from bot.middlewares import (
+    AnsweredCallbackTracker,
+    CallbackSpinnerMiddleware,
+    HandlerNameMiddleware,
+    InFlightUpdates,
+    LocaleMiddleware,
+    UpdateLogMiddleware,
+    UserMiddleware,
+)
+from bot.storage import SQLiteStorage
+from db import Clock, Database, SystemClock
+from handlers import get_routers
+from handlers.commands import publish_default_commands
+from handlers.settings import HandlerSettings
+
+log = logging.getLogger("seriktes")
+
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """A Bot for the configured server; `session` lets tests record requests instead."""
+    if session is None:
+        api_base = settings.telegram.api_base
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+            if api_base
+            else AiohttpSession()
+        )
+    session.middleware(AnsweredCallbackTracker())
+    return Bot(
+        token=settings.telegram.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def handler_settings(settings: Settings) -> HandlerSettings:
+    return HandlerSettings(
+        timezone=settings.bot.tz,
+        default_locale=settings.bot.default_locale,
+        admins=settings.bot.admins,
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    i18n: I18n,
+    in_flight: InFlightUpdates | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    routers: list[Router] | None = None,
+) -> Dispatcher:
+    """A fresh Dispatcher wired to `db`; everything handlers need arrives as workflow data."""
+    in_flight = in_flight or InFlightUpdates()
+    dispatcher = Dispatcher(
+        storage=SQLiteStorage(db.fsm),
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        db=db,
+        settings=handler_settings(settings),
+        in_flight=in_flight,
+    )
+    dispatcher.update.outer_middleware(UpdateLogMiddleware(in_flight))
+    dispatcher.update.outer_middleware(UserMiddleware(db, settings.bot.admins))
+    LocaleMiddleware(i18n).setup(dispatcher)
+    for name, observer in dispatcher.observers.items():
+        if name != "update":
+            observer.middleware(HandlerNameMiddleware())
+    dispatcher.callback_query.middleware(CallbackSpinnerMiddleware())
+    dispatcher.include_routers(*(get_routers() if routers is None else routers))
+    return dispatcher
+
+
+async def _check_bot(bot: Bot, settings: Settings) -> str:
+    where = settings.telegram.api_base or "api.telegram.org"
+    try:
+        me = await bot.me()
+    except TelegramUnauthorizedError:
+        raise StartupError(f"{where} rejected the bot token: check [telegram] token") from None
+    except TelegramNetworkError as error:
+        raise StartupError(f"cannot reach the Bot API at {where}: {error.message}") from None
+    except TelegramAPIError as error:
+        raise StartupError(
+            f"the Bot API at {where} answered getMe with an error: {error.message}"
+        ) from None
+    return me.username or str(me.id)
+
+
+async def _confirm_handled_updates(bot: Bot, in_flight: InFlightUpdates) -> None:
+    """Tell the server which updates were handled, so a restart does not replay them."""
+    if in_flight.last_update_id is None:
+        return
+    try:
+        await bot.get_updates(offset=in_flight.last_update_id + 1, limit=1, timeout=0)
+    except TelegramAPIError as error:
+        log.warning("could not confirm the last handled update: %s", error.message)
+
+
+async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
+    """Long polling until SIGTERM/SIGINT; in-flight updates finish before the database closes."""
+    i18n = load_i18n(settings.bot.default_locale)
+    try:
+        db = await Database.open(settings.database.path, clock or SystemClock())
+    except sqlite3.Error as error:
+        raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None
+    bot = create_bot(settings)
+    in_flight = InFlightUpdates()
+    try:
+        username = await _check_bot(bot, settings)
+        dispatcher = create_dispatcher(settings, db, i18n, in_flight)
+
+        async def on_startup(**_: Any) -> None:
+            try:
+                await publish_default_commands(bot, i18n)
+            except TelegramAPIError as error:
+                log.warning("setMyCommands failed: %s", error.message)
+            log.info("Seriktes is running as @%s", username)
+
+        async def on_shutdown(**_: Any) -> None:
+            if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+                log.warning("%d updates were still running at shutdown", in_flight.count)
+            await _confirm_handled_updates(bot, in_flight)
+
+        dispatcher.startup.register(on_startup)
+        dispatcher.shutdown.register(on_shutdown)
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dispatcher.start_polling(
+            bot,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+    finally:
+        await bot.session.close()
+        await db.close()
+        await asyncio.sleep(0)
+        log.info("Seriktes stopped")

@@ -1,0 +1,175 @@
+"""`python -m bot [--config PATH] [run | import-orgs FILE | invite --role R --org ID]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiogram.exceptions import TelegramAPIError
+
+from bot.app import create_bot, run_bot
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import StartupError
+from db import Database
+from db.errors import DomainError, InvalidValue, NotFound
+from db.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
+from db.models import Role
+from db.orgs import ORG_COLUMNS, OrgInput, validate_org
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Seriktes Telegram bot")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="config file (default: config.toml)"
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot with long polling (the default)")
+    orgs = commands.add_parser("import-orgs", help="add or update organizations from a CSV file")
+    orgs.add_argument("file", type=Path)
+    invite = commands.add_parser("invite", help="create an invitation code")
+    invite.add_argument(
+        "--role", required=True, choices=[r.value for r in Role if r is not Role.STUDENT]
+    )
+    invite.add_argument("--org", required=True, help="organization id or code")
+    invite.add_argument(
+        "--uses", type=int, default=1, help=f"how many people may use it (1..{MAX_USES_LIMIT})"
+    )
+    invite.add_argument(
+        "--days", type=int, default=30, help=f"days it stays valid (1..{VALID_DAYS_LIMIT})"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config, os.environ)
+        if args.command == "import-orgs":
+            return asyncio.run(import_orgs(settings, args.file))
+        if args.command == "invite":
+            return asyncio.run(
+                create_invite(settings, Role(args.role), args.org, args.uses, args.days)
+            )
+        settings.telegram.require_token()
+        asyncio.run(run_bot(settings))
+        return 0
+    except (ConfigError, StartupError) as error:
+        print(f"seriktes: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+class CsvProblem(Exception):
+    pass
+
+
+def read_org_csv(path: Path) -> list[OrgInput]:
+    """Every row validated; raises CsvProblem listing each bad row by line number."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CsvProblem(f"cannot read {path}: {error}") from None
+    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    unknown = sorted(set(header) - set(ORG_COLUMNS))
+    if unknown or "kind" not in header or "city" not in header:
+        raise CsvProblem(
+            f"line 1: the header must name columns from {', '.join(ORG_COLUMNS)}"
+            f" (kind and city required){'; unknown: ' + ', '.join(unknown) if unknown else ''}"
+        )
+    reader.fieldnames = header
+    orgs, problems, codes = [], [], set()
+    for row in reader:
+        line = reader.line_num
+        try:
+            org = validate_org({key: value or "" for key, value in row.items() if key})
+        except InvalidValue as problem:
+            problems.append(f"line {line}: {problem.field}: {problem.detail}")
+            continue
+        if org.code is not None and org.code in codes:
+            problems.append(f"line {line}: code: {org.code!r} appears twice in the file")
+        codes.add(org.code)
+        orgs.append(org)
+    if problems:
+        raise CsvProblem("\n".join(problems))
+    if not orgs:
+        raise CsvProblem(f"{path} has no rows to import")
+    return orgs
+
+
+async def import_orgs(settings: Settings, path: Path) -> int:
+    try:
+        orgs = read_org_csv(path)
+    except CsvProblem as problem:
+        print(f"{problem}\nnothing was imported", file=sys.stderr)
+        return 1
+    db = await _open(settings)
+    try:
+        result = await db.orgs.import_many(orgs)
+    finally:
+        await db.close()
+    print(f"imported {len(orgs)} organizations: {result.created} new, {result.updated} updated")
+    return 0
+
+
+async def create_invite(settings: Settings, role: Role, org: str, uses: int, days: int) -> int:
+    db = await _open(settings)
+    try:
+        org_id = await _resolve_org(db, org)
+        created = await db.invites.create(None, role, org_id, uses, days)
+    except NotFound:
+        print(f"no organization {org!r} of a kind that fits the role {role.value}", file=sys.stderr)
+        return 1
+    except DomainError as problem:
+        print(f"cannot create the invitation: {problem}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(f"code: {format_code(created.code)}")
+    print(f"valid until {created.invite.expires_at:%Y-%m-%d %H:%M} UTC, {uses} use(s)")
+    link = await _deep_link(settings, created.code)
+    print(f"link: {link}" if link else f"the person sends the bot: /start {created.code}")
+    return 0
+
+
+async def _resolve_org(db: Database, org: str) -> int:
+    if org.isdigit():
+        return int(org)
+    found = await db.orgs.by_code(org)
+    if found is None:
+        raise NotFound("organization")
+    return found.id
+
+
+async def _deep_link(settings: Settings, code: str) -> str | None:
+    if settings.telegram.token is None:
+        return None
+    bot = create_bot(settings)
+    try:
+        me = await asyncio.wait_for(bot.me(), timeout=5)
+    except (TelegramAPIError, TimeoutError):
+        return None
+    finally:
+        await bot.session.close()
+    return f"https://t.me/{me.username}?start={code}"
+
+
+async def _open(settings: Settings) -> Database:
+    try:
+        return await Database.open(settings.database.path)
+    except sqlite3.Error as error:
+        raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None

@@ -1,0 +1,177 @@
+"""Typed settings read from config.toml (and BOT_TOKEN from the environment)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from db.models import LOCALES
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A problem with the configuration, phrased for the person deploying the bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    token: str | None = None
+    api_base: str | None = None
+
+    def require_token(self) -> str:
+        if self.token is None:
+            raise ConfigError(
+                "no bot token: set [telegram] token in config.toml or the BOT_TOKEN"
+                " environment variable"
+            )
+        return self.token
+
+
+@dataclass(frozen=True, slots=True)
+class BotSettings:
+    admins: frozenset[int] = frozenset()
+    default_locale: str = "kk"
+    timezone: str = "Asia/Almaty"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    path: Path = Path("seriktes.db")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    telegram: TelegramSettings = TelegramSettings()
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+
+
+_KNOWN_KEYS: dict[str, set[str]] = {
+    "telegram": {"token", "api_base"},
+    "bot": {"admins", "default_locale", "timezone"},
+    "database": {"path"},
+}
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `path` (default config.toml, which may be absent) and the environment.
+
+    Raises ConfigError with one line naming the problem.
+    """
+    environ = environ if environ is not None else {}
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG_PATH
+    raw = _read_toml(path, must_exist=explicit)
+    _reject_unknown_keys(raw)
+    telegram = raw.get("telegram", {})
+    bot = raw.get("bot", {})
+    database = raw.get("database", {})
+    return Settings(
+        telegram=TelegramSettings(
+            token=_token(environ.get("BOT_TOKEN") or telegram.get("token")),
+            api_base=_optional(telegram, "telegram", "api_base", _url),
+        ),
+        bot=BotSettings(
+            admins=_admins(bot.get("admins", [])),
+            default_locale=_optional(bot, "bot", "default_locale", _locale) or "kk",
+            timezone=_optional(bot, "bot", "timezone", _timezone) or "Asia/Almaty",
+        ),
+        database=DatabaseSettings(
+            path=_optional(database, "database", "path", _path) or Path("seriktes.db")
+        ),
+    )
+
+
+def _read_toml(path: Path, must_exist: bool) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        if must_exist:
+            raise ConfigError(f"config file {path} does not exist") from None
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _reject_unknown_keys(raw: dict[str, Any]) -> None:
+    for section, value in raw.items():
+        if section not in _KNOWN_KEYS:
+            raise ConfigError(f"unknown section [{section}] in the config")
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        for key in value:
+            if key not in _KNOWN_KEYS[section]:
+                raise ConfigError(f"unknown key [{section}] {key} in the config")
+
+
+def _optional(
+    table: Mapping[str, Any], section: str, key: str, convert: Callable[[Any], T]
+) -> T | None:
+    if key not in table:
+        return None
+    try:
+        return convert(table[key])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"[{section}] {key}: {error}") from None
+
+
+def _token(value: Any) -> str | None:
+    if not value:
+        return None
+    if not isinstance(value, str) or not TOKEN_PATTERN.match(value.strip()):
+        raise ConfigError(
+            "[telegram] token does not look like a bot token (digits:letters from @BotFather)"
+        )
+    return value.strip()
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _locale(value: Any) -> str:
+    if value not in LOCALES:
+        raise ValueError(f"{value!r} is not one of {', '.join(LOCALES)}")
+    return str(value)
+
+
+def _timezone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a time zone name such as Asia/Almaty")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a file path")
+    return Path(value)
+
+
+def _admins(value: Any) -> frozenset[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(item, int) and not isinstance(item, bool) and item > 0 for item in value
+    ):
+        raise ConfigError("[bot] admins must be a list of Telegram user ids (numbers)")
+    return frozenset(value)

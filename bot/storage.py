@@ -1,0 +1,76 @@
+"""aiogram FSM storage on SQLite: a conversation survives a restart of the bot."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+
+from db.fsm import FsmRepository
+
+Entry = tuple[str | None, dict[str, Any]]
+
+
+def storage_key(key: StorageKey) -> str:
+    thread = key.thread_id or ""
+    business = key.business_connection_id or ""
+    return f"{key.bot_id}:{key.chat_id}:{key.user_id}:{thread}:{business}:{key.destiny}"
+
+
+class SQLiteStorage(BaseStorage):
+    """Rows in `fsm_state`, with a write-through cache of recent keys.
+
+    The cache is exact because this process is the only writer of conversation state;
+    it spares a database round trip on every update. Data must be JSON: what could not
+    be written to the row fails here, at once, rather than after a restart.
+    """
+
+    def __init__(self, repository: FsmRepository, cache_size: int = 10_000) -> None:
+        self._repository = repository
+        self._cache: OrderedDict[str, Entry] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def _load(self, key: str) -> Entry:
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = await self._repository.load(key)
+        self._remember(key, entry)
+        return entry
+
+    def _remember(self, key: str, entry: Entry) -> None:
+        self._cache[key] = entry
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        await self._repository.save(key, state, data)
+        self._remember(key, (state, data))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = state.state if isinstance(state, State) else state
+        cache_key = storage_key(key)
+        _, data = await self._load(cache_key)
+        await self._save(cache_key, name, data)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        state, _ = await self._load(storage_key(key))
+        return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        cache_key = storage_key(key)
+        state, _ = await self._load(cache_key)
+        snapshot = json.loads(json.dumps(dict(data), ensure_ascii=False))
+        await self._save(cache_key, state, snapshot)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        _, data = await self._load(storage_key(key))
+        return copy.deepcopy(data)
+
+    async def close(self) -> None:
+        self._cache.clear()

@@ -1,0 +1,149 @@
+"""The SQLite connection pair, transactions, migrations and the repositories."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from db.audit import AuditRepository
+from db.clock import Clock, SystemClock
+from db.fsm import FsmRepository
+from db.invites import InviteRepository
+from db.orgs import OrganizationRepository
+from db.users import UserCache, UserRepository
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+Params = Sequence[Any] | dict[str, Any]
+
+
+def migration_scripts() -> list[tuple[int, str]]:
+    """(version, sql) for every numbered file in db/migrations, in order."""
+    scripts = []
+    for entry in resources.files("db.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            scripts.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    scripts.sort()
+    versions = [version for version, _ in scripts]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps: {versions}")
+    return scripts
+
+
+async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    if read_only:
+        await conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+class Database:
+    """One writer connection (serialised by a lock) and one reader connection.
+
+    WAL lets the reader see every committed write without waiting for the writer.
+    Domain operations run in `transaction()`; they must not nest.
+    """
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection, clock: Clock
+    ) -> None:
+        self.path = path
+        self.clock = clock
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self.user_cache = UserCache()
+        self.audit = AuditRepository(self)
+        self.fsm = FsmRepository(self)
+        self.orgs = OrganizationRepository(self)
+        self.users = UserRepository(self)
+        self.invites = InviteRepository(self)
+
+    @classmethod
+    async def open(cls, path: Path | str, clock: Clock | None = None) -> Database:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path, read_only=False)
+        try:
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await apply_migrations(writer)
+            reader = await _connect(path, read_only=True)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader, clock or SystemClock())
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._reader.close()
+            await self._writer.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any exception."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._reader.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        rows = await self._reader.execute_fetchall(sql, params)
+        return list(rows)
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def apply_migrations(conn: aiosqlite.Connection) -> int:
+    """Bring the schema up to date; each migration commits with its version or not at all."""
+    current = await schema_version(conn)
+    scripts = migration_scripts()
+    if current > len(scripts):
+        raise RuntimeError(
+            f"the database schema (version {current}) is newer than this code knows "
+            f"({len(scripts)}); upgrade Seriktes before opening it"
+        )
+    for version, sql in scripts[current:]:
+        try:
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        log.info("database migrated to version %d", version)
+    return len(scripts)

@@ -1,0 +1,263 @@
+"""Invite codes: the only way to a role other than student (besides the config's admin list)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from db import audit
+from db.errors import InvalidValue, InviteInvalid, NotAllowed
+from db.models import Invite, OrgKind, Role, User
+from db.timeutil import from_db, maybe_from_db, to_db
+from db.users import NewUser, fetch_user, fetch_user_by_telegram_id, insert_user, require_org_kind
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+# 31 symbols without look-alikes (0/O, 1/I/L): 20 of them carry 99 bits, beyond guessing.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 20
+MAX_USES_LIMIT = 10_000
+VALID_DAYS_LIMIT = 365
+
+INVITABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.COORDINATOR: frozenset({Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT}),
+    Role.ADMIN: frozenset(set(Role) - {Role.STUDENT}),
+}
+
+_PARTNER_KINDS = frozenset({OrgKind.SCHOOL, OrgKind.KINDERGARTEN, OrgKind.COLLEGE, OrgKind.OTHER})
+ORG_KINDS_FOR_ROLE: dict[Role, frozenset[OrgKind]] = {
+    Role.MENTOR: _PARTNER_KINDS,
+    Role.DIRECTOR: _PARTNER_KINDS,
+    Role.COORDINATOR: frozenset({OrgKind.UNIVERSITY}),
+    Role.DEPARTMENT: frozenset({OrgKind.DEPARTMENT}),
+    Role.ADMIN: frozenset(OrgKind),
+}
+
+
+def roles_invitable_by(role: Role | None) -> frozenset[Role]:
+    """Roles a user with `role` may hand out; None is the deployment's command line."""
+    if role is None:
+        return INVITABLE_ROLES[Role.ADMIN]
+    return INVITABLE_ROLES.get(role, frozenset())
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(text: str) -> str:
+    """What people type or paste: any case, with spaces or dashes between the groups."""
+    return "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def invite_from_row(row: aiosqlite.Row) -> Invite:
+    return Invite(
+        id=row["id"],
+        code_hint=row["code_hint"],
+        role=Role(row["role"]),
+        organization_id=row["organization_id"],
+        max_uses=row["max_uses"],
+        uses=row["uses"],
+        expires_at=from_db(row["expires_at"]),
+        created_by=row["created_by"],
+        created_at=from_db(row["created_at"]),
+        revoked_at=maybe_from_db(row["revoked_at"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedInvite:
+    invite: Invite
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    user: User
+    previous_role: Role | None
+
+
+def _check_usable(invite: Invite | None, now: datetime) -> Invite:
+    if invite is None:
+        raise InviteInvalid("unknown")
+    if invite.revoked_at is not None:
+        raise InviteInvalid("revoked")
+    if invite.expires_at <= now:
+        raise InviteInvalid("expired")
+    if invite.uses >= invite.max_uses:
+        raise InviteInvalid("used_up")
+    return invite
+
+
+async def _find(conn: aiosqlite.Connection, code: str) -> Invite | None:
+    if len(normalize_code(code)) != CODE_LENGTH:
+        return None
+    async with conn.execute("SELECT * FROM invites WHERE code_hash = ?", (hash_code(code),)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else invite_from_row(row)
+
+
+class InviteRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        creator: User | None,
+        role: Role,
+        organization_id: int,
+        max_uses: int = 1,
+        valid_days: int = 30,
+    ) -> CreatedInvite:
+        """A new code; `creator` None means the deployment's command line."""
+        if role not in roles_invitable_by(None if creator is None else creator.role):
+            raise NotAllowed("role")
+        if not 1 <= max_uses <= MAX_USES_LIMIT:
+            raise InvalidValue("max_uses", "out_of_range")
+        if not 1 <= valid_days <= VALID_DAYS_LIMIT:
+            raise InvalidValue("valid_days", "out_of_range")
+        code = new_code()
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            await require_org_kind(conn, organization_id, ORG_KINDS_FOR_ROLE[role])
+            cursor = await conn.execute(
+                "INSERT INTO invites (code_hash, code_hint, role, organization_id, max_uses,"
+                " expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    hash_code(code),
+                    code[-4:],
+                    role.value,
+                    organization_id,
+                    max_uses,
+                    to_db(now + timedelta(days=valid_days)),
+                    None if creator is None else creator.id,
+                    to_db(now),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            invite_id = cursor.lastrowid
+            await audit.record(
+                conn,
+                now,
+                None if creator is None else creator.id,
+                "invite.create",
+                "invite",
+                invite_id,
+                role=role.value,
+                organization_id=organization_id,
+                max_uses=max_uses,
+                valid_days=valid_days,
+            )
+            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return CreatedInvite(invite=invite_from_row(row), code=code)
+
+    async def peek(self, code: str) -> Invite:
+        """The invite behind `code` if it can still be used; raises InviteInvalid otherwise."""
+        row = None
+        if len(normalize_code(code)) == CODE_LENGTH:
+            row = await self._db.fetch_one(
+                "SELECT * FROM invites WHERE code_hash = ?", (hash_code(code),)
+            )
+        return _check_usable(None if row is None else invite_from_row(row), self._db.clock.now())
+
+    async def redeem(self, code: str, person: NewUser) -> Redemption:
+        """Use one of the code's uses and give the person its role, atomically.
+
+        A person who is already registered changes to the code's role and organization:
+        somebody with the right to grant it issued the code, so this is not self-promotion.
+        """
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            invite = _check_usable(await _find(conn, code), now)
+            existing = await fetch_user_by_telegram_id(conn, person.telegram_id)
+            if existing is None:
+                user = await insert_user(conn, person, invite.role, invite.organization_id, now)
+                previous = None
+            else:
+                user = await self._switch_role(conn, existing, invite, now)
+                previous = existing.role
+            # The WHERE keeps the count exact when two people redeem the last use at once.
+            cursor = await conn.execute(
+                "UPDATE invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses", (invite.id,)
+            )
+            if cursor.rowcount != 1:
+                raise InviteInvalid("used_up")
+            await conn.execute(
+                "INSERT INTO invite_redemptions (invite_id, user_id, at) VALUES (?, ?, ?)",
+                (invite.id, user.id, to_db(now)),
+            )
+            await audit.record(
+                conn,
+                now,
+                invite.created_by,
+                "role.grant",
+                "user",
+                user.id,
+                role=invite.role.value,
+                organization_id=invite.organization_id,
+                previous=None if previous is None else previous.value,
+                invite_id=invite.id,
+            )
+        self._db.user_cache.remember(user)
+        return Redemption(user=user, previous_role=previous)
+
+    async def _switch_role(
+        self, conn: aiosqlite.Connection, user: User, invite: Invite, now: datetime
+    ) -> User:
+        async with conn.execute(
+            "SELECT 1 FROM invite_redemptions WHERE invite_id = ? AND user_id = ?",
+            (invite.id, user.id),
+        ) as cur:
+            if await cur.fetchone() is not None:
+                raise InviteInvalid("already_used_by_you")
+        await conn.execute(
+            "UPDATE users SET role = ?, organization_id = ?, programme = NULL, study_year = NULL"
+            " WHERE id = ?",
+            (invite.role.value, invite.organization_id, user.id),
+        )
+        return await fetch_user(conn, user.id)
+
+    async def active_created_by(self, creator: User, limit: int = 20) -> list[Invite]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM invites WHERE created_by = ? AND revoked_at IS NULL AND uses < max_uses"
+            " AND expires_at > ? ORDER BY id DESC LIMIT ?",
+            (creator.id, to_db(self._db.clock.now()), limit),
+        )
+        return [invite_from_row(row) for row in rows]
+
+    async def revoke(self, actor: User, invite_id: int) -> Invite:
+        """Admins revoke any code; coordinators the codes they created."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise InviteInvalid("unknown")
+            invite = invite_from_row(row)
+            if actor.role is not Role.ADMIN and invite.created_by != actor.id:
+                raise NotAllowed("invite")
+            if invite.revoked_at is None:
+                await conn.execute(
+                    "UPDATE invites SET revoked_at = ? WHERE id = ?", (to_db(now), invite_id)
+                )
+                await audit.record(conn, now, actor.id, "invite.revoke", "invite", invite_id)
+            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return invite_from_row(row)

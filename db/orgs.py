@@ -1,0 +1,265 @@
+"""The organization directory: universities, schools, kindergartens, departments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from db import audit
+from db.errors import InvalidValue
+from db.models import Organization, OrgKind
+from db.timeutil import to_db
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+NAME_MAX = 200
+CITY_MAX = 100
+ADDRESS_MAX = 300
+CODE_MAX = 64
+
+ORG_COLUMNS = (
+    "code",
+    "kind",
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "city",
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInput:
+    kind: OrgKind
+    name_kk: str | None
+    name_ru: str | None
+    name_en: str | None
+    city: str
+    region: str = ""
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    code: str | None = None
+
+    def search_text(self) -> str:
+        parts = [self.name_kk, self.name_ru, self.name_en, self.city, self.region, self.code]
+        return " ".join(part for part in parts if part).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+
+
+def _text(fields: Mapping[str, str], key: str, limit: int) -> str | None:
+    value = " ".join((fields.get(key) or "").split())
+    if len(value) > limit:
+        raise InvalidValue(key, f"longer than {limit} characters")
+    return value or None
+
+
+def _coordinate(fields: Mapping[str, str], key: str, bound: float) -> float | None:
+    raw = (fields.get(key) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidValue(key, f"{raw!r} is not a number") from None
+    if not -bound <= value <= bound:
+        raise InvalidValue(key, f"{value} is outside -{bound}..{bound}")
+    return value
+
+
+def validate_org(fields: Mapping[str, str]) -> OrgInput:
+    """Check one directory row (as read from CSV); raises InvalidValue naming the column."""
+    raw_kind = (fields.get("kind") or "").strip().lower()
+    try:
+        kind = OrgKind(raw_kind)
+    except ValueError:
+        allowed = ", ".join(kind.value for kind in OrgKind)
+        raise InvalidValue("kind", f"{raw_kind!r} is not one of {allowed}") from None
+    names = {key: _text(fields, key, NAME_MAX) for key in ("name_kk", "name_ru", "name_en")}
+    if not any(names.values()):
+        raise InvalidValue("name", "at least one of name_kk, name_ru, name_en is required")
+    city = _text(fields, "city", CITY_MAX)
+    if city is None:
+        raise InvalidValue("city", "is required")
+    latitude = _coordinate(fields, "latitude", 90)
+    longitude = _coordinate(fields, "longitude", 180)
+    if (latitude is None) != (longitude is None):
+        raise InvalidValue("latitude", "latitude and longitude go together")
+    return OrgInput(
+        kind=kind,
+        name_kk=names["name_kk"],
+        name_ru=names["name_ru"],
+        name_en=names["name_en"],
+        city=city,
+        region=_text(fields, "region", CITY_MAX) or "",
+        address=_text(fields, "address", ADDRESS_MAX),
+        latitude=latitude,
+        longitude=longitude,
+        code=_text(fields, "code", CODE_MAX),
+    )
+
+
+def organization_from_row(row: aiosqlite.Row) -> Organization:
+    return Organization(
+        id=row["id"],
+        code=row["code"],
+        kind=OrgKind(row["kind"]),
+        name_kk=row["name_kk"],
+        name_ru=row["name_ru"],
+        name_en=row["name_en"],
+        city=row["city"],
+        region=row["region"],
+        address=row["address"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+    )
+
+
+_INSERT = """
+INSERT INTO organizations (code, kind, name_kk, name_ru, name_en, city, region, address,
+                           latitude, longitude, search_text, created_at, updated_at)
+VALUES (:code, :kind, :name_kk, :name_ru, :name_en, :city, :region, :address,
+        :latitude, :longitude, :search_text, :now, :now)
+"""
+
+_UPDATE = """
+UPDATE organizations SET
+    kind = :kind, name_kk = :name_kk, name_ru = :name_ru, name_en = :name_en, city = :city,
+    region = :region, address = :address, latitude = :latitude, longitude = :longitude,
+    search_text = :search_text, updated_at = :now
+WHERE id = :id
+"""
+
+
+class OrganizationRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, org_id: int) -> Organization | None:
+        row = await self._db.fetch_one("SELECT * FROM organizations WHERE id = ?", (org_id,))
+        return None if row is None else organization_from_row(row)
+
+    async def by_code(self, code: str) -> Organization | None:
+        row = await self._db.fetch_one("SELECT * FROM organizations WHERE code = ?", (code,))
+        return None if row is None else organization_from_row(row)
+
+    async def by_ids(self, org_ids: Sequence[int]) -> dict[int, Organization]:
+        if not org_ids:
+            return {}
+        marks = ",".join("?" * len(org_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM organizations WHERE id IN ({marks})", tuple(org_ids)
+        )
+        return {row["id"]: organization_from_row(row) for row in rows}
+
+    async def page(
+        self,
+        kinds: Sequence[OrgKind],
+        offset: int,
+        limit: int,
+        query: str = "",
+        locale: str = "ru",
+    ) -> tuple[list[Organization], int]:
+        """One page of organizations of these kinds (matching `query`), and the total count."""
+        where, params = _filter(kinds, query)
+        total = await self._db.fetch_value(
+            f"SELECT count(*) FROM organizations WHERE {where}", params
+        )
+        order = (
+            f"coalesce(name_{locale}, name_ru, name_kk, name_en)"
+            if locale in ("kk", "ru", "en")
+            else "id"
+        )
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM organizations WHERE {where} ORDER BY {order} COLLATE NOCASE, id"
+            " LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [organization_from_row(row) for row in rows], int(total)
+
+    async def create(self, org: OrgInput, actor_id: int | None = None) -> Organization:
+        """Add one organization (or update the one with the same code)."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            org_id, created = await _upsert(conn, org, to_db(now))
+            action = "org.create" if created else "org.update"
+            await audit.record(conn, now, actor_id, action, "organization", org_id, code=org.code)
+        found = await self.get(org_id)
+        assert found is not None
+        return found
+
+    async def import_many(
+        self, orgs: Sequence[OrgInput], actor_id: int | None = None
+    ) -> ImportResult:
+        """Insert (or, by code, update) all rows in one transaction: all or nothing."""
+        now = self._db.clock.now()
+        created = updated = 0
+        async with self._db.transaction() as conn:
+            for org in orgs:
+                _, was_created = await _upsert(conn, org, to_db(now))
+                created += was_created
+                updated += not was_created
+            await audit.record(
+                conn,
+                now,
+                actor_id,
+                "org.import",
+                "organization",
+                None,
+                created=created,
+                updated=updated,
+            )
+        return ImportResult(created=created, updated=updated)
+
+
+async def _upsert(conn: aiosqlite.Connection, org: OrgInput, now: str) -> tuple[int, bool]:
+    """(id, created?) of the row written for `org`; an existing code is updated in place."""
+    existing = None
+    if org.code is not None:
+        async with conn.execute("SELECT id FROM organizations WHERE code = ?", (org.code,)) as cur:
+            existing = await cur.fetchone()
+    params = _params(org, now)
+    if existing is None:
+        cursor = await conn.execute(_INSERT, params)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid, True
+    await conn.execute(_UPDATE, {**params, "id": existing["id"]})
+    return int(existing["id"]), False
+
+
+def _params(org: OrgInput, now: str) -> dict[str, object]:
+    return {
+        "code": org.code,
+        "kind": org.kind.value,
+        "name_kk": org.name_kk,
+        "name_ru": org.name_ru,
+        "name_en": org.name_en,
+        "city": org.city,
+        "region": org.region,
+        "address": org.address,
+        "latitude": org.latitude,
+        "longitude": org.longitude,
+        "search_text": org.search_text(),
+        "now": now,
+    }
+
+
+def _filter(kinds: Sequence[OrgKind], query: str) -> tuple[str, tuple[object, ...]]:
+    clauses = [f"kind IN ({','.join('?' * len(kinds))})"] if kinds else ["1"]
+    params: list[object] = [kind.value for kind in kinds]
+    for word in query.casefold().split()[:5]:
+        clauses.append("instr(search_text, ?) > 0")
+        params.append(word)
+    return " AND ".join(clauses), tuple(params)

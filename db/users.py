@@ -1,0 +1,336 @@
+"""People: who they are, their role and organization, their language."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from db import audit
+from db.errors import AlreadyRegistered, InvalidValue, NotFound
+from db.models import LOCALES, OrgKind, Role, User
+from db.timeutil import from_db, maybe_from_db, to_db
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+FULL_NAME_MIN = 2
+FULL_NAME_MAX = 100
+PROGRAMME_MAX = 120
+STUDY_YEARS = range(1, 6)
+
+
+def clean_text(text: str) -> str:
+    """Collapse whitespace and drop control characters (people paste from anywhere)."""
+    printable = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \n")
+    return " ".join(printable.split())
+
+
+def clean_full_name(text: str) -> str:
+    """A person's name as typed; raises InvalidValue('full_name', too_short|too_long|no_letters)."""
+    name = clean_text(text)
+    if len(name) > FULL_NAME_MAX:
+        raise InvalidValue("full_name", "too_long")
+    if len(name) < FULL_NAME_MIN:
+        raise InvalidValue("full_name", "too_short")
+    if not any(ch.isalpha() for ch in name):
+        raise InvalidValue("full_name", "no_letters")
+    return name
+
+
+def clean_programme(text: str) -> str:
+    programme = clean_text(text)
+    if len(programme) > PROGRAMME_MAX:
+        raise InvalidValue("programme", "too_long")
+    if len(programme) < 2 or not any(ch.isalpha() for ch in programme):
+        raise InvalidValue("programme", "too_short")
+    return programme
+
+
+def check_study_year(year: int) -> int:
+    if year not in STUDY_YEARS:
+        raise InvalidValue("study_year", "out_of_range")
+    return year
+
+
+def check_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise InvalidValue("locale", "unknown")
+    return locale
+
+
+def user_from_row(row: aiosqlite.Row) -> User:
+    return User(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        full_name=row["full_name"],
+        username=row["username"],
+        role=Role(row["role"]),
+        organization_id=row["organization_id"],
+        locale=row["locale"],
+        programme=row["programme"],
+        study_year=row["study_year"],
+        consent_at=from_db(row["consent_at"]),
+        created_at=from_db(row["created_at"]),
+        seen_at=from_db(row["seen_at"]),
+        blocked_at=maybe_from_db(row["blocked_at"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """What registration collected; the role and organization come from elsewhere."""
+
+    telegram_id: int
+    full_name: str
+    username: str | None
+    locale: str
+    consent_at: datetime
+
+
+async def fetch_user(conn: aiosqlite.Connection, user_id: int) -> User:
+    async with conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise NotFound("user")
+    return user_from_row(row)
+
+
+async def fetch_user_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> User | None:
+    async with conn.execute("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,)) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else user_from_row(row)
+
+
+async def insert_user(
+    conn: aiosqlite.Connection,
+    new: NewUser,
+    role: Role,
+    organization_id: int | None,
+    now: datetime,
+    programme: str | None = None,
+    study_year: int | None = None,
+) -> User:
+    if await fetch_user_by_telegram_id(conn, new.telegram_id) is not None:
+        raise AlreadyRegistered()
+    cursor = await conn.execute(
+        "INSERT INTO users (telegram_id, full_name, username, role, organization_id, locale,"
+        " programme, study_year, consent_at, created_at, seen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new.telegram_id,
+            clean_full_name(new.full_name),
+            new.username,
+            role.value,
+            organization_id,
+            check_locale(new.locale),
+            programme,
+            study_year,
+            to_db(new.consent_at),
+            to_db(now),
+            to_db(now),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    user_id = cursor.lastrowid
+    await audit.record(
+        conn,
+        now,
+        user_id,
+        "user.register",
+        "user",
+        user_id,
+        role=role.value,
+        organization_id=organization_id,
+    )
+    return await fetch_user(conn, user_id)
+
+
+async def require_org_kind(
+    conn: aiosqlite.Connection, organization_id: int, kinds: frozenset[OrgKind]
+) -> None:
+    async with conn.execute(
+        "SELECT kind FROM organizations WHERE id = ?", (organization_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None or OrgKind(row["kind"]) not in kinds:
+        raise NotFound("organization")
+
+
+class UserCache:
+    """Users recently read, by Telegram id, so an update costs no database round trip.
+
+    Exact because every write to `users` goes through this package, which refreshes the
+    entry after its transaction commits; the time limit bounds what another process could
+    change behind our back.
+    """
+
+    def __init__(self, size: int = 10_000, ttl_seconds: float = 300.0) -> None:
+        self._entries: OrderedDict[int, tuple[float, User | None]] = OrderedDict()
+        self._size = size
+        self._ttl = ttl_seconds
+
+    def get(self, telegram_id: int) -> tuple[bool, User | None]:
+        entry = self._entries.get(telegram_id)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return False, None
+        self._entries.move_to_end(telegram_id)
+        return True, entry[1]
+
+    def put(self, telegram_id: int, user: User | None) -> None:
+        self._entries[telegram_id] = (time.monotonic(), user)
+        self._entries.move_to_end(telegram_id)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def remember(self, user: User) -> User:
+        if user.telegram_id is not None:
+            self.put(user.telegram_id, user)
+        return user
+
+    def forget(self, telegram_id: int | None) -> None:
+        if telegram_id is not None:
+            self._entries.pop(telegram_id, None)
+
+
+class UserRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @property
+    def _cache(self) -> UserCache:
+        return self._db.user_cache
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        hit, user = self._cache.get(telegram_id)
+        if hit:
+            return user
+        row = await self._db.fetch_one("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+        user = None if row is None else user_from_row(row)
+        self._cache.put(telegram_id, user)
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return None if row is None else user_from_row(row)
+
+    async def register_student(
+        self, new: NewUser, university_id: int, programme: str, study_year: int
+    ) -> User:
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            await require_org_kind(conn, university_id, frozenset({OrgKind.UNIVERSITY}))
+            user = await insert_user(
+                conn,
+                new,
+                Role.STUDENT,
+                university_id,
+                now,
+                programme=clean_programme(programme),
+                study_year=check_study_year(study_year),
+            )
+        return self._cache.remember(user)
+
+    async def register_admin(self, new: NewUser) -> User:
+        """Register someone the deployment's config lists as an administrator."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            user = await insert_user(conn, new, Role.ADMIN, None, now)
+            await audit.record(
+                conn, now, None, "role.grant", "user", user.id, role="admin", via="config"
+            )
+        return self._cache.remember(user)
+
+    async def promote_config_admin(self, user_id: int) -> User:
+        """The config lists this user as an admin: the deployment, not the user, grants it."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            user = await fetch_user(conn, user_id)
+            if user.role is not Role.ADMIN:
+                await conn.execute("UPDATE users SET role = 'admin' WHERE id = ?", (user_id,))
+                await audit.record(
+                    conn,
+                    now,
+                    None,
+                    "role.grant",
+                    "user",
+                    user_id,
+                    role="admin",
+                    previous=user.role.value,
+                    via="config",
+                )
+                user = await fetch_user(conn, user_id)
+        return self._cache.remember(user)
+
+    async def set_locale(self, user_id: int, locale: str) -> User:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET locale = ? WHERE id = ?", (check_locale(locale), user_id)
+            )
+            user = await fetch_user(conn, user_id)
+        return self._cache.remember(user)
+
+    async def rename(self, user_id: int, full_name: str) -> User:
+        name = clean_full_name(full_name)
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE users SET full_name = ? WHERE id = ?", (name, user_id))
+            user = await fetch_user(conn, user_id)
+        return self._cache.remember(user)
+
+    async def update_study(
+        self,
+        user_id: int,
+        *,
+        university_id: int | None = None,
+        programme: str | None = None,
+        study_year: int | None = None,
+    ) -> User:
+        """A student's own study details; other roles' organizations come from invites only."""
+        async with self._db.transaction() as conn:
+            user = await fetch_user(conn, user_id)
+            if user.role is not Role.STUDENT:
+                raise InvalidValue("role", "not_student")
+            if university_id is not None:
+                await require_org_kind(conn, university_id, frozenset({OrgKind.UNIVERSITY}))
+            await conn.execute(
+                "UPDATE users SET organization_id = coalesce(?, organization_id),"
+                " programme = coalesce(?, programme), study_year = coalesce(?, study_year)"
+                " WHERE id = ?",
+                (
+                    university_id,
+                    None if programme is None else clean_programme(programme),
+                    None if study_year is None else check_study_year(study_year),
+                    user_id,
+                ),
+            )
+            user = await fetch_user(conn, user_id)
+        return self._cache.remember(user)
+
+    async def touch(self, user: User, username: str | None) -> User:
+        """Record that the person was seen (and is reachable again if they had blocked us)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET seen_at = ?, username = ?, blocked_at = NULL WHERE id = ?",
+                (to_db(self._db.clock.now()), username, user.id),
+            )
+            fresh = await fetch_user(conn, user.id)
+        return self._cache.remember(fresh)
+
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
+        blocked_at = to_db(self._db.clock.now()) if blocked else None
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET blocked_at = ? WHERE telegram_id = ?", (blocked_at, telegram_id)
+            )
+        self._cache.forget(telegram_id)
+
+    async def count_by_role(self) -> dict[Role, int]:
+        rows = await self._db.fetch_all(
+            "SELECT role, count(*) AS n FROM users WHERE telegram_id IS NOT NULL GROUP BY role"
+        )
+        return {Role(row["role"]): row["n"] for row in rows}

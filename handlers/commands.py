@@ -1,0 +1,80 @@
+"""The bot's commands per role: /help text and the menu Telegram shows next to the input field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from db.models import LOCALES, Role, User
+
+log = logging.getLogger(__name__)
+
+EVERYONE = frozenset(Role)
+STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    name: str
+    description: Callable[[], str]
+    roles: frozenset[Role] = EVERYONE
+    for_guests: bool = False
+
+
+def _commands() -> list[CommandInfo]:
+    return [
+        CommandInfo("start", lambda: _("Register or open the bot"), for_guests=True),
+        CommandInfo("menu", lambda: _("Main menu")),
+        CommandInfo("invite", lambda: _("Create an invitation code"), STAFF),
+        CommandInfo("invites", lambda: _("My active invitation codes"), STAFF),
+        CommandInfo("profile", lambda: _("My profile")),
+        CommandInfo("language", lambda: _("Change the language"), for_guests=True),
+        CommandInfo("help", lambda: _("What the bot can do"), for_guests=True),
+        CommandInfo("cancel", lambda: _("Stop the current action"), for_guests=True),
+    ]
+
+
+def commands_for(role: Role | None) -> list[tuple[str, str]]:
+    """(name, description) for a role, or for someone not registered yet (None)."""
+    return [
+        (info.name, info.description())
+        for info in _commands()
+        if (info.for_guests if role is None else role in info.roles)
+    ]
+
+
+def known_command_names() -> frozenset[str]:
+    return frozenset(info.name for info in _commands())
+
+
+def _bot_commands(role: Role | None) -> list[BotCommand]:
+    return [BotCommand(command=name, description=text) for name, text in commands_for(role)]
+
+
+async def publish_user_commands(bot: Bot, user: User) -> None:
+    """Show this person the commands of their role, in the current locale."""
+    if user.telegram_id is None:
+        return
+    try:
+        await bot.set_my_commands(
+            _bot_commands(user.role), scope=BotCommandScopeChat(chat_id=user.telegram_id)
+        )
+    except TelegramAPIError as error:
+        log.warning("setMyCommands for user %s failed: %s", user.id, error.message)
+
+
+async def publish_default_commands(bot: Bot, i18n: I18n) -> None:
+    """Commands for people who have not registered, in each language Telegram may report."""
+    scope = BotCommandScopeAllPrivateChats()
+    for locale in LOCALES:
+        with i18n.context(), i18n.use_locale(locale):
+            await bot.set_my_commands(_bot_commands(None), scope=scope, language_code=locale)
+    with i18n.context(), i18n.use_locale(i18n.default_locale):
+        await bot.set_my_commands(_bot_commands(None), scope=scope)

@@ -1,0 +1,36 @@
+"""Dates, times and user text as shown to people: their locale, the deployment's time zone."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import get_i18n
+from babel.dates import format_date, format_time
+
+
+def current_locale() -> str:
+    return get_i18n().current_locale
+
+
+def esc(text: object) -> str:
+    """User-supplied text inside an HTML message."""
+    return html.escape(str(text), quote=False)
+
+
+def fmt_date(day: date | datetime, tz: ZoneInfo | None = None, locale: str | None = None) -> str:
+    if isinstance(day, datetime) and tz is not None:
+        day = day.astimezone(tz)
+    return str(format_date(day, "medium", locale=locale or current_locale()))
+
+
+def fmt_datetime(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
+    local = moment.astimezone(tz)
+    locale = locale or current_locale()
+    day = format_date(local, "medium", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

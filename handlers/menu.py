@@ -1,0 +1,97 @@
+"""The main menu: the role's everyday actions as buttons, so nobody has to remember commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.models import Role, User
+from handlers.filters import Registered
+from handlers.formatting import esc
+from handlers.texts import role_name
+
+ALL_ROLES = frozenset(Role)
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    action: str
+    label: Callable[[], str]
+    roles: frozenset[Role] = ALL_ROLES
+
+
+def _items() -> list[MenuItem]:
+    staff = frozenset({Role.COORDINATOR, Role.ADMIN})
+    return [
+        MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
+        MenuItem("profile", lambda: _("👤 Profile")),
+        MenuItem("language", lambda: _("🌐 Language")),
+        MenuItem("help", lambda: _("❓ Help")),
+    ]
+
+
+def menu_keyboard(user: User) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in _items():
+        if user.role in item.roles:
+            builder.button(text=item.label(), callback_data=MenuCb(action=item.action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def menu_text(user: User, db: Database, locale: str) -> str:
+    org = await db.orgs.get(user.organization_id) if user.organization_id else None
+    lines = [
+        _("<b>{name}</b>, {role}").format(name=esc(user.full_name), role=role_name(user.role)),
+    ]
+    if org is not None:
+        lines.append(esc(org.name(locale)))
+    lines.append("")
+    lines.append(_("What would you like to do?"))
+    return "\n".join(lines)
+
+
+def back_to_menu_button(builder: InlineKeyboardBuilder) -> None:
+    builder.button(text=_("⬅️ Menu"), callback_data=MenuCb(action="home"))
+
+
+async def send_menu(message: Message, user: User, db: Database, locale: str) -> None:
+    await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
+
+
+def get_router() -> Router:
+    router = Router(name="menu")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+
+    @router.message(Command("menu"))
+    async def menu_command(
+        message: Message, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.clear()
+        await send_menu(message, user, db, locale)
+
+    @router.callback_query(MenuCb.filter(F.action == "home"))
+    async def menu_home(
+        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.clear()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                await menu_text(user, db, locale), reply_markup=menu_keyboard(user)
+            )
+
+    return router

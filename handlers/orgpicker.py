@@ -1,0 +1,79 @@
+"""Choosing an organization from the directory: pages of buttons, or type to search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.models import Organization, OrgKind
+from handlers.formatting import shorten
+
+PAGE_SIZE = 8
+SEARCH_MAX = 100
+
+
+class OrgPickCb(CallbackData, prefix="org"):
+    purpose: str
+    org_id: int | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgPage:
+    orgs: list[Organization]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @classmethod
+    async def load(
+        cls, db: Database, kinds: Sequence[OrgKind], page: int, query: str, locale: str
+    ) -> OrgPage:
+        page = max(0, page)
+        orgs, total = await db.orgs.page(
+            kinds, page * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale
+        )
+        if not orgs and total and page > 0:
+            last = (total - 1) // PAGE_SIZE
+            orgs, total = await db.orgs.page(
+                kinds, last * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale
+            )
+            page = last
+        return cls(orgs=orgs, total=total, page=page)
+
+
+def org_label(org: Organization, locale: str) -> str:
+    return shorten(f"{org.name(locale)} · {org.city}", 60)
+
+
+def org_page_keyboard(result: OrgPage, locale: str, purpose: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for org in result.orgs:
+        builder.button(
+            text=org_label(org, locale), callback_data=OrgPickCb(purpose=purpose, org_id=org.id)
+        )
+    sizes = [1] * len(result.orgs)
+    if result.pages > 1:
+        nav = 0
+        if result.page > 0:
+            builder.button(text="◀️", callback_data=OrgPickCb(purpose=purpose, page=result.page - 1))
+            nav += 1
+        builder.button(
+            text=f"{result.page + 1}/{result.pages}",
+            callback_data=OrgPickCb(purpose=purpose, page=result.page),
+        )
+        nav += 1
+        if result.page + 1 < result.pages:
+            builder.button(text="▶️", callback_data=OrgPickCb(purpose=purpose, page=result.page + 1))
+            nav += 1
+        sizes.append(nav)
+    builder.adjust(*sizes)
+    return builder.as_markup()

@@ -1,0 +1,150 @@
+"""The real bot process (`python -m bot`) against the fake Bot API server, driven like people do."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.fake_telegram import (
+    TEST_TOKEN,
+    ChatMessage,
+    FakeBotAPIServer,
+    FakeTelegram,
+    FakeUser,
+    wait_until,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(
+    directory: Path, api_base: str, admins: tuple[int, ...] = (), extra: str = ""
+) -> Path:
+    config = directory / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{TEST_TOKEN}"\napi_base = "{api_base}"\n\n'
+        f'[bot]\nadmins = [{", ".join(map(str, admins))}]\ndefault_locale = "kk"\n\n'
+        f'[database]\npath = "{directory / "seriktes.db"}"\n{extra}',
+        encoding="utf-8",
+    )
+    return config
+
+
+class BotProcess:
+    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.log = log
+        self.env = env or {}
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def cli(self, *args: str) -> tuple[int, str]:
+        """Run another `python -m bot` command (import-orgs, invite) with the same config."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(self.config),
+            *args,
+            cwd=ROOT,
+            env=self._environment(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        return process.returncode or 0, output.decode()
+
+    def _environment(self) -> dict[str, str]:
+        environment = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
+        environment.update({"PYTHONUNBUFFERED": "1", **self.env})
+        return environment
+
+    async def start(self, telegram: FakeTelegram) -> None:
+        polls_before = len(telegram.calls("getUpdates"))
+        handle = self.log.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(self.config),
+            cwd=ROOT,
+            env=self._environment(),
+            stdout=handle,
+            stderr=handle,
+        )
+        handle.close()
+
+        def polling() -> bool:
+            if self.process is not None and self.process.returncode is not None:
+                raise AssertionError(f"the bot exited at start:\n{self.log_text()}")
+            return len(telegram.calls("getUpdates")) > polls_before
+
+        await wait_until(polling, timeout=30, what="the bot to start polling")
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+            await asyncio.wait_for(self.process.wait(), timeout)
+        return self.process.returncode or 0
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+
+class Person:
+    """One person talking to the bot through the fake server."""
+
+    def __init__(self, telegram: FakeTelegram, user: FakeUser) -> None:
+        self.telegram = telegram
+        self.user = user
+
+    def _activity(self) -> tuple[int, int]:
+        messages = self.telegram.bot_messages(self.user.id)
+        return len(messages), sum(message.edits for message in messages)
+
+    async def _settle(self, before: tuple[int, int], timeout: float) -> ChatMessage:
+        await wait_until(
+            lambda: self._activity() != before, timeout, f"an answer to {self.user.first_name}"
+        )
+        quiet_since, seen = time.monotonic(), self._activity()
+        while time.monotonic() - quiet_since < 0.2:
+            await asyncio.sleep(0.02)
+            if self._activity() != seen:
+                quiet_since, seen = time.monotonic(), self._activity()
+        return self.telegram.last_bot_message(self.user.id)
+
+    async def send(self, text: str, timeout: float = 15) -> ChatMessage:
+        before = self._activity()
+        self.telegram.message_update(self.user, text)
+        return await self._settle(before, timeout)
+
+    async def press(self, label: str, timeout: float = 15) -> ChatMessage:
+        message = self.telegram.last_message_with_button(self.user.id, label)
+        button = message.find_button(label)
+        assert button is not None
+        before = self._activity()
+        update = self.telegram.callback_update(self.user, message, button["callback_data"])
+        query_id = update["callback_query"]["id"]
+        await wait_until(
+            lambda: query_id in self.telegram.callback_answers, timeout, f"the answer to {label!r}"
+        )
+        if self._activity() != before:
+            return await self._settle(before, timeout)
+        return self.telegram.last_bot_message(self.user.id)
+
+    @property
+    def last(self) -> ChatMessage:
+        return self.telegram.last_bot_message(self.user.id)
+
+
+async def start_server() -> tuple[FakeTelegram, FakeBotAPIServer]:
+    telegram = FakeTelegram()
+    server = FakeBotAPIServer(telegram)
+    await server.start()
+    return telegram, server
