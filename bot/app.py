@@ -19,6 +19,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
+from bot.delivery import DeliveryWorker
 from bot.errors import StartupError
 from bot.i18n import load_i18n
 from bot.middlewares import (
@@ -34,6 +35,7 @@ from bot.storage import SQLiteStorage
 from db import Clock, Database, SystemClock
 from handlers import get_routers
 from handlers.commands import publish_default_commands
+from handlers.notices import renderers
 from handlers.settings import HandlerSettings
 
 log = logging.getLogger("seriktes")
@@ -123,7 +125,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
     """Long polling until SIGTERM/SIGINT; in-flight updates finish before the database closes."""
     i18n = load_i18n(settings.bot.default_locale)
     try:
-        db = await Database.open(settings.database.path, clock or SystemClock())
+        db = await Database.open(settings.database.path, clock or SystemClock(), settings.bot.tz)
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None
     bot = create_bot(settings)
@@ -132,16 +134,22 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         username = await _check_bot(bot, settings)
         dispatcher = create_dispatcher(settings, db, i18n, in_flight)
 
+        delivery = DeliveryWorker(
+            bot, db, i18n, handler_settings(settings), renderers(), settings.delivery
+        )
+
         async def on_startup(**_: Any) -> None:
             try:
                 await publish_default_commands(bot, i18n)
             except TelegramAPIError as error:
                 log.warning("setMyCommands failed: %s", error.message)
+            await delivery.start()
             log.info("Seriktes is running as @%s", username)
 
         async def on_shutdown(**_: Any) -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 log.warning("%d updates were still running at shutdown", in_flight.count)
+            await delivery.stop()
             await _confirm_handled_updates(bot, in_flight)
 
         dispatcher.startup.register(on_startup)

@@ -21,8 +21,9 @@ from bot.errors import StartupError
 from db import Database
 from db.errors import DomainError, InvalidValue, NotFound
 from db.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
-from db.models import Role
+from db.models import Role, User
 from db.orgs import ORG_COLUMNS, OrgInput, validate_org
+from db.placements import AlreadyApplied, OfferClosed, OfferFull, RowRefused
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -36,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot with long polling (the default)")
     orgs = commands.add_parser("import-orgs", help="add or update organizations from a CSV file")
     orgs.add_argument("file", type=Path)
+    placements = commands.add_parser(
+        "import-placements", help="place students directly from a CSV file (student,offer,mentor)"
+    )
+    placements.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="create an invitation code")
     invite.add_argument(
         "--role", required=True, choices=[r.value for r in Role if r is not Role.STUDENT]
@@ -58,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, os.environ)
         if args.command == "import-orgs":
             return asyncio.run(import_orgs(settings, args.file))
+        if args.command == "import-placements":
+            return asyncio.run(import_placements(settings, args.file))
         if args.command == "invite":
             return asyncio.run(
                 create_invite(settings, Role(args.role), args.org, args.uses, args.days)
@@ -76,22 +83,33 @@ class CsvProblem(Exception):
     pass
 
 
-def read_org_csv(path: Path) -> list[OrgInput]:
-    """Every row validated; raises CsvProblem listing each bad row by line number."""
+def open_csv(path: Path) -> csv.DictReader[str]:
+    """A reader over a UTF-8 (Excel's BOM welcome) file separated by commas, semicolons or tabs."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise CsvProblem(f"cannot read {path}: {error}") from None
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    if not text.strip():
+        raise CsvProblem(f"{path} is empty")
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    return reader
+
+
+def read_org_csv(path: Path) -> list[OrgInput]:
+    """Every row validated; raises CsvProblem listing each bad row by line number."""
+    reader = open_csv(path)
+    header = list(reader.fieldnames or [])
     unknown = sorted(set(header) - set(ORG_COLUMNS))
     if unknown or "kind" not in header or "city" not in header:
         raise CsvProblem(
             f"line 1: the header must name columns from {', '.join(ORG_COLUMNS)}"
             f" (kind and city required){'; unknown: ' + ', '.join(unknown) if unknown else ''}"
         )
-    reader.fieldnames = header
     orgs, problems, codes = [], [], set()
     for row in reader:
         line = reader.line_num
@@ -124,6 +142,87 @@ async def import_orgs(settings: Settings, path: Path) -> int:
         await db.close()
     print(f"imported {len(orgs)} organizations: {result.created} new, {result.updated} updated")
     return 0
+
+
+PLACEMENT_COLUMNS = ("student", "offer", "mentor")
+
+
+async def import_placements(settings: Settings, path: Path) -> int:
+    """Place students directly: every row checked like the bot checks it, all or nothing."""
+    try:
+        reader = open_csv(path)
+        header = list(reader.fieldnames or [])
+        if "student" not in header or "offer" not in header or set(header) - set(PLACEMENT_COLUMNS):
+            raise CsvProblem("line 1: the header must be student,offer[,mentor]")
+        rows = [(reader.line_num, row) for row in reader]
+    except CsvProblem as problem:
+        print(f"{problem}\nnothing was imported", file=sys.stderr)
+        return 1
+    db = await _open(settings)
+    try:
+        resolved, problems = await _resolve_placements(db, rows)
+        if not problems and resolved:
+            try:
+                await db.placements.place_many([placement for _, placement in resolved])
+            except RowRefused as refused:
+                problems.append(f"line {resolved[refused.index][0]}: {_refusal(refused.problem)}")
+    finally:
+        await db.close()
+    if problems or not resolved:
+        print(
+            "\n".join(problems or [f"{path} has no rows to import"]) + "\nnothing was imported",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"placed {len(resolved)} students")
+    return 0
+
+
+async def _resolve_placements(
+    db: Database, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[tuple[int, tuple[int, int, int | None]]], list[str]]:
+    resolved, problems = [], []
+    for line, row in rows:
+        offer_key = (row.get("offer") or "").strip().lstrip("#")
+        offer = await db.placements.offer(int(offer_key)) if offer_key.isdigit() else None
+        if offer is None:
+            problems.append(f"line {line}: offer: no offer #{offer_key or '?'}")
+            continue
+        student = await _one_person(db, row.get("student") or "", Role.STUDENT, None)
+        if isinstance(student, str):
+            problems.append(f"line {line}: student: {student}")
+            continue
+        mentor_id = None
+        if (row.get("mentor") or "").strip():
+            mentor = await _one_person(db, row["mentor"], Role.MENTOR, offer.organization_id)
+            if isinstance(mentor, str):
+                problems.append(f"line {line}: mentor: {mentor} at the offer's school")
+                continue
+            mentor_id = mentor.id
+        resolved.append((line, (offer.id, student.id, mentor_id)))
+    return resolved, problems
+
+
+async def _one_person(
+    db: Database, key: str, role: Role, organization_id: int | None
+) -> User | str:
+    found = await db.users.find(key, role, organization_id, exact=True)
+    if len(found) == 1:
+        return found[0]
+    what = repr(key.strip())
+    if not found:
+        return f"no registered {role.value} {what}"
+    return f"{len(found)} people named {what}; use their Telegram id or @username"
+
+
+def _refusal(problem: DomainError) -> str:
+    if isinstance(problem, AlreadyApplied):
+        return "the student already has an application or placement in this period"
+    if isinstance(problem, OfferFull):
+        return "no free places left on this offer"
+    if isinstance(problem, OfferClosed):
+        return "the offer's period is over"
+    return f"refused ({type(problem).__name__})"
 
 
 async def create_invite(settings: Settings, role: Role, org: str, uses: int, days: int) -> int:
@@ -170,6 +269,6 @@ async def _deep_link(settings: Settings, code: str) -> str | None:
 
 async def _open(settings: Settings) -> Database:
     try:
-        return await Database.open(settings.database.path)
+        return await Database.open(settings.database.path, timezone=settings.bot.tz)
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None

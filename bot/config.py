@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.delivery_settings import DeliverySettings
 from db.models import LOCALES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -57,12 +58,14 @@ class Settings:
     telegram: TelegramSettings = TelegramSettings()
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
     "telegram": {"token", "api_base"},
     "bot": {"admins", "default_locale", "timezone"},
     "database": {"path"},
+    "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
 }
 
 
@@ -79,6 +82,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     telegram = raw.get("telegram", {})
     bot = raw.get("bot", {})
     database = raw.get("database", {})
+    delivery = raw.get("delivery", {})
     return Settings(
         telegram=TelegramSettings(
             token=_token(environ.get("BOT_TOKEN") or telegram.get("token")),
@@ -92,6 +96,19 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         database=DatabaseSettings(
             path=_optional(database, "database", "path", _path) or Path("seriktes.db")
         ),
+        delivery=_delivery(delivery),
+    )
+
+
+def _delivery(table: Mapping[str, Any]) -> DeliverySettings:
+    defaults = DeliverySettings()
+    rate = _optional(table, "delivery", "messages_per_second", _int_in(1, 1000))
+    in_flight = _optional(table, "delivery", "max_in_flight", _int_in(1, 64))
+    attempts = _optional(table, "delivery", "max_attempts", _int_in(1, 100))
+    return DeliverySettings(
+        messages_per_second=rate or defaults.messages_per_second,
+        max_in_flight=in_flight or defaults.max_in_flight,
+        max_attempts=attempts or defaults.max_attempts,
     )
 
 
@@ -167,6 +184,15 @@ def _path(value: Any) -> Path:
     if not isinstance(value, str) or not value:
         raise ValueError("must be a file path")
     return Path(value)
+
+
+def _int_in(low: int, high: int) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return convert
 
 
 def _admins(value: Any) -> frozenset[int]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -17,11 +19,14 @@ from db.clock import Clock, SystemClock
 from db.fsm import FsmRepository
 from db.invites import InviteRepository
 from db.orgs import OrganizationRepository
+from db.outbox import OutboxRepository
+from db.placements import PlacementRepository
 from db.users import UserCache, UserRepository
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+DEFAULT_TIMEZONE = ZoneInfo("Asia/Almaty")
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -58,22 +63,37 @@ class Database:
     """
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection, clock: Clock
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        clock: Clock,
+        timezone: ZoneInfo,
     ) -> None:
         self.path = path
         self.clock = clock
+        self.timezone = timezone
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self.user_cache = UserCache()
+        self._after_commit: list[Callable[[], None]] = []
         self.audit = AuditRepository(self)
         self.fsm = FsmRepository(self)
         self.orgs = OrganizationRepository(self)
         self.users = UserRepository(self)
         self.invites = InviteRepository(self)
+        self.outbox = OutboxRepository(self)
+        self.placements = PlacementRepository(self)
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Clock | None = None) -> Database:
+    async def open(
+        cls,
+        path: Path | str,
+        clock: Clock | None = None,
+        timezone: ZoneInfo | None = None,
+    ) -> Database:
+        """Open (creating and migrating) the file; `timezone` decides what "today" means."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path, read_only=False)
@@ -84,7 +104,11 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader, clock or SystemClock())
+        return cls(path, writer, reader, clock or SystemClock(), timezone or DEFAULT_TIMEZONE)
+
+    def today(self) -> date:
+        """The deployment's local date: practice periods and deadlines are local days."""
+        return self.clock.now().astimezone(self.timezone).date()
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -99,9 +123,17 @@ class Database:
             try:
                 yield self._writer
             except BaseException:
+                self._after_commit.clear()
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the current transaction commits (dropped on rollback)."""
+        self._after_commit.append(callback)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._reader.execute(sql, params) as cursor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -219,6 +220,14 @@ class UserRepository:
         row = await self._db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return None if row is None else user_from_row(row)
 
+    async def by_ids(self, user_ids: Iterable[int | None]) -> dict[int, User]:
+        wanted = sorted({user_id for user_id in user_ids if user_id is not None})
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = await self._db.fetch_all(f"SELECT * FROM users WHERE id IN ({marks})", wanted)
+        return {row["id"]: user_from_row(row) for row in rows}
+
     async def register_student(
         self, new: NewUser, university_id: int, programme: str, study_year: int
     ) -> User:
@@ -328,6 +337,40 @@ class UserRepository:
                 "UPDATE users SET blocked_at = ? WHERE telegram_id = ?", (blocked_at, telegram_id)
             )
         self._cache.forget(telegram_id)
+
+    async def find(
+        self,
+        key: str,
+        role: Role,
+        organization_id: int | None = None,
+        exact: bool = False,
+        limit: int = 10,
+    ) -> list[User]:
+        """People of `role` by Telegram id, @username or name (part of it, or `exact`)."""
+        clauses = ["role = ?", "telegram_id IS NOT NULL"]
+        params: list[object] = [role.value]
+        if organization_id is not None:
+            clauses.append("organization_id = ?")
+            params.append(organization_id)
+        key = key.strip()
+        if key.isdigit():
+            clauses.append("telegram_id = ?")
+            params.append(int(key))
+        elif key.startswith("@"):
+            clauses.append("lower(username) = ?")
+            params.append(key[1:].lower())
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM users WHERE {' AND '.join(clauses)} ORDER BY full_name", params
+        )
+        users = [user_from_row(row) for row in rows]
+        if key.isdigit() or key.startswith("@"):
+            return users[:limit]
+        wanted = " ".join(key.split()).casefold()
+        if not wanted:
+            return []
+        if exact:
+            return [user for user in users if user.full_name.casefold() == wanted][:limit]
+        return [user for user in users if wanted in user.full_name.casefold()][:limit]
 
     async def count_by_role(self) -> dict[Role, int]:
         rows = await self._db.fetch_all(

@@ -3,12 +3,16 @@
 from aiogram import Router
 
 from handlers import (
+    applications,
     common,
     errors,
     fallback,
     invites,
     language,
+    mentors,
     menu,
+    offer_admin,
+    offers,
     profile,
     registration,
 )
@@ -27,5 +31,9 @@ def get_routers() -> list[Router]:
         menu.get_router(),
         profile.get_router(),
         invites.get_router(),
+        offers.get_router(),
+        offer_admin.get_router(),
+        applications.get_router(),
+        mentors.get_router(),
         fallback.get_router(),
     ]

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+MANAGERS = STAFF | {Role.DIRECTOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,14 @@ def _commands() -> list[CommandInfo]:
     return [
         CommandInfo("start", lambda: _("Register or open the bot"), for_guests=True),
         CommandInfo("menu", lambda: _("Main menu")),
+        CommandInfo("offers", lambda: _("Find a practice place"), frozenset({Role.STUDENT})),
+        CommandInfo(
+            "myplacement", lambda: _("My applications and placement"), frozenset({Role.STUDENT})
+        ),
+        CommandInfo("students", lambda: _("My students on practice"), frozenset({Role.MENTOR})),
+        CommandInfo("review", lambda: _("Applications awaiting a decision"), MANAGERS),
+        CommandInfo("myoffers", lambda: _("Practice offers"), MANAGERS),
+        CommandInfo("newoffer", lambda: _("Publish practice places"), MANAGERS),
         CommandInfo("invite", lambda: _("Create an invitation code"), STAFF),
         CommandInfo("invites", lambda: _("My active invitation codes"), STAFF),
         CommandInfo("profile", lambda: _("My profile")),

@@ -35,7 +35,14 @@ class MenuItem:
 
 def _items() -> list[MenuItem]:
     staff = frozenset({Role.COORDINATOR, Role.ADMIN})
+    managers = staff | {Role.DIRECTOR}
     return [
+        MenuItem("offers", lambda: _("🏫 Practice places"), frozenset({Role.STUDENT})),
+        MenuItem("myplacement", lambda: _("📌 My placement"), frozenset({Role.STUDENT})),
+        MenuItem("students", lambda: _("👩‍🎓 My students"), frozenset({Role.MENTOR})),
+        MenuItem("review", lambda: _("📥 Applications to review"), managers),
+        MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
+        MenuItem("newoffer", lambda: _("➕ New offer"), managers),
         MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
         MenuItem("profile", lambda: _("👤 Profile")),
         MenuItem("language", lambda: _("🌐 Language")),

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import create_bot, create_dispatcher, handler_settings
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
+from bot.delivery import DeliveryWorker
+from bot.delivery_settings import DeliverySettings
 from bot.i18n import load_i18n
 from db import Database, ManualClock
+from handlers.notices import renderers
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, RecordingSession
 from tests.harness import ChatDriver
 
@@ -60,5 +63,13 @@ async def chat(
 ) -> AsyncIterator[ChatDriver]:
     bot = create_bot(settings, session=RecordingSession(telegram))
     dispatcher = create_dispatcher(settings, db, i18n)
-    yield ChatDriver(dispatcher, bot, telegram)
+    delivery = DeliveryWorker(
+        bot,
+        db,
+        i18n,
+        handler_settings(settings),
+        renderers(),
+        DeliverySettings(per_chat_interval=0, messages_per_second=1000),
+    )
+    yield ChatDriver(dispatcher, bot, telegram, delivery)
     await bot.session.close()

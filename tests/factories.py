@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from db import Database
 from db.models import Organization, OrgKind, Role, User
 from db.orgs import OrgInput
+from db.placements import Offer, OfferInput, PracticeKind
 from db.users import NewUser
 
 _ids = itertools.count(1000)
@@ -57,3 +58,29 @@ async def make_member(
 ) -> User:
     created = await db.invites.create(None, role, org.id)
     return (await db.invites.redeem(created.code, person(telegram_id, name, locale))).user
+
+
+async def make_offer(
+    db: Database,
+    actor: User,
+    school: Organization,
+    places: int = 2,
+    starts_in_days: int = 30,
+    days: int = 27,
+    subject: str = "Информатика",
+    kind: str = "pedagogical",
+    mentor_ids: tuple[int, ...] = (),
+) -> Offer:
+    start = db.today() + timedelta(days=starts_in_days)
+    return await db.placements.create_offer(
+        actor,
+        OfferInput(
+            school.id,
+            PracticeKind(kind),
+            subject,
+            start,
+            start + timedelta(days=days),
+            places,
+            mentor_ids=mentor_ids,
+        ),
+    )

@@ -7,14 +7,22 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from bot.delivery import DeliveryWorker
 from tests.fake_telegram import ChatMessage, FakeTelegram, FakeUser
 
 
 class ChatDriver:
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, telegram: FakeTelegram) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, telegram: FakeTelegram, delivery: DeliveryWorker
+    ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.telegram = telegram
+        self.delivery = delivery
+
+    async def deliver(self) -> None:
+        """Let the delivery worker send every queued notification now."""
+        await self.delivery.drain()
 
     async def feed(self, update: dict[str, Any]) -> None:
         self.telegram.pending_updates.remove(update)

@@ -112,6 +112,10 @@ class Person:
         await wait_until(
             lambda: self._activity() != before, timeout, f"an answer to {self.user.first_name}"
         )
+        return await self._quiet()
+
+    async def _quiet(self) -> ChatMessage:
+        """Wait until the bot has stopped writing to this chat for a moment."""
         quiet_since, seen = time.monotonic(), self._activity()
         while time.monotonic() - quiet_since < 0.2:
             await asyncio.sleep(0.02)
@@ -128,15 +132,12 @@ class Person:
         message = self.telegram.last_message_with_button(self.user.id, label)
         button = message.find_button(label)
         assert button is not None
-        before = self._activity()
         update = self.telegram.callback_update(self.user, message, button["callback_data"])
         query_id = update["callback_query"]["id"]
         await wait_until(
             lambda: query_id in self.telegram.callback_answers, timeout, f"the answer to {label!r}"
         )
-        if self._activity() != before:
-            return await self._settle(before, timeout)
-        return self.telegram.last_bot_message(self.user.id)
+        return await self._quiet()
 
     @property
     def last(self) -> ChatMessage:

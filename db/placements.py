@@ -1,0 +1,1063 @@
+"""Teaching-practice placements: offers, applications, waiting lists and mentors.
+
+The rules live here, inside transactions, so no button or race can break them:
+- a `pending` application holds one of the offer's free places until it is decided, so the
+  approvers see exactly as many pending applications as there are places to give;
+- when no place is free a student may join the waiting list; a freed place goes to the first
+  on it (their application becomes pending again);
+- approved placements never exceed the offer's places (a guarded UPDATE, under BEGIN
+  IMMEDIATE, even with many approvals at once);
+- a student has at most one active application or placement in any period.
+Every change queues notifications for the people it concerns in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from db import audit
+from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.models import OrgKind, Role, User
+from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
+from db.users import clean_text
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from db.database import Database
+
+SUBJECT_MAX = 100
+NOTES_MAX = 1000
+MOTIVATION_MAX = 1000
+REASON_MIN = 3
+REASON_MAX = 500
+PLACES_MAX = 500
+PERIOD_MAX_DAYS = 366
+PARTNER_KINDS = frozenset({OrgKind.SCHOOL, OrgKind.KINDERGARTEN, OrgKind.COLLEGE, OrgKind.OTHER})
+STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class PracticeKind(StrEnum):
+    OBSERVATION = "observation"
+    PEDAGOGICAL = "pedagogical"
+    PRE_GRADUATION = "pre_graduation"
+    DUAL = "dual"
+    INTERNSHIP = "internship"
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    WAITLISTED = "waitlisted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED, ApplicationStatus.APPROVED)
+_ACTIVE_SQL = "('pending', 'waitlisted', 'approved')"
+
+
+class OfferFull(DomainError):
+    """No place is free for this application or approval."""
+
+
+class OfferClosed(DomainError):
+    """The offer does not take applications (closed, or its period has begun)."""
+
+
+class AlreadyApplied(DomainError):
+    """The student already has an active application or placement in an overlapping period."""
+
+    def __init__(self, application_id: int, same_offer: bool) -> None:
+        super().__init__(f"application {application_id}")
+        self.application_id = application_id
+        self.same_offer = same_offer
+
+
+class StaleState(DomainError):
+    """The application is no longer in the state this action expects (someone was faster)."""
+
+    def __init__(self, status: ApplicationStatus) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
+class RowRefused(DomainError):
+    """One row of a bulk operation was refused; nothing of the bulk was written."""
+
+    def __init__(self, index: int, problem: DomainError) -> None:
+        super().__init__(f"row {index}: {problem!r}")
+        self.index = index
+        self.problem = problem
+
+
+class PracticeStarted(DomainError):
+    """The placement has started: it can no longer be withdrawn by the student."""
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    id: int
+    organization_id: int
+    kind: PracticeKind
+    subject: str
+    starts_on: date
+    ends_on: date
+    places: int
+    taken: int
+    pending: int
+    waitlisted: int
+    notes: str | None
+    status: str
+    created_by: int | None
+    mentor_ids: tuple[int, ...]
+
+    @property
+    def free(self) -> int:
+        """Places a new applicant can still get (pending applications hold theirs)."""
+        return max(0, self.places - self.taken - self.pending)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: int
+    offer_id: int
+    student_id: int
+    status: ApplicationStatus
+    motivation: str | None
+    queued_at: datetime
+    mentor_id: int | None
+    decided_by: int | None
+    decided_at: datetime | None
+    reason: str | None
+    created_at: datetime
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class OfferInput:
+    organization_id: int
+    kind: PracticeKind
+    subject: str
+    starts_on: date
+    ends_on: date
+    places: int
+    notes: str | None = None
+    mentor_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferChanges:
+    subject: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    places: int | None = None
+    notes: str | None = None
+    mentor_ids: tuple[int, ...] | None = None
+
+    def names(self) -> list[str]:
+        return [name for name in self.__slots__ if getattr(self, name) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseFilter:
+    kind: PracticeKind | None = None
+    city: str | None = None
+    subject_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    application: Application
+    waitlist_position: int | None = None
+
+
+@dataclass(slots=True)
+class _Notices:
+    """Notifications decided during a transaction; queued at its end."""
+
+    items: list[tuple[list[int], str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, user_ids: Iterable[int | None], kind: str, **payload: Any) -> None:
+        recipients = [user_id for user_id in user_ids if user_id is not None]
+        if recipients:
+            self.items.append((recipients, kind, payload))
+
+
+def clean_subject(text: str) -> str:
+    subject = clean_text(text)
+    if len(subject) > SUBJECT_MAX:
+        raise InvalidValue("subject", "too_long")
+    if len(subject) < 2 or not any(ch.isalpha() for ch in subject):
+        raise InvalidValue("subject", "too_short")
+    return subject
+
+
+def clean_optional(text: str | None, field_name: str, limit: int) -> str | None:
+    if text is None:
+        return None
+    value = text.strip()
+    if len(value) > limit:
+        raise InvalidValue(field_name, "too_long")
+    return value or None
+
+
+def clean_reason(text: str) -> str:
+    reason = clean_text(text)
+    if len(reason) > REASON_MAX:
+        raise InvalidValue("reason", "too_long")
+    if len(reason) < REASON_MIN:
+        raise InvalidValue("reason", "too_short")
+    return reason
+
+
+def check_period(starts_on: date, ends_on: date, today: date) -> None:
+    if starts_on < today:
+        raise InvalidValue("starts_on", "in_past")
+    if ends_on < starts_on:
+        raise InvalidValue("ends_on", "before_start")
+    if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
+        raise InvalidValue("ends_on", "too_long")
+
+
+def check_places(places: int) -> int:
+    if not 1 <= places <= PLACES_MAX:
+        raise InvalidValue("places", "out_of_range")
+    return places
+
+
+def can_manage(actor: User, organization_id: int) -> bool:
+    if actor.role in STAFF:
+        return True
+    return actor.role is Role.DIRECTOR and actor.organization_id == organization_id
+
+
+_OFFER_SELECT = """
+SELECT o.*,
+       (SELECT count(*) FROM applications a WHERE a.offer_id = o.id AND a.status = 'pending')
+           AS pending_count,
+       (SELECT count(*) FROM applications a WHERE a.offer_id = o.id AND a.status = 'waitlisted')
+           AS waitlisted_count,
+       (SELECT group_concat(m.mentor_id) FROM offer_mentors m WHERE m.offer_id = o.id)
+           AS mentor_list
+FROM practice_offers o
+"""
+_ACTIVE_STATUSES = _ACTIVE_SQL
+
+
+def offer_from_row(row: aiosqlite.Row) -> Offer:
+    mentors = row["mentor_list"]
+    return Offer(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        kind=PracticeKind(row["kind"]),
+        subject=row["subject"],
+        starts_on=date_from_db(row["starts_on"]),
+        ends_on=date_from_db(row["ends_on"]),
+        places=row["places"],
+        taken=row["taken"],
+        pending=row["pending_count"],
+        waitlisted=row["waitlisted_count"],
+        notes=row["notes"],
+        status=row["status"],
+        created_by=row["created_by"],
+        mentor_ids=tuple(sorted(int(m) for m in mentors.split(","))) if mentors else (),
+    )
+
+
+def application_from_row(row: aiosqlite.Row) -> Application:
+    return Application(
+        id=row["id"],
+        offer_id=row["offer_id"],
+        student_id=row["student_id"],
+        status=ApplicationStatus(row["status"]),
+        motivation=row["motivation"],
+        queued_at=from_db(row["queued_at"]),
+        mentor_id=row["mentor_id"],
+        decided_by=row["decided_by"],
+        decided_at=maybe_from_db(row["decided_at"]),
+        reason=row["reason"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        row: aiosqlite.Row | None = await cursor.fetchone()
+        return row
+
+
+async def _value(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> Any:
+    row = await _one(conn, sql, params)
+    return None if row is None else row[0]
+
+
+async def _offer(conn: aiosqlite.Connection, offer_id: int) -> Offer:
+    row = await _one(conn, _OFFER_SELECT + " WHERE o.id = ?", (offer_id,))
+    if row is None:
+        raise NotFound("offer")
+    return offer_from_row(row)
+
+
+async def _application(conn: aiosqlite.Connection, application_id: int) -> Application:
+    row = await _one(conn, "SELECT * FROM applications WHERE id = ?", (application_id,))
+    if row is None:
+        raise NotFound("application")
+    return application_from_row(row)
+
+
+async def _user(conn: aiosqlite.Connection, user_id: int) -> User:
+    from db.users import fetch_user
+
+    return await fetch_user(conn, user_id)
+
+
+async def approvers(conn: aiosqlite.Connection, offer: Offer) -> list[int]:
+    """Who decides on an offer's applications: its school's directors, and its author."""
+    async with conn.execute(
+        "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
+        " AND telegram_id IS NOT NULL ORDER BY id",
+        (offer.organization_id,),
+    ) as cursor:
+        ids = [row["id"] for row in await cursor.fetchall()]
+    if offer.created_by is not None and offer.created_by not in ids:
+        ids.append(offer.created_by)
+    return ids
+
+
+class PlacementRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ----- reading ----------------------------------------------------------------------------
+
+    async def offer(self, offer_id: int) -> Offer | None:
+        row = await self._db.fetch_one(_OFFER_SELECT + " WHERE o.id = ?", (offer_id,))
+        return None if row is None else offer_from_row(row)
+
+    async def application(self, application_id: int) -> Application | None:
+        row = await self._db.fetch_one("SELECT * FROM applications WHERE id = ?", (application_id,))
+        return None if row is None else application_from_row(row)
+
+    async def browse(
+        self, filters: BrowseFilter, offset: int, limit: int
+    ) -> tuple[list[Offer], int]:
+        """Open offers a student can still apply to, soonest first, one page (paged in SQL)."""
+        where, params = self._browse_where(filters)
+        total = await self._db.fetch_value(
+            "SELECT count(*) FROM practice_offers o JOIN organizations g ON g.id = "
+            "o.organization_id"
+            f" WHERE {where}",
+            params,
+        )
+        rows = await self._db.fetch_all(
+            _OFFER_SELECT + " JOIN organizations g ON g.id = o.organization_id"
+            f" WHERE {where} ORDER BY o.starts_on, o.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [offer_from_row(row) for row in rows], int(total)
+
+    def _browse_where(self, filters: BrowseFilter) -> tuple[str, tuple[Any, ...]]:
+        clauses = ["o.status = 'open'", "o.starts_on >= ?"]
+        params: list[Any] = [date_to_db(self._db.today())]
+        if filters.kind is not None:
+            clauses.append("o.kind = ?")
+            params.append(filters.kind.value)
+        if filters.city is not None:
+            clauses.append("g.city = ?")
+            params.append(filters.city)
+        if filters.subject_key is not None:
+            clauses.append("o.subject_key = ?")
+            params.append(filters.subject_key)
+        return " AND ".join(clauses), tuple(params)
+
+    async def browse_values(
+        self, filters: BrowseFilter, column: str, limit: int = 40
+    ) -> list[tuple[str, str, int]]:
+        """(value, label, offers) of a filter column among browsable offers, most common first."""
+        expression = {"city": ("g.city", "g.city"), "subject": ("o.subject_key", "min(o.subject)")}[
+            column
+        ]
+        where, params = self._browse_where(filters)
+        rows = await self._db.fetch_all(
+            f"SELECT {expression[0]} AS value, {expression[1]} AS label, count(*) AS n"
+            " FROM practice_offers o JOIN organizations g ON g.id = o.organization_id"
+            f" WHERE {where} GROUP BY {expression[0]} ORDER BY n DESC, label LIMIT ?",
+            (*params, limit),
+        )
+        return [(row["value"], row["label"], row["n"]) for row in rows]
+
+    async def managed_offers(
+        self, actor: User, offset: int, limit: int, include_closed: bool = True
+    ) -> tuple[list[Offer], int]:
+        """Offers this person decides on: a director's school's, or all for coordinators."""
+        clauses, params = ["1"], []
+        if actor.role not in STAFF:
+            if actor.role is not Role.DIRECTOR or actor.organization_id is None:
+                return [], 0
+            clauses.append("o.organization_id = ?")
+            params.append(actor.organization_id)
+        if not include_closed:
+            clauses.append("o.status = 'open'")
+        where = " AND ".join(clauses)
+        total = await self._db.fetch_value(
+            f"SELECT count(*) FROM practice_offers o WHERE {where}", params
+        )
+        rows = await self._db.fetch_all(
+            _OFFER_SELECT + f" WHERE {where} ORDER BY o.status DESC, o.starts_on DESC, o.id DESC"
+            " LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [offer_from_row(row) for row in rows], int(total)
+
+    async def applications_for_offer(self, offer_id: int) -> list[Application]:
+        """Active applications: approved, then pending, then the waiting list in order."""
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM applications WHERE offer_id = ? AND status IN {_ACTIVE_SQL}"
+            " ORDER BY CASE status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END,"
+            " queued_at, id",
+            (offer_id,),
+        )
+        return [application_from_row(row) for row in rows]
+
+    async def review_queue(
+        self, actor: User, offset: int, limit: int
+    ) -> tuple[list[Application], int]:
+        """Pending applications on the offers this person decides on, oldest first."""
+        clauses, params = ["a.status = 'pending'"], []
+        if actor.role not in STAFF:
+            if actor.role is not Role.DIRECTOR:
+                return [], 0
+            clauses.append("o.organization_id = ?")
+            params.append(actor.organization_id)
+        where = " AND ".join(clauses)
+        base = f"FROM applications a JOIN practice_offers o ON o.id = a.offer_id WHERE {where}"
+        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
+        rows = await self._db.fetch_all(
+            f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [application_from_row(row) for row in rows], int(total)
+
+    async def student_applications(self, student_id: int, limit: int = 20) -> list[Application]:
+        rows = await self._db.fetch_all(
+            "SELECT a.* FROM applications a WHERE a.student_id = ?"
+            " ORDER BY CASE WHEN a.status IN ('pending', 'waitlisted', 'approved') THEN 0 ELSE "
+            "1 END,"
+            " a.updated_at DESC, a.id DESC LIMIT ?",
+            (student_id, limit),
+        )
+        return [application_from_row(row) for row in rows]
+
+    async def waitlist_position(self, application: Application) -> int | None:
+        if application.status is not ApplicationStatus.WAITLISTED:
+            return None
+        ahead = await self._db.fetch_value(
+            "SELECT count(*) FROM applications WHERE offer_id = ? AND status = 'waitlisted'"
+            " AND (queued_at < ? OR (queued_at = ? AND id < ?))",
+            (
+                application.offer_id,
+                to_db(application.queued_at),
+                to_db(application.queued_at),
+                application.id,
+            ),
+        )
+        return int(ahead) + 1
+
+    async def mentor_students(self, mentor_id: int) -> list[Application]:
+        """A mentor's current students: approved placements that have not ended."""
+        rows = await self._db.fetch_all(
+            "SELECT a.* FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            " WHERE a.mentor_id = ? AND a.status = 'approved' AND o.ends_on >= ?"
+            " ORDER BY o.starts_on, a.id",
+            (mentor_id, date_to_db(self._db.today())),
+        )
+        return [application_from_row(row) for row in rows]
+
+    async def mentors_of(self, organization_id: int) -> list[User]:
+        from db.users import user_from_row
+
+        rows = await self._db.fetch_all(
+            "SELECT * FROM users WHERE role = 'mentor' AND organization_id = ?"
+            " AND telegram_id IS NOT NULL ORDER BY full_name",
+            (organization_id,),
+        )
+        return [user_from_row(row) for row in rows]
+
+    # ----- offers ------------------------------------------------------------------------------
+
+    async def create_offer(self, actor: User, data: OfferInput) -> Offer:
+        subject = clean_subject(data.subject)
+        notes = clean_optional(data.notes, "notes", NOTES_MAX)
+        check_places(data.places)
+        check_period(data.starts_on, data.ends_on, self._db.today())
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            await self._check_org(conn, actor, data.organization_id)
+            await self._check_mentors(conn, data.organization_id, data.mentor_ids)
+            cursor = await conn.execute(
+                "INSERT INTO practice_offers (organization_id, kind, subject, subject_key, "
+                "starts_on,"
+                " ends_on, places, notes, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    data.organization_id,
+                    data.kind.value,
+                    subject,
+                    subject.casefold(),
+                    date_to_db(data.starts_on),
+                    date_to_db(data.ends_on),
+                    data.places,
+                    notes,
+                    actor.id,
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            offer_id = cursor.lastrowid
+            await conn.executemany(
+                "INSERT INTO offer_mentors (offer_id, mentor_id) VALUES (?, ?)",
+                [(offer_id, mentor_id) for mentor_id in dict.fromkeys(data.mentor_ids)],
+            )
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "offer.create",
+                "offer",
+                offer_id,
+                organization_id=data.organization_id,
+                places=data.places,
+            )
+            return await _offer(conn, offer_id)
+
+    async def _check_org(
+        self, conn: aiosqlite.Connection, actor: User, organization_id: int
+    ) -> None:
+        kind = await _value(conn, "SELECT kind FROM organizations WHERE id = ?", (organization_id,))
+        if kind is None or OrgKind(kind) not in PARTNER_KINDS:
+            raise NotFound("organization")
+        if not can_manage(actor, organization_id):
+            raise NotAllowed("organization")
+
+    async def _check_mentors(
+        self, conn: aiosqlite.Connection, organization_id: int, mentor_ids: Sequence[int]
+    ) -> None:
+        for mentor_id in mentor_ids:
+            row = await _one(
+                conn, "SELECT role, organization_id FROM users WHERE id = ?", (mentor_id,)
+            )
+            if row is None or row["role"] != "mentor" or row["organization_id"] != organization_id:
+                raise InvalidValue("mentor", "not_of_this_school")
+
+    async def update_offer(self, actor: User, offer_id: int, changes: OfferChanges) -> Offer:
+        """Edit an offer; places never drop below those taken; the people concerned are told."""
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            offer = await _offer(conn, offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            values = self._changed_values(offer, changes)
+            if not values:
+                return offer
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            await conn.execute(
+                f"UPDATE practice_offers SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values.values(), to_db(now), offer_id),
+            )
+            if changes.mentor_ids is not None:
+                await self._check_mentors(conn, offer.organization_id, changes.mentor_ids)
+                await conn.execute("DELETE FROM offer_mentors WHERE offer_id = ?", (offer_id,))
+                await conn.executemany(
+                    "INSERT INTO offer_mentors (offer_id, mentor_id) VALUES (?, ?)",
+                    [(offer_id, mentor_id) for mentor_id in dict.fromkeys(changes.mentor_ids)],
+                )
+            await self._rebalance(conn, offer_id, notices)
+            affected = await self._active_people(conn, offer_id)
+            notices.add(
+                affected, "placement.offer_changed", offer_id=offer_id, fields=changes.names()
+            )
+            await audit.record(
+                conn, now, actor.id, "offer.update", "offer", offer_id, fields=changes.names()
+            )
+            await self._queue(conn, notices)
+            return await _offer(conn, offer_id)
+
+    def _changed_values(self, offer: Offer, changes: OfferChanges) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if changes.subject is not None:
+            subject = clean_subject(changes.subject)
+            values.update(subject=subject, subject_key=subject.casefold())
+        if changes.notes is not None:
+            values["notes"] = clean_optional(changes.notes, "notes", NOTES_MAX)
+        if changes.places is not None:
+            check_places(changes.places)
+            if changes.places < offer.taken:
+                raise InvalidValue("places", "below_taken")
+            values["places"] = changes.places
+        if changes.starts_on is not None or changes.ends_on is not None:
+            starts_on = changes.starts_on or offer.starts_on
+            ends_on = changes.ends_on or offer.ends_on
+            check_period(starts_on, ends_on, min(self._db.today(), offer.starts_on))
+            values.update(starts_on=date_to_db(starts_on), ends_on=date_to_db(ends_on))
+        return values
+
+    async def set_open(self, actor: User, offer_id: int, is_open: bool) -> Offer:
+        """Close (pending and waiting applications are cancelled, placements stay) or reopen."""
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            offer = await _offer(conn, offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            status = "open" if is_open else "closed"
+            if offer.status == status:
+                return offer
+            await conn.execute(
+                "UPDATE practice_offers SET status = ?, updated_at = ? WHERE id = ?",
+                (status, to_db(now), offer_id),
+            )
+            if not is_open:
+                async with conn.execute(
+                    "SELECT id, student_id FROM applications WHERE offer_id = ?"
+                    " AND status IN ('pending', 'waitlisted')",
+                    (offer_id,),
+                ) as cursor:
+                    waiting = list(await cursor.fetchall())
+                await conn.execute(
+                    "UPDATE applications SET status = 'cancelled', reason = 'offer closed',"
+                    " decided_by = ?, decided_at = ?, updated_at = ?"
+                    " WHERE offer_id = ? AND status IN ('pending', 'waitlisted')",
+                    (actor.id, to_db(now), to_db(now), offer_id),
+                )
+                for row in waiting:
+                    notices.add(
+                        [row["student_id"]], "placement.offer_closed", application_id=row["id"]
+                    )
+            await audit.record(conn, now, actor.id, f"offer.{status}", "offer", offer_id)
+            await self._queue(conn, notices)
+            return await _offer(conn, offer_id)
+
+    # ----- applications ------------------------------------------------------------------------
+
+    async def apply(
+        self,
+        student: User,
+        offer_id: int,
+        motivation: str | None = None,
+        join_waitlist: bool = False,
+    ) -> ApplyResult:
+        """Apply for a place; a full offer raises OfferFull unless `join_waitlist`."""
+        if student.role is not Role.STUDENT:
+            raise NotAllowed("role")
+        text = clean_optional(motivation, "motivation", MOTIVATION_MAX)
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            offer = await _offer(conn, offer_id)
+            if not offer.is_open or offer.starts_on < self._db.today():
+                raise OfferClosed()
+            await self._check_no_overlap(conn, student.id, offer)
+            if offer.free > 0:
+                status = ApplicationStatus.PENDING
+            elif join_waitlist:
+                status = ApplicationStatus.WAITLISTED
+            else:
+                raise OfferFull()
+            cursor = await conn.execute(
+                "INSERT INTO applications (offer_id, student_id, status, motivation, queued_at,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (offer_id, student.id, status.value, text, to_db(now), to_db(now), to_db(now)),
+            )
+            assert cursor.lastrowid is not None
+            application_id = cursor.lastrowid
+            if status is ApplicationStatus.PENDING:
+                notices.add(
+                    await approvers(conn, offer), "placement.applied", application_id=application_id
+                )
+            await audit.record(
+                conn,
+                now,
+                student.id,
+                "application.create",
+                "application",
+                application_id,
+                status=status.value,
+            )
+            await self._queue(conn, notices)
+            application = await _application(conn, application_id)
+        position = await self.waitlist_position(application)
+        return ApplyResult(application, position)
+
+    async def _check_no_overlap(
+        self, conn: aiosqlite.Connection, student_id: int, offer: Offer
+    ) -> None:
+        row = await _one(
+            conn,
+            "SELECT a.id, a.offer_id FROM applications a JOIN practice_offers o ON o.id = "
+            "a.offer_id"
+            f" WHERE a.student_id = ? AND a.status IN {_ACTIVE_SQL}"
+            " AND o.starts_on <= ? AND o.ends_on >= ? ORDER BY a.offer_id = ? DESC LIMIT 1",
+            (student_id, date_to_db(offer.ends_on), date_to_db(offer.starts_on), offer.id),
+        )
+        if row is not None:
+            raise AlreadyApplied(row["id"], same_offer=row["offer_id"] == offer.id)
+
+    async def approve(self, actor: User, application_id: int) -> Application:
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            application = await _application(conn, application_id)
+            offer = await _offer(conn, application.offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            if application.status not in (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED):
+                raise StaleState(application.status)
+            others_pending = offer.pending - (application.status is ApplicationStatus.PENDING)
+            if offer.taken + others_pending >= offer.places:
+                raise OfferFull()
+            # The guard in WHERE is what makes concurrent approvals safe, not the check above.
+            cursor = await conn.execute(
+                "UPDATE practice_offers SET taken = taken + 1 WHERE id = ? AND taken < places",
+                (offer.id,),
+            )
+            if cursor.rowcount != 1:
+                raise OfferFull()
+            mentor_id = offer.mentor_ids[0] if len(offer.mentor_ids) == 1 else None
+            await conn.execute(
+                "UPDATE applications SET status = 'approved', decided_by = ?, decided_at = ?,"
+                " mentor_id = ?, updated_at = ? WHERE id = ?",
+                (actor.id, to_db(now), mentor_id, to_db(now), application_id),
+            )
+            notices.add(
+                [application.student_id], "placement.approved", application_id=application_id
+            )
+            notices.add([mentor_id], "placement.new_student", application_id=application_id)
+            directors = [d for d in await approvers(conn, offer) if d != actor.id]
+            notices.add(
+                directors, "placement.decided", application_id=application_id, decision="approved"
+            )
+            await audit.record(
+                conn, now, actor.id, "application.approve", "application", application_id
+            )
+            await self._queue(conn, notices)
+            return await _application(conn, application_id)
+
+    async def reject(self, actor: User, application_id: int, reason: str) -> Application:
+        """Turn down a pending or waiting application, with a reason the student will read."""
+        text = clean_reason(reason)
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            application = await _application(conn, application_id)
+            offer = await _offer(conn, application.offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            if application.status not in (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED):
+                raise StaleState(application.status)
+            await self._close_application(conn, application_id, "rejected", actor.id, text)
+            notices.add(
+                [application.student_id], "placement.rejected", application_id=application_id
+            )
+            await self._promote(conn, offer.id, notices)
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "application.reject",
+                "application",
+                application_id,
+                reason=text,
+            )
+            await self._queue(conn, notices)
+            return await _application(conn, application_id)
+
+    async def cancel_placement(self, actor: User, application_id: int, reason: str) -> Application:
+        """Undo an approved placement (the school can no longer host the student)."""
+        text = clean_reason(reason)
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            application = await _application(conn, application_id)
+            offer = await _offer(conn, application.offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            if application.status is not ApplicationStatus.APPROVED:
+                raise StaleState(application.status)
+            await self._close_application(conn, application_id, "cancelled", actor.id, text)
+            await conn.execute(
+                "UPDATE practice_offers SET taken = taken - 1 WHERE id = ?", (offer.id,)
+            )
+            notices.add(
+                [application.student_id], "placement.cancelled", application_id=application_id
+            )
+            notices.add(
+                [application.mentor_id], "placement.student_left", application_id=application_id
+            )
+            await self._promote(conn, offer.id, notices)
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "application.cancel",
+                "application",
+                application_id,
+                reason=text,
+            )
+            await self._queue(conn, notices)
+            return await _application(conn, application_id)
+
+    async def withdraw(self, student: User, application_id: int) -> Application:
+        """The student steps back: any time while waiting, until the start once placed."""
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            application = await _application(conn, application_id)
+            if application.student_id != student.id:
+                raise NotFound("application")
+            if not application.active:
+                raise StaleState(application.status)
+            offer = await _offer(conn, application.offer_id)
+            if application.status is ApplicationStatus.APPROVED:
+                if offer.starts_on <= self._db.today():
+                    raise PracticeStarted()
+                await conn.execute(
+                    "UPDATE practice_offers SET taken = taken - 1 WHERE id = ?", (offer.id,)
+                )
+                notices.add(
+                    [application.mentor_id], "placement.student_left", application_id=application_id
+                )
+            await self._close_application(conn, application_id, "withdrawn", student.id, None)
+            if application.status is not ApplicationStatus.WAITLISTED:
+                notices.add(
+                    await approvers(conn, offer),
+                    "placement.withdrawn",
+                    application_id=application_id,
+                )
+            await self._promote(conn, offer.id, notices)
+            await audit.record(
+                conn, now, student.id, "application.withdraw", "application", application_id
+            )
+            await self._queue(conn, notices)
+            return await _application(conn, application_id)
+
+    async def _close_application(
+        self,
+        conn: aiosqlite.Connection,
+        application_id: int,
+        status: str,
+        actor_id: int | None,
+        reason: str | None,
+    ) -> None:
+        now = to_db(self._db.clock.now())
+        await conn.execute(
+            "UPDATE applications SET status = ?, decided_by = ?, decided_at = ?, reason = ?,"
+            " updated_at = ? WHERE id = ?",
+            (status, actor_id, now, reason, now, application_id),
+        )
+
+    async def _promote(self, conn: aiosqlite.Connection, offer_id: int, notices: _Notices) -> None:
+        """Give free places to the waiting list, first come first served."""
+        offer = await _offer(conn, offer_id)
+        now = to_db(self._db.clock.now())
+        async with conn.execute(
+            "SELECT id, student_id FROM applications WHERE offer_id = ? AND status = 'waitlisted'"
+            " ORDER BY queued_at, id LIMIT ?",
+            (offer_id, offer.free),
+        ) as cursor:
+            promoted = list(await cursor.fetchall())
+        deciders = await approvers(conn, offer) if promoted else []
+        for row in promoted:
+            await conn.execute(
+                "UPDATE applications SET status = 'pending', updated_at = ? WHERE id = ?",
+                (now, row["id"]),
+            )
+            notices.add([row["student_id"]], "placement.promoted", application_id=row["id"])
+            notices.add(deciders, "placement.applied", application_id=row["id"], from_waitlist=True)
+
+    async def _rebalance(
+        self, conn: aiosqlite.Connection, offer_id: int, notices: _Notices
+    ) -> None:
+        """After places changed: surplus pending applications go back to the front of the queue."""
+        offer = await _offer(conn, offer_id)
+        surplus = offer.taken + offer.pending - offer.places
+        if surplus > 0:
+            async with conn.execute(
+                "SELECT id, student_id FROM applications WHERE offer_id = ? AND status = 'pending'"
+                " ORDER BY queued_at DESC, id DESC LIMIT ?",
+                (offer_id, surplus),
+            ) as cursor:
+                moved = list(await cursor.fetchall())
+            for row in moved:
+                await conn.execute(
+                    "UPDATE applications SET status = 'waitlisted' WHERE id = ?", (row["id"],)
+                )
+                notices.add(
+                    [row["student_id"]], "placement.moved_to_waitlist", application_id=row["id"]
+                )
+        await self._promote(conn, offer_id, notices)
+
+    async def _active_people(self, conn: aiosqlite.Connection, offer_id: int) -> list[int]:
+        async with conn.execute(
+            "SELECT student_id, mentor_id FROM applications WHERE offer_id = ? AND status IN "
+            f"{_ACTIVE_SQL}",
+            (offer_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        people = [row["student_id"] for row in rows] + [
+            row["mentor_id"] for row in rows if row["mentor_id"]
+        ]
+        return list(dict.fromkeys(people))
+
+    async def _queue(self, conn: aiosqlite.Connection, notices: _Notices) -> None:
+        for recipients, kind, payload in notices.items:
+            await self._db.outbox.add(conn, recipients, kind, payload)
+
+    # ----- mentors and direct placement ---------------------------------------------------------
+
+    async def assign_mentor(self, actor: User, application_id: int, mentor_id: int) -> Application:
+        now = self._db.clock.now()
+        notices = _Notices()
+        async with self._db.transaction() as conn:
+            application = await _application(conn, application_id)
+            offer = await _offer(conn, application.offer_id)
+            if not can_manage(actor, offer.organization_id):
+                raise NotAllowed("offer")
+            if application.status is not ApplicationStatus.APPROVED:
+                raise StaleState(application.status)
+            await self._check_mentors(conn, offer.organization_id, [mentor_id])
+            if application.mentor_id == mentor_id:
+                return application
+            await conn.execute(
+                "UPDATE applications SET mentor_id = ?, updated_at = ? WHERE id = ?",
+                (mentor_id, to_db(now), application_id),
+            )
+            notices.add(
+                [application.student_id], "placement.mentor_assigned", application_id=application_id
+            )
+            notices.add([mentor_id], "placement.new_student", application_id=application_id)
+            notices.add(
+                [application.mentor_id], "placement.student_left", application_id=application_id
+            )
+            directors = [d for d in await approvers(conn, offer) if d != actor.id]
+            notices.add(directors, "placement.mentor_set", application_id=application_id)
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "application.mentor",
+                "application",
+                application_id,
+                mentor_id=mentor_id,
+                previous=application.mentor_id,
+            )
+            await self._queue(conn, notices)
+            return await _application(conn, application_id)
+
+    async def place(
+        self, actor: User | None, offer_id: int, student_id: int, mentor_id: int | None = None
+    ) -> Application:
+        """Place a student directly (coordinators; None is the command line)."""
+        async with self._db.transaction() as conn:
+            application_id = await self._place(conn, actor, offer_id, student_id, mentor_id)
+            return await _application(conn, application_id)
+
+    async def place_many(self, rows: Sequence[tuple[int, int, int | None]]) -> int:
+        """(offer, student, mentor) rows from the command line: all placed, or none.
+
+        A refused row raises RowRefused with its index, so the caller can name the line.
+        """
+        async with self._db.transaction() as conn:
+            for index, (offer_id, student_id, mentor_id) in enumerate(rows):
+                try:
+                    await self._place(conn, None, offer_id, student_id, mentor_id)
+                except DomainError as problem:
+                    raise RowRefused(index, problem) from problem
+        return len(rows)
+
+    async def _place(
+        self,
+        conn: aiosqlite.Connection,
+        actor: User | None,
+        offer_id: int,
+        student_id: int,
+        mentor_id: int | None,
+    ) -> int:
+        if actor is not None and actor.role not in STAFF:
+            raise NotAllowed("role")
+        now = self._db.clock.now()
+        notices = _Notices()
+        offer = await _offer(conn, offer_id)
+        student = await _user(conn, student_id)
+        if student.role is not Role.STUDENT or student.telegram_id is None:
+            raise NotFound("student")
+        if offer.ends_on < self._db.today():
+            raise OfferClosed()
+        await self._check_no_overlap(conn, student.id, offer)
+        if offer.free <= 0:
+            raise OfferFull()
+        if mentor_id is None and len(offer.mentor_ids) == 1:
+            mentor_id = offer.mentor_ids[0]
+        if mentor_id is not None:
+            await self._check_mentors(conn, offer.organization_id, [mentor_id])
+        actor_id = None if actor is None else actor.id
+        cursor = await conn.execute(
+            "UPDATE practice_offers SET taken = taken + 1 WHERE id = ? AND taken < places",
+            (offer_id,),
+        )
+        if cursor.rowcount != 1:
+            raise OfferFull()
+        cursor = await conn.execute(
+            "INSERT INTO applications (offer_id, student_id, status, queued_at, mentor_id, "
+            "decided_by,"
+            " decided_at, created_at, updated_at) VALUES (?, ?, 'approved', ?, ?, ?, ?, ?, ?)",
+            (
+                offer_id,
+                student_id,
+                to_db(now),
+                mentor_id,
+                actor_id,
+                to_db(now),
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        application_id = cursor.lastrowid
+        notices.add([student_id], "placement.approved", application_id=application_id)
+        notices.add([mentor_id], "placement.new_student", application_id=application_id)
+        directors = [d for d in await approvers(conn, offer) if d != actor_id]
+        notices.add(
+            directors, "placement.decided", application_id=application_id, decision="placed"
+        )
+        await audit.record(
+            conn,
+            now,
+            actor_id,
+            "application.place",
+            "application",
+            application_id,
+            student_id=student_id,
+        )
+        await self._queue(conn, notices)
+        return application_id
+
+
+def weeks(starts_on: date, ends_on: date) -> int:
+    return ((ends_on - starts_on) + timedelta(days=7)).days // 7
