@@ -65,6 +65,9 @@ def handler_settings(settings: Settings) -> HandlerSettings:
         timezone=settings.bot.tz,
         default_locale=settings.bot.default_locale,
         admins=settings.bot.admins,
+        required_hours=settings.practice.required_hours,
+        visit_radius_m=settings.practice.visit_radius_m,
+        no_visit_days=settings.practice.no_visit_days,
     )
 
 

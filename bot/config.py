@@ -53,12 +53,29 @@ class DatabaseSettings:
     path: Path = Path("seriktes.db")
 
 
+DEFAULT_REQUIRED_HOURS = {
+    "observation": 36,
+    "pedagogical": 72,
+    "pre_graduation": 108,
+    "dual": 360,
+    "internship": 144,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeSettings:
+    required_hours: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_REQUIRED_HOURS))
+    visit_radius_m: int = 300
+    no_visit_days: int = 14
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     telegram: TelegramSettings = TelegramSettings()
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    practice: PracticeSettings = field(default_factory=PracticeSettings)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
@@ -66,6 +83,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "bot": {"admins", "default_locale", "timezone"},
     "database": {"path"},
     "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
+    "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
 }
 
 
@@ -97,6 +115,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             path=_optional(database, "database", "path", _path) or Path("seriktes.db")
         ),
         delivery=_delivery(delivery),
+        practice=_practice(raw.get("practice", {})),
     )
 
 
@@ -109,6 +128,30 @@ def _delivery(table: Mapping[str, Any]) -> DeliverySettings:
         messages_per_second=rate or defaults.messages_per_second,
         max_in_flight=in_flight or defaults.max_in_flight,
         max_attempts=attempts or defaults.max_attempts,
+    )
+
+
+def _practice(table: Mapping[str, Any]) -> PracticeSettings:
+    defaults = PracticeSettings()
+    hours = dict(defaults.required_hours)
+    given = table.get("required_hours", {})
+    if not isinstance(given, dict):
+        raise ConfigError("[practice] required_hours must be a table of practice kind = hours")
+    for kind in given:
+        if kind not in hours:
+            raise ConfigError(
+                f"[practice] required_hours: unknown practice kind {kind!r} (one of "
+                f"{', '.join(hours)})"
+            )
+        hours[kind] = (
+            _optional(given, "practice", f"required_hours.{kind}", _int_in(1, 5000)) or hours[kind]
+        )
+    radius = _optional(table, "practice", "visit_radius_m", _int_in(10, 100_000))
+    days = _optional(table, "practice", "no_visit_days", _int_in(1, 365))
+    return PracticeSettings(
+        required_hours=hours,
+        visit_radius_m=radius or defaults.visit_radius_m,
+        no_visit_days=days or defaults.no_visit_days,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -13,7 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
 from db.fsm import FsmRepository
 
-Entry = tuple[str | None, dict[str, Any]]
+Entry = tuple[str | None, str]  # (state, data as JSON): decoding gives every reader its own copy
 
 
 def storage_key(key: StorageKey) -> str:
@@ -38,7 +37,8 @@ class SQLiteStorage(BaseStorage):
     async def _load(self, key: str) -> Entry:
         entry = self._cache.get(key)
         if entry is None:
-            entry = await self._repository.load(key)
+            state, data = await self._repository.load(key)
+            entry = (state, json.dumps(data, ensure_ascii=False))
         self._remember(key, entry)
         return entry
 
@@ -49,14 +49,17 @@ class SQLiteStorage(BaseStorage):
             self._cache.popitem(last=False)
 
     async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
-        await self._repository.save(key, state, data)
-        self._remember(key, (state, data))
+        encoded = json.dumps(
+            data, ensure_ascii=False
+        )  # fails here, at once, on what JSON cannot hold
+        await self._repository.save(key, state, json.loads(encoded))
+        self._remember(key, (state, encoded))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
         cache_key = storage_key(key)
         _, data = await self._load(cache_key)
-        await self._save(cache_key, name, data)
+        await self._save(cache_key, name, json.loads(data))
 
     async def get_state(self, key: StorageKey) -> str | None:
         state, _ = await self._load(storage_key(key))
@@ -65,12 +68,12 @@ class SQLiteStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         cache_key = storage_key(key)
         state, _ = await self._load(cache_key)
-        snapshot = json.loads(json.dumps(dict(data), ensure_ascii=False))
-        await self._save(cache_key, state, snapshot)
+        await self._save(cache_key, state, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         _, data = await self._load(storage_key(key))
-        return copy.deepcopy(data)
+        decoded: dict[str, Any] = json.loads(data)
+        return decoded
 
     async def close(self) -> None:
         self._cache.clear()

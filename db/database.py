@@ -21,6 +21,7 @@ from db.invites import InviteRepository
 from db.orgs import OrganizationRepository
 from db.outbox import OutboxRepository
 from db.placements import PlacementRepository
+from db.practice_log import PracticeLogRepository
 from db.users import UserCache, UserRepository
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class Database:
         self.invites = InviteRepository(self)
         self.outbox = OutboxRepository(self)
         self.placements = PlacementRepository(self)
+        self.practice = PracticeLogRepository(self)
 
     @classmethod
     async def open(
@@ -130,6 +132,16 @@ class Database:
             callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        """One statement on its own (SQLite commits it atomically); returns the rows changed.
+
+        A single round trip instead of BEGIN/statement/COMMIT: for the many one-row writes
+        (conversation state, delivery marks) that need no other statement with them.
+        """
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+            return cursor.rowcount
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current transaction commits (dropped on rollback)."""

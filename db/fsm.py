@@ -23,13 +23,12 @@ class FsmRepository:
 
     async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         """Write both parts; a row with no state and no data is deleted."""
-        async with self._db.transaction() as conn:
-            if state is None and not data:
-                await conn.execute("DELETE FROM fsm_state WHERE key = ?", (key,))
-                return
-            await conn.execute(
-                "INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (key, state, json.dumps(data, ensure_ascii=False), to_db(self._db.clock.now())),
-            )
+        if state is None and not data:
+            await self._db.write("DELETE FROM fsm_state WHERE key = ?", (key,))
+            return
+        await self._db.write(
+            "INSERT INTO fsm_state (key, state, data, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET state = excluded.state, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (key, state, json.dumps(data, ensure_ascii=False), to_db(self._db.clock.now())),
+        )

@@ -103,13 +103,12 @@ class OutboxRepository:
 
     async def mark_sending(self, item_id: int) -> bool:
         """Claim a row; False if it is no longer pending (cancelled meanwhile)."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                " WHERE id = ? AND status = 'pending'",
-                (item_id,),
-            )
-            return cursor.rowcount == 1
+        changed = await self._db.write(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+            " WHERE id = ? AND status = 'pending'",
+            (item_id,),
+        )
+        return changed == 1
 
     async def mark_sent(self, item_id: int) -> None:
         await self._finish(item_id, "sent", None)
@@ -118,18 +117,16 @@ class OutboxRepository:
         await self._finish(item_id, "failed", error[:500])
 
     async def _finish(self, item_id: int, status: str, error: str | None) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = ?, error = ?, sent_at = ? WHERE id = ?",
-                (status, error, to_db(self._db.clock.now()), item_id),
-            )
+        await self._db.write(
+            "UPDATE outbox SET status = ?, error = ?, sent_at = ? WHERE id = ?",
+            (status, error, to_db(self._db.clock.now()), item_id),
+        )
 
     async def retry_later(self, item_id: int, not_before: datetime, error: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, error = ? WHERE id = ?",
-                (to_db(not_before), error[:500], item_id),
-            )
+        await self._db.write(
+            "UPDATE outbox SET status = 'pending', not_before = ?, error = ? WHERE id = ?",
+            (to_db(not_before), error[:500], item_id),
+        )
 
     async def mark_user_blocked(self, user_id: int) -> int:
         """The person blocked the bot: record it and drop everything still queued for them."""

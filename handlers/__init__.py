@@ -7,6 +7,7 @@ from handlers import (
     common,
     errors,
     fallback,
+    hours,
     invites,
     language,
     mentors,
@@ -14,7 +15,9 @@ from handlers import (
     offer_admin,
     offers,
     profile,
+    progress,
     registration,
+    visits,
 )
 
 
@@ -35,5 +38,8 @@ def get_routers() -> list[Router]:
         offer_admin.get_router(),
         applications.get_router(),
         mentors.get_router(),
+        visits.get_router(),
+        hours.get_router(),
+        progress.get_router(),
         fallback.get_router(),
     ]

@@ -37,7 +37,21 @@ def _commands() -> list[CommandInfo]:
         CommandInfo(
             "myplacement", lambda: _("My applications and placement"), frozenset({Role.STUDENT})
         ),
+        CommandInfo("hours", lambda: _("Log practice hours"), frozenset({Role.STUDENT})),
         CommandInfo("students", lambda: _("My students on practice"), frozenset({Role.MENTOR})),
+        CommandInfo(
+            "visit",
+            lambda: _("Log a lesson visit"),
+            frozenset({Role.MENTOR, Role.COORDINATOR, Role.ADMIN}),
+        ),
+        CommandInfo(
+            "confirm",
+            lambda: _("Practice hours to confirm"),
+            frozenset({Role.MENTOR, Role.COORDINATOR, Role.ADMIN}),
+        ),
+        CommandInfo(
+            "progress", lambda: _("Practice progress"), frozenset(Role) - {Role.DEPARTMENT}
+        ),
         CommandInfo("review", lambda: _("Applications awaiting a decision"), MANAGERS),
         CommandInfo("myoffers", lambda: _("Practice offers"), MANAGERS),
         CommandInfo("newoffer", lambda: _("Publish practice places"), MANAGERS),

@@ -14,7 +14,9 @@ from handlers.filters import HasRole
 from handlers.formatting import esc
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.placement_texts import kind_name, period_text, student_summary
+from handlers.progress import ProgressCb
 from handlers.ui import show
+from handlers.visits import VisitCb
 
 
 async def students_view(
@@ -45,7 +47,20 @@ async def students_view(
             )
         )
     header = _("Your students ({n}):").format(n=len(placements))
-    return header + "\n\n" + "\n\n".join(blocks), builder.as_markup()
+    actions = InlineKeyboardBuilder()
+    for number, placement in enumerate(placements, start=1):
+        name = students[placement.student_id].full_name
+        actions.button(
+            text=f"📝 {number}. {name}"[:60],
+            callback_data=VisitCb(action="for", value=placement.id),
+        )
+        actions.button(
+            text=f"📈 {number}", callback_data=ProgressCb(action="app", value=placement.id)
+        )
+    back_to_menu_button(actions)
+    actions.adjust(*([2] * len(placements)), 1)
+    footer = _("📝 logs a lesson visit, 📈 shows the student's progress.")
+    return header + "\n\n" + "\n\n".join(blocks) + "\n\n" + footer, actions.as_markup()
 
 
 def get_router() -> Router:

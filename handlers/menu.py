@@ -39,7 +39,11 @@ def _items() -> list[MenuItem]:
     return [
         MenuItem("offers", lambda: _("🏫 Practice places"), frozenset({Role.STUDENT})),
         MenuItem("myplacement", lambda: _("📌 My placement"), frozenset({Role.STUDENT})),
+        MenuItem("hours", lambda: _("🕒 Practice hours"), frozenset({Role.STUDENT})),
         MenuItem("students", lambda: _("👩‍🎓 My students"), frozenset({Role.MENTOR})),
+        MenuItem("visit", lambda: _("📝 Log a visit"), frozenset({Role.MENTOR})),
+        MenuItem("confirm", lambda: _("🕒 Hours to confirm"), frozenset({Role.MENTOR})),
+        MenuItem("progress", lambda: _("📈 Progress"), frozenset(Role) - {Role.DEPARTMENT}),
         MenuItem("review", lambda: _("📥 Applications to review"), managers),
         MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
         MenuItem("newoffer", lambda: _("➕ New offer"), managers),

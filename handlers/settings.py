@@ -1,6 +1,7 @@
 """The part of the deployment's settings that conversations need, injected as `settings`."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 
@@ -9,3 +10,6 @@ class HandlerSettings:
     timezone: ZoneInfo
     default_locale: str
     admins: frozenset[int]
+    required_hours: Mapping[str, int] = field(default_factory=dict)
+    visit_radius_m: int = 300
+    no_visit_days: int = 14

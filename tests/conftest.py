@@ -53,8 +53,8 @@ def i18n() -> I18n:
 
 
 @pytest.fixture
-def telegram() -> FakeTelegram:
-    return FakeTelegram()
+def telegram(clock: ManualClock) -> FakeTelegram:
+    return FakeTelegram(now=lambda: clock.now().timestamp())
 
 
 @pytest.fixture

@@ -113,14 +113,16 @@ class ApiError(Exception):
 class FakeTelegram:
     """The state of the fake Telegram: chats, requests made, updates waiting to be fetched."""
 
-    def __init__(self, token: str = TEST_TOKEN) -> None:
+    def __init__(self, token: str = TEST_TOKEN, now: Callable[[], float] = time.time) -> None:
         self.token = token
+        self.now = now  # message dates; handler tests pass their manual clock
         self.requests: list[Request] = []
         self.chats: dict[int, list[ChatMessage]] = defaultdict(list)
         self.blocked: set[int] = set()
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.callback_answer_attempts: dict[str, int] = defaultdict(int)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
         self.failures: list[Callable[[str, dict[str, Any]], ApiError | None]] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._update_ids = itertools.count(1)
@@ -140,7 +142,7 @@ class FakeTelegram:
         message_id = next(self._message_ids[user.id])
         message = {
             "message_id": message_id,
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
             "from": user.as_dict(),
             **content,
@@ -189,7 +191,7 @@ class FakeTelegram:
     ) -> dict[str, Any]:
         message = {
             "message_id": next(self._message_ids[group_id]),
-            "date": int(time.time()),
+            "date": int(self.now()),
             "chat": {"id": group_id, "type": "supergroup", "title": "Teachers' chat"},
             "from": user.as_dict(),
             "text": text,
@@ -225,7 +227,7 @@ class FakeTelegram:
                 "my_chat_member": {
                     "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
                     "from": user.as_dict(),
-                    "date": int(time.time()),
+                    "date": int(self.now()),
                     "old_chat_member": old,
                     "new_chat_member": new,
                 }
@@ -314,6 +316,11 @@ class FakeTelegram:
         return chat_id
 
     def _new_bot_message(self, chat_id: int, **fields: Any) -> ChatMessage:
+        markup = fields.get("reply_markup")
+        if markup is not None and "inline_keyboard" not in markup:
+            # A reply keyboard belongs to the chat's input field, not to the message.
+            self.reply_keyboards[chat_id] = None if markup.get("remove_keyboard") else markup
+            fields["reply_markup"] = None
         message = ChatMessage(chat_id, next(self._message_ids[chat_id]), from_bot=True, **fields)
         self.chats[chat_id].append(message)
         return message

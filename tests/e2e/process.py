@@ -128,6 +128,12 @@ class Person:
         self.telegram.message_update(self.user, text)
         return await self._settle(before, timeout)
 
+    async def send_update(self, update: dict[str, object], timeout: float = 15) -> ChatMessage:
+        """Something other than text (a location, a photo) already queued by the fake."""
+        before = self._activity()
+        assert update in self.telegram.pending_updates
+        return await self._settle(before, timeout)
+
     async def press(self, label: str, timeout: float = 15) -> ChatMessage:
         message = self.telegram.last_message_with_button(self.user.id, label)
         button = message.find_button(label)
