@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.delivery import DeliveryWorker
 from bot.errors import StartupError
 from bot.i18n import load_i18n
+from bot.jobs import register_jobs
 from bot.middlewares import (
     AnsweredCallbackTracker,
     CallbackSpinnerMiddleware,
@@ -31,6 +32,7 @@ from bot.middlewares import (
     UpdateLogMiddleware,
     UserMiddleware,
 )
+from bot.scheduler import Scheduler
 from bot.storage import SQLiteStorage
 from db import Clock, Database, SystemClock
 from handlers import get_routers
@@ -140,6 +142,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         delivery = DeliveryWorker(
             bot, db, i18n, handler_settings(settings), renderers(), settings.delivery
         )
+        scheduler = Scheduler()
 
         async def on_startup(**_: Any) -> None:
             try:
@@ -147,11 +150,14 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
             except TelegramAPIError as error:
                 log.warning("setMyCommands failed: %s", error.message)
             await delivery.start()
+            scheduler.start()
+            register_jobs(scheduler, db, settings)
             log.info("Seriktes is running as @%s", username)
 
         async def on_shutdown(**_: Any) -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 log.warning("%d updates were still running at shutdown", in_flight.count)
+            await scheduler.shutdown()
             await delivery.stop()
             await _confirm_handled_updates(bot, in_flight)
 

@@ -70,12 +70,18 @@ class PracticeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueSettings:
+    stale_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     telegram: TelegramSettings = TelegramSettings()
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
+    issues: IssueSettings = field(default_factory=IssueSettings)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
@@ -84,6 +90,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "database": {"path"},
     "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
     "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
+    "issues": {"stale_days"},
 }
 
 
@@ -116,6 +123,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         ),
         delivery=_delivery(delivery),
         practice=_practice(raw.get("practice", {})),
+        issues=IssueSettings(
+            stale_days=_optional(raw.get("issues", {}), "issues", "stale_days", _int_in(1, 365))
+            or 7
+        ),
     )
 
 

@@ -18,10 +18,12 @@ from db.audit import AuditRepository
 from db.clock import Clock, SystemClock
 from db.fsm import FsmRepository
 from db.invites import InviteRepository
+from db.issues import IssueRepository
 from db.orgs import OrganizationRepository
 from db.outbox import OutboxRepository
 from db.placements import PlacementRepository
 from db.practice_log import PracticeLogRepository
+from db.support import SupportRepository
 from db.users import UserCache, UserRepository
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,8 @@ class Database:
         self.outbox = OutboxRepository(self)
         self.placements = PlacementRepository(self)
         self.practice = PracticeLogRepository(self)
+        self.issues = IssueRepository(self)
+        self.support = SupportRepository(self)
 
     @classmethod
     async def open(

@@ -67,6 +67,7 @@ class User:
     created_at: datetime
     seen_at: datetime
     blocked_at: datetime | None
+    is_support: bool = False  # answers confidential support requests (set by an admin)
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

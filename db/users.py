@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from db import audit
-from db.errors import AlreadyRegistered, InvalidValue, NotFound
+from db.errors import AlreadyRegistered, InvalidValue, NotAllowed, NotFound
 from db.models import LOCALES, OrgKind, Role, User
 from db.timeutil import from_db, maybe_from_db, to_db
 
@@ -80,6 +80,7 @@ def user_from_row(row: aiosqlite.Row) -> User:
         created_at=from_db(row["created_at"]),
         seen_at=from_db(row["seen_at"]),
         blocked_at=maybe_from_db(row["blocked_at"]),
+        is_support=bool(row["is_support"]),
     )
 
 
@@ -371,6 +372,37 @@ class UserRepository:
         if exact:
             return [user for user in users if user.full_name.casefold() == wanted][:limit]
         return [user for user in users if wanted in user.full_name.casefold()][:limit]
+
+    async def set_support(self, admin: User, user_id: int, is_support: bool) -> User:
+        """Admins decide who answers confidential support requests."""
+        if admin.role is not Role.ADMIN:
+            raise NotAllowed("role")
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET is_support = ? WHERE id = ?", (int(is_support), user_id)
+            )
+            user = await fetch_user(conn, user_id)
+            await audit.record(
+                conn, now, admin.id, "support.staff", "user", user_id, is_support=is_support
+            )
+        return self._cache.remember(user)
+
+    async def support_staff(self) -> list[User]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM users WHERE is_support = 1 AND telegram_id IS NOT NULL ORDER BY "
+            "full_name"
+        )
+        return [user_from_row(row) for row in rows]
+
+    async def with_roles(self, *roles: Role) -> list[User]:
+        marks = ",".join("?" * len(roles))
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM users WHERE role IN ({marks}) AND telegram_id IS NOT NULL ORDER BY "
+            "full_name",
+            [role.value for role in roles],
+        )
+        return [user_from_row(row) for row in rows]
 
     async def count_by_role(self) -> dict[Role, int]:
         rows = await self._db.fetch_all(

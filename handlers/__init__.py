@@ -9,6 +9,7 @@ from handlers import (
     fallback,
     hours,
     invites,
+    issues,
     language,
     mentors,
     menu,
@@ -17,6 +18,7 @@ from handlers import (
     profile,
     progress,
     registration,
+    support,
     visits,
 )
 
@@ -41,5 +43,7 @@ def get_routers() -> list[Router]:
         visits.get_router(),
         hours.get_router(),
         progress.get_router(),
+        issues.get_router(),
+        support.get_router(),
         fallback.get_router(),
     ]

@@ -55,6 +55,20 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("review", lambda: _("Applications awaiting a decision"), MANAGERS),
         CommandInfo("myoffers", lambda: _("Practice offers"), MANAGERS),
         CommandInfo("newoffer", lambda: _("Publish practice places"), MANAGERS),
+        CommandInfo(
+            "issue",
+            lambda: _("Send a request from your school"),
+            frozenset({Role.DIRECTOR, Role.MENTOR}),
+        ),
+        CommandInfo(
+            "issues",
+            lambda: _("Schools' requests"),
+            STAFF | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
+        ),
+        CommandInfo("support", lambda: _("Confidential support")),
+        CommandInfo(
+            "supportstaff", lambda: _("Who answers confidential requests"), frozenset({Role.ADMIN})
+        ),
         CommandInfo("invite", lambda: _("Create an invitation code"), STAFF),
         CommandInfo("invites", lambda: _("My active invitation codes"), STAFF),
         CommandInfo("profile", lambda: _("My profile")),

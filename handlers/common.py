@@ -6,7 +6,13 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -21,8 +27,12 @@ class CancelCb(CallbackData, prefix="cancel"):
     pass
 
 
+def cancel_item() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=CancelCb().pack())
+
+
 def cancel_button(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("✖️ Cancel"), callback_data=CancelCb())
+    builder.add(cancel_item())
 
 
 def cancel_keyboard() -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ from db import Database
 from db.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
 from db.invites import MAX_USES_LIMIT, ORG_KINDS_FOR_ROLE, format_code, roles_invitable_by
 from db.models import Invite, Role, User
-from handlers.common import cancel_button
+from handlers.common import cancel_button, cancel_item
 from handlers.filters import HasRole
 from handlers.formatting import esc, fmt_date
 from handlers.menu import MenuCb, back_to_menu_button
@@ -92,9 +92,7 @@ async def _org_step(
     db: Database, role: Role, page: int, query: str, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     result = await OrgPage.load(db, sorted(ORG_KINDS_FOR_ROLE[role]), page, query, locale)
-    markup = org_page_keyboard(result, locale, "invorg")
-    builder = InlineKeyboardBuilder.from_markup(markup)
-    cancel_button(builder)
+    markup = org_page_keyboard(result, locale, "invorg", cancel_item())
     if result.total == 0:
         text = _("No organization of a suitable kind matches. Type another part of the name.")
         if not query:
@@ -106,7 +104,7 @@ async def _org_step(
         text = _(
             "New invitation: {role}. Choose the organization, or type part of its name to search:"
         ).format(role=role_name(role))
-    return text, builder.as_markup()
+    return text, markup
 
 
 async def invite_summary(

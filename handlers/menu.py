@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -47,7 +47,16 @@ def _items() -> list[MenuItem]:
         MenuItem("review", lambda: _("📥 Applications to review"), managers),
         MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
         MenuItem("newoffer", lambda: _("➕ New offer"), managers),
+        MenuItem(
+            "issue", lambda: _("🆘 New school request"), frozenset({Role.DIRECTOR, Role.MENTOR})
+        ),
+        MenuItem(
+            "issues",
+            lambda: _("🗂 School requests"),
+            staff | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
+        ),
         MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
+        MenuItem("support", lambda: _("🔒 Confidential support")),
         MenuItem("profile", lambda: _("👤 Profile")),
         MenuItem("language", lambda: _("🌐 Language")),
         MenuItem("help", lambda: _("❓ Help")),
@@ -59,7 +68,7 @@ def menu_keyboard(user: User) -> InlineKeyboardMarkup:
     for item in _items():
         if user.role in item.roles:
             builder.button(text=item.label(), callback_data=MenuCb(action=item.action))
-    builder.adjust(2)
+    builder.adjust(1)  # full-width rows: labels in Kazakh and Russian are long
     return builder.as_markup()
 
 
@@ -75,8 +84,12 @@ async def menu_text(user: User, db: Database, locale: str) -> str:
     return "\n".join(lines)
 
 
+def menu_item() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("⬅️ Menu"), callback_data=MenuCb(action="home").pack())
+
+
 def back_to_menu_button(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("⬅️ Menu"), callback_data=MenuCb(action="home"))
+    builder.add(menu_item())
 
 
 async def send_menu(message: Message, user: User, db: Database, locale: str) -> None:

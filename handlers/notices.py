@@ -41,10 +41,10 @@ class UnknownNotice(Exception):
 
 def renderers() -> dict[str, Renderer]:
     """Every kind of notification the features queue, by outbox `kind`."""
-    from handlers import placement_notices, practice_notices
+    from handlers import issue_notices, placement_notices, practice_notices, support_notices
 
     table: dict[str, Renderer] = {}
-    for module in (placement_notices, practice_notices):
+    for module in (placement_notices, practice_notices, issue_notices, support_notices):
         table.update(module.RENDERERS)
     return table
 

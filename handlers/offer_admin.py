@@ -28,7 +28,7 @@ from db.placements import (
     can_manage,
     clean_subject,
 )
-from handlers.common import cancel_button
+from handlers.common import cancel_button, cancel_item
 from handlers.dates import parse_date
 from handlers.filters import HasRole
 from handlers.formatting import esc, fmt_date
@@ -236,11 +236,9 @@ def get_router() -> Router:
             return await ask_kind(state)
         await state.set_state(NewOffer.organization)
         page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
-        builder = InlineKeyboardBuilder.from_markup(org_page_keyboard(page, locale, "offerorg"))
-        cancel_button(builder)
         return _(
             "Which school or kindergarten offers the places? Choose, or type part of its name:"
-        ), builder.as_markup()
+        ), org_page_keyboard(page, locale, "offerorg", cancel_item())
 
     async def ask_kind(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
         await state.set_state(NewOffer.kind)
@@ -273,14 +271,14 @@ def get_router() -> Router:
         query_text = (message.text or "")[:100]
         await state.update_data(org_query=query_text)
         page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, query_text, locale)
-        builder = InlineKeyboardBuilder.from_markup(org_page_keyboard(page, locale, "offerorg"))
-        cancel_button(builder)
         text = (
             _("Choose the school:")
             if page.total
             else _("Nothing found. Type another part of the name.")
         )
-        await message.answer(text, reply_markup=builder.as_markup())
+        await message.answer(
+            text, reply_markup=org_page_keyboard(page, locale, "offerorg", cancel_item())
+        )
 
     @router.callback_query(NewOffer.organization, OrgPickCb.filter(F.purpose == "offerorg"))
     async def school_chosen(
@@ -291,9 +289,11 @@ def get_router() -> Router:
             page = await OrgPage.load(
                 db, sorted(PARTNER_KINDS), callback_data.page, data.get("org_query", ""), locale
             )
-            builder = InlineKeyboardBuilder.from_markup(org_page_keyboard(page, locale, "offerorg"))
-            cancel_button(builder)
-            await show(query, _("Choose the school:"), builder.as_markup())
+            await show(
+                query,
+                _("Choose the school:"),
+                org_page_keyboard(page, locale, "offerorg", cancel_item()),
+            )
             return
         org = await db.orgs.get(callback_data.org_id or 0)
         if org is None or org.kind not in PARTNER_KINDS:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
@@ -54,7 +54,10 @@ def org_label(org: Organization, locale: str) -> str:
     return shorten(f"{org.name(locale)} · {org.city}", 60)
 
 
-def org_page_keyboard(result: OrgPage, locale: str, purpose: str) -> InlineKeyboardMarkup:
+def org_page_keyboard(
+    result: OrgPage, locale: str, purpose: str, *below: InlineKeyboardButton
+) -> InlineKeyboardMarkup:
+    """A page of organizations, the page turner, then each of `below` on a row of its own."""
     builder = InlineKeyboardBuilder()
     for org in result.orgs:
         builder.button(
@@ -75,5 +78,8 @@ def org_page_keyboard(result: OrgPage, locale: str, purpose: str) -> InlineKeybo
             builder.button(text="▶️", callback_data=OrgPickCb(purpose=purpose, page=result.page + 1))
             nav += 1
         sizes.append(nav)
+    for button in below:
+        builder.add(button)
+        sizes.append(1)
     builder.adjust(*sizes)
     return builder.as_markup()

@@ -43,6 +43,11 @@ def activity_name(activity: Activity) -> str:
     return names[activity]
 
 
+def plural_count(value: float) -> int:
+    """The count that picks the right plural form: a fraction reads like "2" (ru "1,5 часа")."""
+    return int(value) if float(value).is_integer() else 2
+
+
 def number(value: float) -> str:
     return str(format_decimal(value, format="#,##0.#", locale=current_locale()))
 
@@ -91,7 +96,7 @@ def hours_line(entry: HoursEntry, student: User | None = None) -> str:
         "returned": _("↩️ returned"),
     }[entry.status]
     who = f"{esc(student.full_name)}: " if student is not None else ""
-    hours = ngettext("{n} hour", "{n} hours", max(1, round(entry.hours))).format(
+    hours = ngettext("{n} hour", "{n} hours", plural_count(entry.hours)).format(
         n=number(entry.hours)
     )
     line = f"{who}{fmt_date(entry.worked_on)} — {hours}, {activity_name(entry.activity)} · {status}"

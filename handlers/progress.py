@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -17,7 +17,7 @@ from db.models import Role, User
 from db.placements import PARTNER_KINDS, Application, ApplicationStatus
 from handlers.filters import Registered
 from handlers.formatting import esc, fmt_date
-from handlers.menu import MenuCb, back_to_menu_button
+from handlers.menu import MenuCb, back_to_menu_button, menu_item
 from handlers.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
 from handlers.practice_texts import number, progress_text
 from handlers.settings import HandlerSettings
@@ -64,8 +64,9 @@ async def list_view(
     placements: list[Application],
     title: str,
     settings: HandlerSettings,
-    back: CallbackData | None,
+    extra: tuple[str, CallbackData] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """Numbered students with a one-line progress each; `extra` is one more full-width button."""
     builder = InlineKeyboardBuilder()
     if not placements:
         lines = [title, "", _("No students on practice here right now.")]
@@ -91,8 +92,8 @@ async def list_view(
             builder.button(
                 text=str(index), callback_data=ProgressCb(action="app", value=placement.id)
             )
-    if back is not None:
-        builder.button(text=_("⬅️ Back"), callback_data=back)
+    if extra is not None:
+        builder.button(text=extra[0], callback_data=extra[1])
     back_to_menu_button(builder)
     builder.adjust(*([6] * (-(-min(len(placements), 30) // 6))), 1, 1)
     return "\n".join(lines), builder.as_markup()
@@ -105,15 +106,13 @@ async def school_view(
     title = _("Students on practice at {school}:").format(
         school=esc(school.name(locale) if school else "—")
     )
-    text, markup = await list_view(
-        db, await db.practice.placements_at(organization_id), title, settings, None
+    no_visit = (
+        _("🔕 No visit for {days} days").format(days=settings.no_visit_days),
+        ProgressCb(action="novisit", value=organization_id),
     )
-    builder = InlineKeyboardBuilder.from_markup(markup)
-    builder.button(
-        text=_("🔕 No visit for {days} days").format(days=settings.no_visit_days),
-        callback_data=ProgressCb(action="novisit", value=organization_id),
+    return await list_view(
+        db, await db.practice.placements_at(organization_id), title, settings, no_visit
     )
-    return text, builder.as_markup()
 
 
 async def no_visit_view(
@@ -165,20 +164,18 @@ def get_router() -> Router:
                 await db.placements.mentor_students(user.id),
                 _("Your students:"),
                 settings,
-                None,
             )
         if user.role is Role.DIRECTOR and user.organization_id is not None:
             return await school_view(db, user.organization_id, locale, settings)
         if user.role in STAFF:
             await state.set_state(SchoolSearch.query)
             page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
-            builder = InlineKeyboardBuilder.from_markup(org_page_keyboard(page, locale, "progorg"))
-            builder.button(
+            no_visit = InlineKeyboardButton(
                 text=_("🔕 No visit for {days} days").format(days=settings.no_visit_days),
-                callback_data=ProgressCb(action="novisit", value=0),
+                callback_data=ProgressCb(action="novisit", value=0).pack(),
             )
-            back_to_menu_button(builder)
-            return _("Which school? Choose, or type part of its name:"), builder.as_markup()
+            markup = org_page_keyboard(page, locale, "progorg", no_visit, menu_item())
+            return _("Which school? Choose, or type part of its name:"), markup
         return not_allowed(), InlineKeyboardBuilder().as_markup()
 
     @router.message(Command("progress"))

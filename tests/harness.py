@@ -50,6 +50,7 @@ class ChatDriver:
     ) -> ChatMessage:
         """A button press with arbitrary callback data (stale or forged buttons)."""
         message = message or self.telegram.last_bot_message(user.id)
+        sent_before = len(self.telegram.bot_messages(user.id))
         update = self.telegram.callback_update(user, message, data)
         await self.feed(update)
         query_id = update["callback_query"]["id"]
@@ -57,6 +58,8 @@ class ChatDriver:
         assert self.telegram.callback_answer_attempts[query_id] == 1, (
             "the button press was answered twice"
         )
+        if len(self.telegram.bot_messages(user.id)) == sent_before and message.from_bot:
+            return message  # answered in place: the pressed message, as edited
         return self.telegram.last_bot_message(user.id)
 
     def last_answer(self) -> dict[str, Any]:

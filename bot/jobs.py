@@ -1,0 +1,20 @@
+"""The periodic jobs, with fixed ids: re-adding them at every start replaces, never doubles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from bot.config import Settings
+from bot.scheduler import Scheduler
+from db import Database
+
+STALE_ISSUES = "issues.stale"
+
+
+def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> None:
+    scheduler.every(
+        STALE_ISSUES,
+        timedelta(hours=1),
+        partial(db.issues.remind_stale, settings.issues.stale_days),
+    )

@@ -1,0 +1,603 @@
+"""Schools' issues and needs: posted by directors (and mentors), triaged by the university.
+
+Status flow: new → in_progress → resolved → closed, or rejected with a reason; the school
+confirms a resolution (closed) or reopens it. Every change names the version of the issue
+it was made on, so when two coordinators act at the same moment the second one is told what
+the first did instead of silently overwriting it. Every change is audited and tells the
+people concerned; untouched issues remind their assignee (or the coordinators) periodically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from db import audit
+from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.models import Role, User
+from db.outbox import PRIORITY_PERSONAL, PRIORITY_REMINDER
+from db.timeutil import date_from_db, date_to_db, from_db, to_db
+from db.users import clean_text
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+TITLE_MIN, TITLE_MAX = 3, 120
+DESCRIPTION_MAX = 3000  # the whole card must fit one Telegram message (4096)
+COMMENT_MAX = 2000
+REASON_MAX = 500
+ATTACHMENTS_MAX = 5
+STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
+POSTERS = frozenset({Role.DIRECTOR, Role.MENTOR})
+
+
+class IssueCategory(StrEnum):
+    STAFFING = "staffing"
+    METHODOLOGY = "methodology"
+    INCLUSION = "inclusion"
+    DIGITAL = "digital"
+    STUDENT = "student"
+    INFRASTRUCTURE = "infrastructure"
+    OTHER = "other"
+
+
+class IssueStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+OPEN_STATUSES = (IssueStatus.NEW, IssueStatus.IN_PROGRESS)
+
+# Who may move an issue from one status to another: "staff" (coordinators, admins, the
+# assignee) or "school" (the school's directors and the issue's author).
+TRANSITIONS: dict[tuple[IssueStatus, IssueStatus], str] = {
+    (IssueStatus.NEW, IssueStatus.IN_PROGRESS): "staff",
+    (IssueStatus.NEW, IssueStatus.RESOLVED): "staff",
+    (IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED): "staff",
+    (IssueStatus.NEW, IssueStatus.REJECTED): "staff",
+    (IssueStatus.IN_PROGRESS, IssueStatus.REJECTED): "staff",
+    (IssueStatus.RESOLVED, IssueStatus.CLOSED): "school",
+    (IssueStatus.RESOLVED, IssueStatus.IN_PROGRESS): "school",
+}
+
+
+class IssueChanged(DomainError):
+    """Someone else changed the issue since this person looked; `issue` is how it is now."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(f"issue {issue.id} is now version {issue.version}")
+        self.issue = issue
+
+
+class IssueClosed(DomainError):
+    """Closed or rejected issues take no more comments or changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # photo | document
+    file_id: str
+    file_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueInput:
+    category: IssueCategory
+    urgency: str
+    title: str
+    description: str
+    attachments: Sequence[Attachment] = ()
+    vacancy_subject: str | None = None
+    vacancy_starts_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    id: int
+    organization_id: int
+    author_id: int
+    category: IssueCategory
+    urgency: str
+    title: str
+    description: str
+    vacancy_subject: str | None
+    vacancy_starts_on: date | None
+    status: IssueStatus
+    assignee_id: int | None
+    reject_reason: str | None
+    version: int
+    last_activity_at: datetime
+    created_at: datetime
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgency == "urgent"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (IssueStatus.CLOSED, IssueStatus.REJECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    issue_id: int
+    author_id: int
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFilter:
+    status: IssueStatus | None = None
+    category: IssueCategory | None = None
+    organization_id: int | None = None
+    urgent_only: bool = False
+    open_only: bool = False
+
+
+def issue_from_row(row: aiosqlite.Row) -> Issue:
+    return Issue(
+        id=row["id"],
+        organization_id=row["organization_id"],
+        author_id=row["author_id"],
+        category=IssueCategory(row["category"]),
+        urgency=row["urgency"],
+        title=row["title"],
+        description=row["description"],
+        vacancy_subject=row["vacancy_subject"],
+        vacancy_starts_on=None
+        if row["vacancy_starts_on"] is None
+        else date_from_db(row["vacancy_starts_on"]),
+        status=IssueStatus(row["status"]),
+        assignee_id=row["assignee_id"],
+        reject_reason=row["reject_reason"],
+        version=row["version"],
+        last_activity_at=from_db(row["last_activity_at"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def clean_title(text: str) -> str:
+    title = clean_text(text)
+    if len(title) > TITLE_MAX:
+        raise InvalidValue("title", "too_long")
+    if len(title) < TITLE_MIN or not any(ch.isalpha() for ch in title):
+        raise InvalidValue("title", "too_short")
+    return title
+
+
+def clean_body(text: str, name: str, limit: int) -> str:
+    body = text.strip()
+    if len(body) > limit:
+        raise InvalidValue(name, "too_long")
+    if not body:
+        raise InvalidValue(name, "empty")
+    return body
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        row: aiosqlite.Row | None = await cursor.fetchone()
+        return row
+
+
+async def _ids(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[int]:
+    async with conn.execute(sql, params) as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+class IssueRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ----- who sees what --------------------------------------------------------------------------
+
+    async def _region_of(self, user: User) -> str | None:
+        if user.organization_id is None:
+            return None
+        value = await self._db.fetch_value(
+            "SELECT region FROM organizations WHERE id = ?", (user.organization_id,)
+        )
+        return None if value is None else str(value)
+
+    async def visibility(self, viewer: User) -> tuple[str, list[Any]] | None:
+        """SQL over `i` (issues) and `g` (their organization) for what `viewer` may see."""
+        if viewer.role in STAFF:
+            return "1", []
+        if viewer.role is Role.DEPARTMENT:
+            region = await self._region_of(viewer)
+            return ("g.region = ?", [region]) if region else ("1", [])
+        if viewer.role is Role.DIRECTOR:
+            return "i.organization_id = ?", [viewer.organization_id]
+        if viewer.role is Role.MENTOR:
+            return "i.author_id = ?", [viewer.id]
+        return None
+
+    async def may_see(self, viewer: User, issue: Issue) -> bool:
+        if viewer.role in STAFF or issue.assignee_id == viewer.id or issue.author_id == viewer.id:
+            return True
+        if viewer.role is Role.DIRECTOR:
+            return viewer.organization_id == issue.organization_id
+        if viewer.role is Role.DEPARTMENT:
+            region = await self._region_of(viewer)
+            school_region = await self._db.fetch_value(
+                "SELECT region FROM organizations WHERE id = ?", (issue.organization_id,)
+            )
+            return not region or region == school_region
+        return False
+
+    def _is_school_side(self, actor: User, issue: Issue) -> bool:
+        if actor.id == issue.author_id:
+            return True
+        return actor.role is Role.DIRECTOR and actor.organization_id == issue.organization_id
+
+    def _is_staff_side(self, actor: User, issue: Issue) -> bool:
+        return actor.role in STAFF or actor.id == issue.assignee_id
+
+    # ----- reading --------------------------------------------------------------------------------
+
+    async def get(self, issue_id: int) -> Issue | None:
+        row = await self._db.fetch_one("SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+        return None if row is None else issue_from_row(row)
+
+    async def page(
+        self, viewer: User, filters: IssueFilter, offset: int, limit: int
+    ) -> tuple[list[Issue], int]:
+        """Issues this person may see, urgent and open first, newest first; paged in SQL."""
+        visible = await self.visibility(viewer)
+        if visible is None:
+            return [], 0
+        clauses, params = [visible[0]], list(visible[1])
+        if filters.status is not None:
+            clauses.append("i.status = ?")
+            params.append(filters.status.value)
+        if filters.open_only:
+            clauses.append("i.status IN ('new', 'in_progress')")
+        if filters.category is not None:
+            clauses.append("i.category = ?")
+            params.append(filters.category.value)
+        if filters.organization_id is not None:
+            clauses.append("i.organization_id = ?")
+            params.append(filters.organization_id)
+        if filters.urgent_only:
+            clauses.append("i.urgency = 'urgent'")
+        where = " AND ".join(clauses)
+        base = (
+            f"FROM school_issues i JOIN organizations g ON g.id = i.organization_id WHERE {where}"
+        )
+        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
+        rows = await self._db.fetch_all(
+            f"SELECT i.* {base} ORDER BY i.status IN ('new', 'in_progress') DESC,"
+            " i.urgency = 'urgent' DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [issue_from_row(row) for row in rows], int(total)
+
+    async def attachments(self, issue_id: int) -> list[Attachment]:
+        rows = await self._db.fetch_all(
+            "SELECT kind, file_id, file_name FROM issue_attachments WHERE issue_id = ? ORDER BY id",
+            (issue_id,),
+        )
+        return [Attachment(row["kind"], row["file_id"], row["file_name"]) for row in rows]
+
+    async def comments(self, issue_id: int, limit: int = 20) -> list[Comment]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM (SELECT * FROM issue_comments WHERE issue_id = ? ORDER BY id DESC "
+            "LIMIT ?) ORDER BY id",
+            (issue_id, limit),
+        )
+        return [
+            Comment(
+                row["id"],
+                row["issue_id"],
+                row["author_id"],
+                row["body"],
+                from_db(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def staff(self) -> list[User]:
+        """People issues can be assigned to: the university's coordinators and admins."""
+        return await self._db.users.with_roles(Role.COORDINATOR, Role.ADMIN)
+
+    # ----- posting --------------------------------------------------------------------------------
+
+    async def post(self, author: User, data: IssueInput) -> Issue:
+        if author.role not in POSTERS or author.organization_id is None:
+            raise NotAllowed("role")
+        title = clean_title(data.title)
+        description = clean_body(data.description, "description", DESCRIPTION_MAX)
+        if data.urgency not in ("normal", "urgent"):
+            raise InvalidValue("urgency", "unknown")
+        if len(data.attachments) > ATTACHMENTS_MAX:
+            raise InvalidValue("attachments", "too_many")
+        subject, starts_on = None, None
+        if data.category is IssueCategory.STAFFING:
+            subject = clean_body(data.vacancy_subject or "", "vacancy_subject", 100)
+            if data.vacancy_starts_on is None:
+                raise InvalidValue("vacancy_starts_on", "empty")
+            starts_on = data.vacancy_starts_on
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO school_issues (organization_id, author_id, category, urgency, title,"
+                " description, vacancy_subject, vacancy_starts_on, last_activity_at, "
+                "created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    author.organization_id,
+                    author.id,
+                    data.category.value,
+                    data.urgency,
+                    title,
+                    description,
+                    subject,
+                    None if starts_on is None else date_to_db(starts_on),
+                    to_db(now),
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            issue_id = cursor.lastrowid
+            await conn.executemany(
+                "INSERT INTO issue_attachments (issue_id, kind, file_id, file_name, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(issue_id, a.kind, a.file_id, a.file_name, to_db(now)) for a in data.attachments],
+            )
+            if data.urgency == "urgent":
+                coordinators = await _ids(
+                    conn,
+                    "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
+                    (),
+                )
+                await self._db.outbox.add(
+                    conn, coordinators, "issue.urgent", {"issue_id": issue_id}, PRIORITY_PERSONAL
+                )
+            await audit.record(
+                conn,
+                now,
+                author.id,
+                "issue.create",
+                "issue",
+                issue_id,
+                category=data.category.value,
+                urgency=data.urgency,
+            )
+            row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+        assert row is not None
+        return issue_from_row(row)
+
+    # ----- changing -------------------------------------------------------------------------------
+
+    async def _current(self, conn: aiosqlite.Connection, issue_id: int, seen_version: int) -> Issue:
+        row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+        if row is None:
+            raise NotFound("issue")
+        issue = issue_from_row(row)
+        if issue.version != seen_version:
+            raise IssueChanged(issue)
+        return issue
+
+    async def _bump(
+        self, conn: aiosqlite.Connection, issue: Issue, now: datetime, **columns: Any
+    ) -> Issue:
+        assignments = "".join(f", {name} = ?" for name in columns)
+        cursor = await conn.execute(
+            "UPDATE school_issues SET version = version + 1, updated_at = ?, last_activity_at "
+            f"= ?{assignments}"
+            " WHERE id = ? AND version = ?",
+            (to_db(now), to_db(now), *columns.values(), issue.id, issue.version),
+        )
+        assert cursor.rowcount == 1  # we hold the write lock and checked the version
+        row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue.id,))
+        assert row is not None
+        return issue_from_row(row)
+
+    async def _school_people(self, conn: aiosqlite.Connection, issue: Issue) -> list[int]:
+        directors = await _ids(
+            conn,
+            "SELECT id FROM users WHERE role = 'director' AND organization_id = ? AND "
+            "telegram_id IS NOT NULL",
+            (issue.organization_id,),
+        )
+        return list(dict.fromkeys([issue.author_id, *directors]))
+
+    async def change_status(
+        self,
+        actor: User,
+        issue_id: int,
+        seen_version: int,
+        status: IssueStatus,
+        note: str | None = None,
+    ) -> Issue:
+        """Move an issue along its flow; a reason is required to reject, a comment to reopen."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            issue = await self._current(conn, issue_id, seen_version)
+            side = TRANSITIONS.get((issue.status, status))
+            if side is None:
+                raise InvalidValue("status", "not_allowed_now")
+            allowed = (
+                self._is_staff_side(actor, issue)
+                if side == "staff"
+                else self._is_school_side(actor, issue)
+            )
+            if not allowed:
+                raise NotAllowed("issue")
+            text = None
+            if status is IssueStatus.REJECTED or (
+                status is IssueStatus.IN_PROGRESS and issue.status is IssueStatus.RESOLVED
+            ):
+                text = clean_body(note or "", "reason", REASON_MAX)
+            columns: dict[str, Any] = {"status": status.value, "reminded_at": None}
+            if status is IssueStatus.REJECTED:
+                columns["reject_reason"] = text
+            updated = await self._bump(conn, issue, now, **columns)
+            if text and status is not IssueStatus.REJECTED:
+                await self._insert_comment(conn, issue.id, actor.id, text, now)
+            recipients = await self._school_people(conn, issue) + (
+                [issue.assignee_id] if issue.assignee_id else []
+            )
+            others = [user_id for user_id in dict.fromkeys(recipients) if user_id != actor.id]
+            await self._db.outbox.add(
+                conn,
+                others,
+                "issue.status",
+                {"issue_id": issue.id, "status": status.value, "by": actor.id},
+            )
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "issue.status",
+                "issue",
+                issue.id,
+                before=issue.status.value,
+                after=status.value,
+                reason=text if status is IssueStatus.REJECTED else None,
+            )
+            return updated
+
+    async def assign(
+        self, actor: User, issue_id: int, seen_version: int, assignee_id: int
+    ) -> Issue:
+        if actor.role not in STAFF:
+            raise NotAllowed("role")
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            issue = await self._current(conn, issue_id, seen_version)
+            if issue.finished:
+                raise IssueClosed()
+            assignee = await _one(
+                conn,
+                "SELECT role FROM users WHERE id = ? AND telegram_id IS NOT NULL",
+                (assignee_id,),
+            )
+            if assignee is None or Role(assignee["role"]) not in STAFF:
+                raise InvalidValue("assignee", "not_staff")
+            columns: dict[str, Any] = {"assignee_id": assignee_id, "reminded_at": None}
+            if issue.status is IssueStatus.NEW:
+                columns["status"] = IssueStatus.IN_PROGRESS.value
+            updated = await self._bump(conn, issue, now, **columns)
+            if assignee_id != actor.id:
+                await self._db.outbox.add(
+                    conn, [assignee_id], "issue.assigned", {"issue_id": issue.id, "by": actor.id}
+                )
+            if issue.status is IssueStatus.NEW:
+                school = [u for u in await self._school_people(conn, issue) if u != actor.id]
+                await self._db.outbox.add(
+                    conn,
+                    school,
+                    "issue.status",
+                    {"issue_id": issue.id, "status": "in_progress", "by": actor.id},
+                )
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "issue.assign",
+                "issue",
+                issue.id,
+                assignee_id=assignee_id,
+                previous=issue.assignee_id,
+            )
+            return updated
+
+    async def comment(self, actor: User, issue_id: int, body: str) -> Comment:
+        """Add to the thread; the school and the assignee (except the writer) are told."""
+        text = clean_body(body, "comment", COMMENT_MAX)
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+            if row is None:
+                raise NotFound("issue")
+            issue = issue_from_row(row)
+            if not (self._is_staff_side(actor, issue) or self._is_school_side(actor, issue)):
+                raise NotAllowed("issue")
+            if issue.finished:
+                raise IssueClosed()
+            comment = await self._insert_comment(conn, issue.id, actor.id, text, now)
+            await conn.execute(
+                "UPDATE school_issues SET last_activity_at = ?, reminded_at = NULL WHERE id = ?",
+                (to_db(now), issue.id),
+            )
+            recipients = await self._school_people(conn, issue) + (
+                [issue.assignee_id] if issue.assignee_id else []
+            )
+            others = [user_id for user_id in dict.fromkeys(recipients) if user_id != actor.id]
+            await self._db.outbox.add(
+                conn, others, "issue.comment", {"issue_id": issue.id, "comment_id": comment.id}
+            )
+            await audit.record(
+                conn, now, actor.id, "issue.comment", "issue", issue.id, comment_id=comment.id
+            )
+            return comment
+
+    async def _insert_comment(
+        self, conn: aiosqlite.Connection, issue_id: int, author_id: int, text: str, now: datetime
+    ) -> Comment:
+        cursor = await conn.execute(
+            "INSERT INTO issue_comments (issue_id, author_id, body, created_at) VALUES (?, ?, "
+            "?, ?)",
+            (issue_id, author_id, text, to_db(now)),
+        )
+        assert cursor.lastrowid is not None
+        return Comment(cursor.lastrowid, issue_id, author_id, text, now)
+
+    async def comment_by_id(self, comment_id: int) -> Comment | None:
+        row = await self._db.fetch_one("SELECT * FROM issue_comments WHERE id = ?", (comment_id,))
+        if row is None:
+            return None
+        return Comment(
+            row["id"], row["issue_id"], row["author_id"], row["body"], from_db(row["created_at"])
+        )
+
+    # ----- reminders ------------------------------------------------------------------------------
+
+    async def remind_stale(self, days: int) -> int:
+        """Remind about open issues untouched for `days` (again every `days` while untouched).
+
+        The assignee is reminded, or every coordinator when nobody is assigned. Returns how
+        many issues were reminded about.
+        """
+        now = self._db.clock.now()
+        horizon = to_db(now - timedelta(days=days))
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT * FROM school_issues WHERE status IN ('new', 'in_progress')"
+                " AND last_activity_at <= ? AND (reminded_at IS NULL OR reminded_at <= ?)",
+                (horizon, horizon),
+            ) as cursor:
+                stale = [issue_from_row(row) for row in await cursor.fetchall()]
+            if not stale:
+                return 0
+            coordinators = await _ids(
+                conn,
+                "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
+                (),
+            )
+            for issue in stale:
+                recipients = [issue.assignee_id] if issue.assignee_id else coordinators
+                idle = (now - issue.last_activity_at).days
+                await self._db.outbox.add(
+                    conn,
+                    recipients,
+                    "issue.stale",
+                    {"issue_id": issue.id, "days": idle},
+                    PRIORITY_REMINDER,
+                )
+                await conn.execute(
+                    "UPDATE school_issues SET reminded_at = ? WHERE id = ?", (to_db(now), issue.id)
+                )
+            return len(stale)
