@@ -32,13 +32,14 @@ from bot.middlewares import (
     UpdateLogMiddleware,
     UserMiddleware,
 )
+from bot.reminders import ReminderEngine
 from bot.scheduler import Scheduler
 from bot.storage import SQLiteStorage
 from db import Clock, Database, SystemClock
 from handlers import get_routers
 from handlers.commands import publish_default_commands
 from handlers.notices import renderers
-from handlers.settings import HandlerSettings
+from handlers.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
 
 log = logging.getLogger("seriktes")
 
@@ -80,6 +81,7 @@ def create_dispatcher(
     in_flight: InFlightUpdates | None = None,
     events_isolation: BaseEventIsolation | None = None,
     routers: list[Router] | None = None,
+    reminders: ReminderPlanner | None = None,
 ) -> Dispatcher:
     """A fresh Dispatcher wired to `db`; everything handlers need arrives as workflow data."""
     in_flight = in_flight or InFlightUpdates()
@@ -89,6 +91,7 @@ def create_dispatcher(
         db=db,
         settings=handler_settings(settings),
         in_flight=in_flight,
+        reminders=reminders or NoReminderPlanner(),
     )
     dispatcher.update.outer_middleware(UpdateLogMiddleware(in_flight))
     dispatcher.update.outer_middleware(UserMiddleware(db, settings.bot.admins))
@@ -137,12 +140,13 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
     in_flight = InFlightUpdates()
     try:
         username = await _check_bot(bot, settings)
-        dispatcher = create_dispatcher(settings, db, i18n, in_flight)
+        scheduler = Scheduler()
+        reminders = ReminderEngine(db, scheduler)
+        dispatcher = create_dispatcher(settings, db, i18n, in_flight, reminders=reminders)
 
         delivery = DeliveryWorker(
             bot, db, i18n, handler_settings(settings), renderers(), settings.delivery
         )
-        scheduler = Scheduler()
 
         async def on_startup(**_: Any) -> None:
             try:
@@ -152,6 +156,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
             await delivery.start()
             scheduler.start()
             register_jobs(scheduler, db, settings)
+            await reminders.start()
             log.info("Seriktes is running as @%s", username)
 
         async def on_shutdown(**_: Any) -> None:

@@ -16,6 +16,7 @@ import aiosqlite
 
 from db.audit import AuditRepository
 from db.clock import Clock, SystemClock
+from db.events import EventRepository
 from db.fsm import FsmRepository
 from db.invites import InviteRepository
 from db.issues import IssueRepository
@@ -91,6 +92,7 @@ class Database:
         self.practice = PracticeLogRepository(self)
         self.issues = IssueRepository(self)
         self.support = SupportRepository(self)
+        self.events = EventRepository(self)
 
     @classmethod
     async def open(

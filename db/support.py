@@ -135,6 +135,12 @@ class SupportRepository:
             if row is None:
                 raise NotFound("thread")
             thread = _thread(row)
+            if (
+                author.is_support
+                and author.id != thread.requester_id
+                and thread.handler_id not in (None, author.id)
+            ):
+                raise ThreadTaken()
             if not self.may_read(author, thread) or thread.status != "open":
                 raise NotAllowed("thread")
             if author.id != thread.requester_id and thread.handler_id is None:

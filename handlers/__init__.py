@@ -6,6 +6,8 @@ from handlers import (
     applications,
     common,
     errors,
+    event_admin,
+    events,
     fallback,
     hours,
     invites,
@@ -45,5 +47,7 @@ def get_routers() -> list[Router]:
         progress.get_router(),
         issues.get_router(),
         support.get_router(),
+        events.get_router(),
+        event_admin.get_router(),
         fallback.get_router(),
     ]

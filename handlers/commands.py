@@ -65,6 +65,8 @@ def _commands() -> list[CommandInfo]:
             lambda: _("Schools' requests"),
             STAFF | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
         ),
+        CommandInfo("events", lambda: _("Upcoming events")),
+        CommandInfo("newevent", lambda: _("Create an event"), STAFF | {Role.DEPARTMENT}),
         CommandInfo("support", lambda: _("Confidential support")),
         CommandInfo(
             "supportstaff", lambda: _("Who answers confidential requests"), frozenset({Role.ADMIN})

@@ -29,7 +29,28 @@ def fmt_datetime(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> s
     local = moment.astimezone(tz)
     locale = locale or current_locale()
     day = format_date(local, "medium", locale=locale)
-    return f"{day}, {format_time(local, 'short', locale=locale)}"
+    return f"{day}, {clock_time(local, locale)}"
+
+
+def clock_time(moment: datetime, locale: str | None = None) -> str:
+    """24-hour time, as read everywhere in Kazakhstan whatever the language."""
+    return str(format_time(moment, "HH:mm", locale=locale or current_locale()))
+
+
+def upper_first(text: str) -> str:
+    """Capitalise a sentence start without lowercasing the rest ("ЖИ", "AI" stay as they are)."""
+    return text[:1].upper() + text[1:]
+
+
+def clip_lines(text: str, limit: int, keep_end: bool = False) -> str:
+    """At most `limit` characters, cut between lines so no HTML tag or entity is split."""
+    if len(text) <= limit:
+        return text
+    if keep_end:
+        cut = text.find("\n", len(text) - limit + 1)
+        return "…" + (text[cut:] if cut != -1 else text[-limit + 1 :])
+    cut = text.rfind("\n", 0, limit - 1)
+    return (text[:cut] if cut > 0 else text[: limit - 1]) + "\n…"
 
 
 def shorten(text: str, limit: int) -> str:

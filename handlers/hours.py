@@ -20,7 +20,7 @@ from db.practice_log import Activity
 from handlers.common import cancel_button
 from handlers.dates import parse_date
 from handlers.filters import HasRole
-from handlers.formatting import fmt_date
+from handlers.formatting import fmt_date, upper_first
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.practice_texts import (
     activity_name,
@@ -199,7 +199,7 @@ def get_router() -> Router:
         builder = InlineKeyboardBuilder()
         for activity in Activity:
             builder.button(
-                text=activity_name(activity).capitalize(),
+                text=upper_first(activity_name(activity)),
                 callback_data=HoursCb(action="activity", value=activity.value),
             )
         cancel_button(builder)

@@ -18,7 +18,7 @@ from db.invites import MAX_USES_LIMIT, ORG_KINDS_FOR_ROLE, format_code, roles_in
 from db.models import Invite, Role, User
 from handlers.common import cancel_button, cancel_item
 from handlers.filters import HasRole
-from handlers.formatting import esc, fmt_date
+from handlers.formatting import esc, fmt_date, upper_first
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
 from handlers.settings import HandlerSettings
@@ -61,7 +61,7 @@ def role_keyboard(user: User) -> InlineKeyboardMarkup:
     for role in Role:
         if role in allowed:
             builder.button(
-                text=role_name(role).capitalize(), callback_data=InviteRoleCb(role=role.value)
+                text=upper_first(role_name(role)), callback_data=InviteRoleCb(role=role.value)
             )
     builder.button(text=_("📋 My active codes"), callback_data=InviteListCb())
     back_to_menu_button(builder)
@@ -188,7 +188,7 @@ def get_router() -> Router:
         await show(
             query,
             _("{role}, {organization}.").format(
-                role=role_name(role).capitalize(), organization=esc(org.name(locale))
+                role=upper_first(role_name(role)), organization=esc(org.name(locale))
             )
             + "\n\n"
             + _("How many people may use this code? Choose or type a number up to {limit}.").format(

@@ -16,7 +16,7 @@ from db.issues import (
     IssueStatus,
 )
 from db.models import Organization, User
-from handlers.formatting import esc, fmt_date, fmt_datetime
+from handlers.formatting import clip_lines, esc, fmt_date, fmt_datetime
 from handlers.settings import HandlerSettings
 
 
@@ -102,7 +102,7 @@ def issue_card(
                 f"{esc(comment.body[:400])}"
             )
     text = "\n".join(lines)
-    return text if len(text) <= 4000 else text[:3990] + "…"
+    return clip_lines(text, 4000)
 
 
 def issue_problem(error: DomainError) -> str:

@@ -32,7 +32,7 @@ from db.models import Role, User
 from handlers.common import cancel_button
 from handlers.dates import parse_date
 from handlers.filters import HasRole, Registered
-from handlers.formatting import esc
+from handlers.formatting import esc, upper_first
 from handlers.issue_texts import (
     category_name,
     issue_card,
@@ -198,7 +198,7 @@ async def list_view(
     for label, target in navigation:
         builder.button(text=label, callback_data=ListCb(action="page", value=target))
     if viewer.role in POSTERS:
-        builder.button(text=_("➕ New request"), callback_data=MenuCb(action="issue"))
+        builder.button(text=_("📨 New request"), callback_data=MenuCb(action="issue"))
     back_to_menu_button(builder)
     builder.adjust(
         1,
@@ -274,7 +274,7 @@ def get_router() -> Router:
         builder = InlineKeyboardBuilder()
         for category in IssueCategory:
             builder.button(
-                text=category_name(category).capitalize(),
+                text=upper_first(category_name(category)),
                 callback_data=PostCb(action="category", value=category.value),
             )
         cancel_button(builder)
@@ -403,10 +403,10 @@ def get_router() -> Router:
     async def document_attached(message: Message, state: FSMContext) -> None:
         document = message.document
         assert document is not None
-        if (
-            document.mime_type not in DOCUMENT_TYPES
-            or (document.file_size or 0) > DOCUMENT_SIZE_MAX
-        ):
+        if (document.file_size or 0) > DOCUMENT_SIZE_MAX:
+            await message.answer(_("This file is larger than 20 MB. Please send a smaller one."))
+            return
+        if document.mime_type not in DOCUMENT_TYPES:
             await message.answer(
                 _(
                     "This file type is not supported. Please send photos, or PDF, Word, Excel "
@@ -527,7 +527,7 @@ def get_router() -> Router:
             ]
         elif callback_data.name == "category":
             options = [("all", _("all"))] + [
-                (c.value, category_name(c).capitalize()) for c in IssueCategory
+                (c.value, upper_first(category_name(c))) for c in IssueCategory
             ]
         else:
             await query.answer(stale_button(), show_alert=True)
@@ -536,7 +536,7 @@ def get_router() -> Router:
             builder.button(
                 text=label, callback_data=ListCb(action="set", value=index, name=callback_data.name)
             )
-        builder.adjust(2)
+        builder.adjust(1)
         await show(query, _("Choose:"), builder.as_markup())
 
     @router.callback_query(ListCb.filter(F.action == "set"), HasRole(*VIEWERS))
@@ -763,6 +763,7 @@ def get_router() -> Router:
         if issue is None or not isinstance(query.message, Message):
             await query.answer(not_allowed(), show_alert=True)
             return
+        await query.answer()  # the files may take a moment: stop the spinner now
         caption = f"#{issue.id}"
         for attachment in await db.issues.attachments(issue.id):
             if attachment.kind == "photo":

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from db import Database
 from db.models import Role, User
 from handlers.filters import HasRole
-from handlers.formatting import esc
+from handlers.formatting import esc, upper_first
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.placement_texts import kind_name, period_text, student_summary
 from handlers.progress import ProgressCb
@@ -41,7 +41,7 @@ async def students_view(
             "\n".join(
                 [
                     f"<b>{number}.</b> {student_summary(student, university, locale)}",
-                    f"    {kind_name(offer.kind).capitalize()} · {esc(offer.subject)}",
+                    f"    {upper_first(kind_name(offer.kind))} · {esc(offer.subject)}",
                     "    " + _("Period: {period}").format(period=period_text(offer)),
                 ]
             )

@@ -48,13 +48,15 @@ def _items() -> list[MenuItem]:
         MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
         MenuItem("newoffer", lambda: _("➕ New offer"), managers),
         MenuItem(
-            "issue", lambda: _("🆘 New school request"), frozenset({Role.DIRECTOR, Role.MENTOR})
+            "issue", lambda: _("📨 New school request"), frozenset({Role.DIRECTOR, Role.MENTOR})
         ),
         MenuItem(
             "issues",
             lambda: _("🗂 School requests"),
             staff | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
         ),
+        MenuItem("events", lambda: _("🗓 Events")),
+        MenuItem("newevent", lambda: _("➕ New event"), staff | {Role.DEPARTMENT}),
         MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
         MenuItem("support", lambda: _("🔒 Confidential support")),
         MenuItem("profile", lambda: _("👤 Profile")),

@@ -41,10 +41,17 @@ class UnknownNotice(Exception):
 
 def renderers() -> dict[str, Renderer]:
     """Every kind of notification the features queue, by outbox `kind`."""
-    from handlers import issue_notices, placement_notices, practice_notices, support_notices
+    from handlers import (
+        event_notices,
+        issue_notices,
+        placement_notices,
+        practice_notices,
+        support_notices,
+    )
 
     table: dict[str, Renderer] = {}
-    for module in (placement_notices, practice_notices, issue_notices, support_notices):
+    modules = (placement_notices, practice_notices, issue_notices, support_notices, event_notices)
+    for module in modules:
         table.update(module.RENDERERS)
     return table
 

@@ -31,7 +31,7 @@ from db.placements import (
 from handlers.common import cancel_button, cancel_item
 from handlers.dates import parse_date
 from handlers.filters import HasRole
-from handlers.formatting import esc, fmt_date
+from handlers.formatting import esc, fmt_date, upper_first
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
 from handlers.placement_texts import (
@@ -245,7 +245,7 @@ def get_router() -> Router:
         builder = InlineKeyboardBuilder()
         for kind in PracticeKind:
             builder.button(
-                text=kind_name(kind).capitalize(),
+                text=upper_first(kind_name(kind)),
                 callback_data=NewOfferCb(action="kind", value=kind.value),
             )
         cancel_button(builder)

@@ -26,7 +26,7 @@ from db.placements import (
 )
 from handlers.common import cancel_button
 from handlers.filters import HasRole
-from handlers.formatting import esc
+from handlers.formatting import esc, upper_first
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.placement_texts import (
     kind_name,
@@ -150,7 +150,7 @@ async def filter_choices(db: Database, data: dict[str, Any], name: str) -> list[
     others.pop(name, None)
     filters = _filter_of({"browse": others})
     if name == "kind":
-        return [(kind.value, kind_name(kind).capitalize()) for kind in PracticeKind]
+        return [(kind.value, upper_first(kind_name(kind))) for kind in PracticeKind]
     values = await db.placements.browse_values(filters, name)
     return [(value, f"{label} ({count})") for value, label, count in values]
 
@@ -224,7 +224,7 @@ async def _application_block(db: Database, application: Application, locale: str
     lines = [
         f"<b>#{application.id}</b> {status_label(application.status, position)}",
         f"🏫 {org_title(org, locale)}",
-        f"{kind_name(offer.kind).capitalize()} · {esc(offer.subject)}",
+        f"{upper_first(kind_name(offer.kind))} · {esc(offer.subject)}",
         _("Period: {period}").format(period=period_text(offer)),
     ]
     if org is not None and org.address:

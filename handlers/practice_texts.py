@@ -18,7 +18,7 @@ from db.practice_log import (
     Visit,
     VisitLocked,
 )
-from handlers.formatting import current_locale, esc, fmt_date
+from handlers.formatting import current_locale, esc, fmt_date, upper_first
 from handlers.placement_texts import kind_name, org_title, period_text
 
 
@@ -124,7 +124,7 @@ def progress_text(
     offer = progress.offer
     lines = [
         f"📈 <b>{esc(student.full_name)}</b>",
-        f"{kind_name(offer.kind).capitalize()} · {esc(offer.subject)} — "
+        f"{upper_first(kind_name(offer.kind))} · {esc(offer.subject)} — "
         f"{org_title(school, locale)}",
         _("Period: {period}").format(period=period_text(offer)),
     ]

@@ -2,7 +2,19 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+
+class ReminderPlanner(Protocol):
+    """Lets a conversation that changed events have their reminders rescheduled at once."""
+
+    async def refresh(self) -> None: ...
+
+
+class NoReminderPlanner:
+    async def refresh(self) -> None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from db.models import Role, User
 from db.support import SupportThread, ThreadTaken
 from handlers.common import cancel_button
 from handlers.filters import HasRole, Registered
-from handlers.formatting import esc, fmt_datetime
+from handlers.formatting import clip_lines, esc, fmt_datetime
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.settings import HandlerSettings
 from handlers.texts import not_allowed, send_text_please
@@ -72,7 +72,7 @@ async def conversation(
             f"{fmt_datetime(message.created_at, settings.timezone)}</i>\n{esc(message.body)}"
         )
     text = "\n".join(lines)
-    return text if len(text) <= 4000 else "…" + text[-3990:]
+    return clip_lines(text, 4000, keep_end=True)
 
 
 def thread_keyboard(thread: SupportThread, viewer: User) -> InlineKeyboardMarkup:
@@ -80,10 +80,11 @@ def thread_keyboard(thread: SupportThread, viewer: User) -> InlineKeyboardMarkup
     if thread.status == "open":
         label = _("✍️ Write") if viewer.id == thread.requester_id else _("✍️ Answer")
         builder.button(text=label, callback_data=SupportCb(action="write", thread_id=thread.id))
-        builder.button(
-            text=_("✅ Close the conversation"),
-            callback_data=SupportCb(action="close", thread_id=thread.id),
-        )
+        if viewer.id in (thread.requester_id, thread.handler_id):
+            builder.button(
+                text=_("✅ Close the conversation"),
+                callback_data=SupportCb(action="close", thread_id=thread.id),
+            )
     back_to_menu_button(builder)
     builder.adjust(1)
     return builder.as_markup()
@@ -91,10 +92,9 @@ def thread_keyboard(thread: SupportThread, viewer: User) -> InlineKeyboardMarkup
 
 def intro() -> str:
     return _(
-        "🔒 <b>Confidential support</b>\n\nWrite what worries you — studies, practice, "
-        "relationships,"
-        " stress. Only the university's support staff will read it; your mentor, school and"
-        " coordinators will not. One of them will answer you here."
+        "🔒 <b>Confidential support</b>\n\nWrite what worries you — studies, practice,"
+        " relationships, stress. Only the support staff chosen by the university will read it;"
+        " nobody else can see it in the bot. One of them will answer you here."
     )
 
 
@@ -132,7 +132,12 @@ async def staff_view(db: Database, staff: User) -> tuple[str, InlineKeyboardMark
 async def staff_list_view(db: Database) -> tuple[str, InlineKeyboardMarkup]:
     staff = await db.users.support_staff()
     builder = InlineKeyboardBuilder()
-    lines = [_("Support staff — the only people who read confidential requests:")]
+    lines = [
+        _(
+            "Support staff read the confidential requests of students and teachers, and no one"
+            " else can. Choose people they can trust:"
+        )
+    ]
     if not staff:
         lines.append(_("Nobody yet."))
     for person in staff:
@@ -185,6 +190,13 @@ def get_router() -> Router:
         thread = await db.support.thread(thread_id)
         return thread if thread is not None and db.support.may_read(user, thread) else None
 
+    async def refuse(query: CallbackQuery, db: Database, user: User, thread_id: int) -> None:
+        thread = await db.support.thread(thread_id)
+        taken = thread is not None and user.is_support and thread.handler_id not in (None, user.id)
+        await query.answer(
+            support_problem(ThreadTaken() if taken else DomainError()), show_alert=True
+        )
+
     @router.callback_query(SupportCb.filter(F.action == "open"))
     async def open_thread(
         query: CallbackQuery,
@@ -195,7 +207,7 @@ def get_router() -> Router:
     ) -> None:
         thread = await readable(db, user, callback_data.thread_id)
         if thread is None:
-            await query.answer(support_problem(DomainError()), show_alert=True)
+            await refuse(query, db, user, callback_data.thread_id)
             return
         await show(
             query, await conversation(db, user, thread, settings), thread_keyboard(thread, user)
@@ -207,7 +219,7 @@ def get_router() -> Router:
     ) -> None:
         thread = await readable(db, user, callback_data.thread_id)
         if thread is None or thread.status != "open":
-            await query.answer(support_problem(DomainError()), show_alert=True)
+            await refuse(query, db, user, callback_data.thread_id)
             return
         await state.set_state(SupportFlow.text)
         await state.update_data(support_thread=thread.id)

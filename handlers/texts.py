@@ -20,6 +20,18 @@ def role_name(role: Role) -> str:
     return names[role]
 
 
+def role_name_plural(role: Role) -> str:
+    names = {
+        Role.STUDENT: _("students"),
+        Role.MENTOR: _("mentors"),
+        Role.DIRECTOR: _("directors"),
+        Role.COORDINATOR: _("practice coordinators"),
+        Role.DEPARTMENT: _("education department officials"),
+        Role.ADMIN: _("administrators"),
+    }
+    return names[role]
+
+
 def org_kind_name(kind: OrgKind) -> str:
     names = {
         OrgKind.UNIVERSITY: _("university"),

@@ -1,0 +1,855 @@
+"""Events and their reminders.
+
+An event is for an audience: everybody, or people with certain roles and/or at certain
+organizations (both given: people with one of the roles at one of the organizations).
+People answer "I'll attend" / "Can't attend"; with registration and a capacity, the places go
+first come first served and then to a waiting list that moves up when someone drops out.
+
+Reminders are rows, one per event and offset ("24 hours before"). When one falls due it is
+turned into outbox rows for its recipients — the registered, or for events without
+registration the whole audience except those who declined — and marked sent in the same
+transaction. A reminder found overdue at startup is sent late if the event has not started,
+otherwise recorded as missed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import aiosqlite
+
+from db import audit
+from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.models import Role, User
+from db.outbox import PRIORITY_REMINDER
+from db.timeutil import date_to_db, from_db, to_db
+from db.users import clean_text
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+TITLE_MAX = 150
+DESCRIPTION_MAX = 2500
+ADDRESS_MAX = 300
+CAPACITY_MAX = 100_000
+MAX_OCCURRENCES = 60
+LATE_AFTER = timedelta(minutes=1)
+DEFAULT_REMINDER_OFFSETS = (24 * 60, 60)
+ORGANIZERS = frozenset({Role.COORDINATOR, Role.DEPARTMENT, Role.ADMIN})
+PRIORITY_ANNOUNCEMENT = 8
+
+
+class EventKind(StrEnum):
+    SEMINAR = "seminar"
+    TRAINING = "training"
+    COURSE = "course"
+    CONFERENCE = "conference"
+    MEETING = "meeting"
+    COMPETITION = "competition"
+
+
+class Rsvp(StrEnum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+
+
+class EventCancelled(DomainError):
+    """The event was cancelled."""
+
+
+class EventOver(DomainError):
+    """The event has already ended."""
+
+
+class AlreadyAnswered(DomainError):
+    """The person already gave this answer."""
+
+    def __init__(self, status: Rsvp) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
+class EventChanged(DomainError):
+    """Someone changed the event since this person looked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    everyone: bool = False
+    roles: frozenset[Role] = frozenset()
+    organization_ids: frozenset[int] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not self.everyone and not self.roles and not self.organization_ids
+
+    def includes(self, user: User) -> bool:
+        if self.everyone:
+            return True
+        role_ok = not self.roles or user.role in self.roles
+        org_ok = not self.organization_ids or user.organization_id in self.organization_ids
+        return role_ok and org_ok
+
+
+@dataclass(frozen=True, slots=True)
+class EventInput:
+    kind: EventKind
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    audience: Audience
+    description: str = ""
+    organization_id: int | None = None
+    address: str | None = None
+    online_url: str | None = None
+    registration: bool = True
+    capacity: int | None = None
+    reminder_offsets: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
+    repeat: str | None = None  # weekly | monthly
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventChanges:
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    address: str | None = None
+    online_url: str | None = None
+    title: str | None = None
+    description: str | None = None
+    capacity: int | None = None
+
+    def names(self) -> list[str]:
+        return [name for name in self.__slots__ if getattr(self, name) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    series_id: int | None
+    organizer_id: int | None
+    kind: EventKind
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    organization_id: int | None
+    address: str | None
+    online_url: str | None
+    registration: bool
+    capacity: int | None
+    audience: Audience
+    reminder_offsets: tuple[int, ...]
+    status: str
+    version: int
+    going: int = 0
+    waitlisted: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.going >= self.capacity
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.going)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    event_id: int
+    user_id: int
+    status: Rsvp
+    attended: bool | None
+    position: int | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    notices: list[tuple[list[int], str, dict[str, Any], int]] = field(default_factory=list)
+
+
+def clean_title(text: str) -> str:
+    title = clean_text(text)
+    if len(title) > TITLE_MAX:
+        raise InvalidValue("title", "too_long")
+    if len(title) < 3 or not any(ch.isalpha() for ch in title):
+        raise InvalidValue("title", "too_short")
+    return title
+
+
+def clean_url(text: str) -> str:
+    url = text.strip()
+    parsed = urlparse(url)
+    if (
+        parsed.scheme not in ("http", "https")
+        or "." not in parsed.netloc
+        or len(url) > 500
+        or " " in url
+    ):
+        raise InvalidValue("online_url", "not_a_url")
+    return url
+
+
+def check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise InvalidValue("starts_at", "in_past")
+    if ends_at <= starts_at:
+        raise InvalidValue("ends_at", "before_start")
+    if ends_at - starts_at > timedelta(days=31):
+        raise InvalidValue("ends_at", "too_long")
+
+
+def check_capacity(capacity: int | None) -> None:
+    if capacity is not None and not 1 <= capacity <= CAPACITY_MAX:
+        raise InvalidValue("capacity", "out_of_range")
+
+
+def occurrences(start: datetime, repeat: str | None, until: date | None) -> list[datetime]:
+    """The start of every occurrence of a series, in the event's own time zone."""
+    if repeat is None:
+        return [start]
+    if until is None or until < start.date():
+        raise InvalidValue("until", "before_start")
+    found: list[datetime] = []
+    index = 0
+    while True:
+        if repeat == "weekly":
+            moment = start + timedelta(weeks=index)
+        elif repeat == "monthly":
+            month = start.month - 1 + index
+            year, month = start.year + month // 12, month % 12 + 1
+            day = min(start.day, calendar.monthrange(year, month)[1])
+            moment = start.replace(year=year, month=month, day=day)
+        else:
+            raise InvalidValue("repeat", "unknown")
+        if moment.date() > until:
+            return found
+        found.append(moment)
+        index += 1
+        if len(found) > MAX_OCCURRENCES:
+            raise InvalidValue("until", "too_many")
+
+
+_EVENT_SELECT = """
+SELECT e.*,
+       (SELECT count(*) FROM event_registrations r
+        WHERE r.event_id = e.id AND r.status = 'going') AS going_count,
+       (SELECT count(*) FROM event_registrations r
+        WHERE r.event_id = e.id AND r.status = 'waitlisted') AS waiting_count,
+       (SELECT group_concat(a.kind || ':' || a.value) FROM event_audience a
+        WHERE a.event_id = e.id) AS audience_list
+FROM events e
+"""
+
+# Rows of `e` (events) visible to a person with :role at :organization.
+_AUDIENCE_MATCH = """
+(e.everyone = 1 OR (
+    (NOT EXISTS (SELECT 1 FROM event_audience a WHERE a.event_id = e.id AND a.kind = 'role')
+     OR EXISTS (SELECT 1 FROM event_audience a WHERE a.event_id = e.id AND a.kind = 'role'
+                AND a.value = :role))
+    AND
+    (NOT EXISTS (SELECT 1 FROM event_audience a WHERE a.event_id = e.id AND a.kind = 'organization')
+     OR EXISTS (SELECT 1 FROM event_audience a WHERE a.event_id = e.id AND a.kind = 'organization'
+                AND a.value = :organization))
+))
+"""
+
+
+def event_from_row(row: aiosqlite.Row) -> Event:
+    roles: set[Role] = set()
+    organizations: set[int] = set()
+    for item in (row["audience_list"] or "").split(","):
+        if not item:
+            continue
+        kind, value = item.split(":", 1)
+        if kind == "role":
+            roles.add(Role(value))
+        else:
+            organizations.add(int(value))
+    return Event(
+        id=row["id"],
+        series_id=row["series_id"],
+        organizer_id=row["organizer_id"],
+        kind=EventKind(row["kind"]),
+        title=row["title"],
+        description=row["description"],
+        starts_at=from_db(row["starts_at"]),
+        ends_at=from_db(row["ends_at"]),
+        organization_id=row["organization_id"],
+        address=row["address"],
+        online_url=row["online_url"],
+        registration=bool(row["registration"]),
+        capacity=row["capacity"],
+        audience=Audience(bool(row["everyone"]), frozenset(roles), frozenset(organizations)),
+        reminder_offsets=tuple(json.loads(row["reminder_offsets"])),
+        status=row["status"],
+        version=row["version"],
+        going=row["going_count"],
+        waitlisted=row["waiting_count"],
+    )
+
+
+async def _one(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] | dict[str, Any]
+) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        row: aiosqlite.Row | None = await cursor.fetchone()
+        return row
+
+
+async def _column(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[int]:
+    async with conn.execute(sql, params) as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def _event(conn: aiosqlite.Connection, event_id: int) -> Event:
+    row = await _one(conn, _EVENT_SELECT + " WHERE e.id = ?", (event_id,))
+    if row is None:
+        raise NotFound("event")
+    return event_from_row(row)
+
+
+async def audience_members(conn: aiosqlite.Connection, audience: Audience) -> list[int]:
+    """Everyone the audience covers who can be written to."""
+    clauses = ["telegram_id IS NOT NULL", "blocked_at IS NULL"]
+    params: list[Any] = []
+    if not audience.everyone:
+        if audience.roles:
+            clauses.append(f"role IN ({','.join('?' * len(audience.roles))})")
+            params += [role.value for role in sorted(audience.roles)]
+        if audience.organization_ids:
+            clauses.append(f"organization_id IN ({','.join('?' * len(audience.organization_ids))})")
+            params += sorted(audience.organization_ids)
+    return await _column(
+        conn, f"SELECT id FROM users WHERE {' AND '.join(clauses)} ORDER BY id", params
+    )
+
+
+class EventRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ----- reading ---------------------------------------------------------------------------
+
+    async def get(self, event_id: int) -> Event | None:
+        row = await self._db.fetch_one(_EVENT_SELECT + " WHERE e.id = ?", (event_id,))
+        return None if row is None else event_from_row(row)
+
+    def may_see(self, user: User, event: Event) -> bool:
+        return user.role in ORGANIZERS or event.audience.includes(user)
+
+    def may_manage(self, user: User, event: Event) -> bool:
+        """Coordinators and admins manage every event; department officials their own."""
+        if user.role in (Role.COORDINATOR, Role.ADMIN):
+            return True
+        return user.role is Role.DEPARTMENT and event.organizer_id == user.id
+
+    async def upcoming_for(self, user: User, offset: int, limit: int) -> tuple[list[Event], int]:
+        """Events not yet over that this person may see, soonest first (paged in SQL)."""
+        where = "e.status = 'published' AND e.ends_at > :now"
+        params: dict[str, Any] = {"now": to_db(self._db.clock.now())}
+        if user.role not in ORGANIZERS:
+            where += " AND " + _AUDIENCE_MATCH
+            params.update(role=user.role.value, organization=str(user.organization_id))
+        total = await self._db.fetch_value(f"SELECT count(*) FROM events e WHERE {where}", params)
+        rows = await self._db.fetch_all(
+            _EVENT_SELECT
+            + f" WHERE {where} ORDER BY e.starts_at, e.id LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
+        )
+        return [event_from_row(row) for row in rows], int(total)
+
+    async def registration(self, user: User, event_id: int) -> Registration | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM event_registrations WHERE event_id = ? AND user_id = ?",
+            (event_id, user.id),
+        )
+        if row is None:
+            return None
+        position = None
+        if row["status"] == Rsvp.WAITLISTED:
+            ahead = await self._db.fetch_value(
+                "SELECT count(*) FROM event_registrations WHERE event_id = ? AND status = "
+                "'waitlisted'"
+                " AND queued_at < ?",
+                (event_id, row["queued_at"]),
+            )
+            position = int(ahead) + 1
+        attended = None if row["attended"] is None else bool(row["attended"])
+        return Registration(event_id, user.id, Rsvp(row["status"]), attended, position)
+
+    async def attendees(self, event_id: int) -> list[tuple[User, Registration]]:
+        from db.users import user_from_row
+
+        rows = await self._db.fetch_all(
+            "SELECT u.*, r.status AS rsvp, r.attended AS attended_flag FROM event_registrations r"
+            " JOIN users u ON u.id = r.user_id WHERE r.event_id = ? AND r.status IN ('going', "
+            "'waitlisted')"
+            " ORDER BY r.status = 'waitlisted', u.full_name",
+            (event_id,),
+        )
+        return [
+            (
+                user_from_row(row),
+                Registration(
+                    event_id,
+                    row["id"],
+                    Rsvp(row["rsvp"]),
+                    None if row["attended_flag"] is None else bool(row["attended_flag"]),
+                ),
+            )
+            for row in rows
+        ]
+
+    # ----- creating and changing -------------------------------------------------------------
+
+    async def create(self, organizer: User, data: EventInput) -> list[Event]:
+        """Publish an event (or every occurrence of a series); the audience is told once."""
+        if organizer.role not in ORGANIZERS:
+            raise NotAllowed("role")
+        title = clean_title(data.title)
+        description = data.description.strip()
+        if len(description) > DESCRIPTION_MAX:
+            raise InvalidValue("description", "too_long")
+        address = None if data.address is None else clean_text(data.address)[:ADDRESS_MAX] or None
+        url = None if data.online_url is None else clean_url(data.online_url)
+        if address is None and url is None and data.organization_id is None:
+            raise InvalidValue("place", "empty")
+        if data.audience.is_empty():
+            raise InvalidValue("audience", "empty")
+        check_capacity(data.capacity)
+        offsets = tuple(
+            sorted(
+                {offset for offset in data.reminder_offsets if 0 < offset <= 60 * 24 * 14},
+                reverse=True,
+            )
+        )
+        now = self._db.clock.now()
+        check_times(data.starts_at, data.ends_at, now)
+        duration = data.ends_at - data.starts_at
+        starts = occurrences(data.starts_at, data.repeat, data.until)
+        async with self._db.transaction() as conn:
+            if data.organization_id is not None:
+                exists = await _one(
+                    conn, "SELECT 1 FROM organizations WHERE id = ?", (data.organization_id,)
+                )
+                if exists is None:
+                    raise NotFound("organization")
+            series_id = None
+            if data.repeat is not None:
+                cursor = await conn.execute(
+                    "INSERT INTO event_series (rule, until_on, created_by, created_at) VALUES "
+                    "(?, ?, ?, ?)",
+                    (
+                        data.repeat,
+                        date_to_db(data.until or data.starts_at.date()),
+                        organizer.id,
+                        to_db(now),
+                    ),
+                )
+                series_id = cursor.lastrowid
+            ids = []
+            for start in starts:
+                ids.append(
+                    await self._insert(
+                        conn,
+                        organizer,
+                        data,
+                        title,
+                        description,
+                        address,
+                        url,
+                        offsets,
+                        start,
+                        start + duration,
+                        series_id,
+                        now,
+                    )
+                )
+            members = await audience_members(conn, data.audience)
+            await self._db.outbox.add(
+                conn,
+                [m for m in members if m != organizer.id],
+                "event.published",
+                {"event_id": ids[0], "count": len(ids)},
+                PRIORITY_ANNOUNCEMENT,
+            )
+            await audit.record(
+                conn, now, organizer.id, "event.create", "event", ids[0], occurrences=len(ids)
+            )
+            return [await _event(conn, event_id) for event_id in ids]
+
+    async def _insert(
+        self,
+        conn: aiosqlite.Connection,
+        organizer: User,
+        data: EventInput,
+        title: str,
+        description: str,
+        address: str | None,
+        url: str | None,
+        offsets: tuple[int, ...],
+        starts_at: datetime,
+        ends_at: datetime,
+        series_id: int | None,
+        now: datetime,
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO events (series_id, organizer_id, kind, title, description, starts_at, "
+            "ends_at,"
+            " organization_id, address, online_url, registration, capacity, everyone, "
+            "reminder_offsets,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                series_id,
+                organizer.id,
+                data.kind.value,
+                title,
+                description,
+                to_db(starts_at),
+                to_db(ends_at),
+                data.organization_id,
+                address,
+                url,
+                int(data.registration),
+                data.capacity,
+                int(data.audience.everyone),
+                json.dumps(list(offsets)),
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        event_id = cursor.lastrowid
+        await conn.executemany(
+            "INSERT INTO event_audience (event_id, kind, value) VALUES (?, ?, ?)",
+            [(event_id, "role", role.value) for role in sorted(data.audience.roles)]
+            + [
+                (event_id, "organization", str(org))
+                for org in sorted(data.audience.organization_ids)
+            ],
+        )
+        await self._plan_reminders(conn, event_id, starts_at, offsets, now)
+        return event_id
+
+    async def _plan_reminders(
+        self,
+        conn: aiosqlite.Connection,
+        event_id: int,
+        starts_at: datetime,
+        offsets: Iterable[int],
+        now: datetime,
+    ) -> None:
+        """(Re)set each reminder's due time; those that would be due already are dropped."""
+        for offset in offsets:
+            due = starts_at - timedelta(minutes=offset)
+            status = "pending" if due > now else "cancelled"
+            await conn.execute(
+                "INSERT INTO event_reminders (event_id, offset_minutes, due_at, status) VALUES "
+                "(?, ?, ?, ?)"
+                " ON CONFLICT (event_id, offset_minutes) DO UPDATE SET due_at = excluded.due_at,"
+                " status = excluded.status, late = 0, fired_at = NULL",
+                (event_id, offset, to_db(due), status),
+            )
+
+    async def update(
+        self, actor: User, event_id: int, seen_version: int, changes: EventChanges
+    ) -> Event:
+        """Change the time or place (and more); the registered are told, reminders follow."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            event = await _event(conn, event_id)
+            if not self.may_manage(actor, event):
+                raise NotAllowed("event")
+            if event.version != seen_version:
+                raise EventChanged()
+            if event.cancelled:
+                raise EventCancelled()
+            starts_at = changes.starts_at or event.starts_at
+            ends_at = changes.ends_at or (
+                event.ends_at + (starts_at - event.starts_at)
+                if changes.starts_at
+                else event.ends_at
+            )
+            values: dict[str, Any] = {}
+            if changes.starts_at or changes.ends_at:
+                check_times(starts_at, ends_at, now)
+                values.update(starts_at=to_db(starts_at), ends_at=to_db(ends_at))
+            if changes.title is not None:
+                values["title"] = clean_title(changes.title)
+            if changes.description is not None:
+                if len(changes.description) > DESCRIPTION_MAX:
+                    raise InvalidValue("description", "too_long")
+                values["description"] = changes.description.strip()
+            if changes.address is not None:
+                values["address"] = clean_text(changes.address)[:ADDRESS_MAX] or None
+            if changes.online_url is not None:
+                values["online_url"] = (
+                    clean_url(changes.online_url) if changes.online_url.strip() else None
+                )
+            if changes.capacity is not None:
+                check_capacity(changes.capacity)
+                if changes.capacity < event.going:
+                    raise InvalidValue("capacity", "below_registered")
+                values["capacity"] = changes.capacity
+            if not values:
+                return event
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            await conn.execute(
+                f"UPDATE events SET {assignments}, version = version + 1, updated_at = ? WHERE "
+                "id = ?",
+                (*values.values(), to_db(now), event_id),
+            )
+            if "starts_at" in values:
+                await self._plan_reminders(conn, event_id, starts_at, event.reminder_offsets, now)
+            if "capacity" in values:
+                await self._promote(conn, event_id, now)
+            people = await _column(
+                conn,
+                "SELECT user_id FROM event_registrations WHERE event_id = ? AND status IN "
+                "('going', 'waitlisted')",
+                (event_id,),
+            )
+            await self._db.outbox.add(
+                conn,
+                [p for p in people if p != actor.id],
+                "event.changed",
+                {"event_id": event_id, "fields": changes.names()},
+                PRIORITY_REMINDER,
+            )
+            await audit.record(
+                conn, now, actor.id, "event.update", "event", event_id, fields=changes.names()
+            )
+            return await _event(conn, event_id)
+
+    async def cancel(self, actor: User, event_id: int, seen_version: int) -> Event:
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            event = await _event(conn, event_id)
+            if not self.may_manage(actor, event):
+                raise NotAllowed("event")
+            if event.cancelled:
+                raise EventCancelled()
+            if event.version != seen_version:
+                raise EventChanged()
+            await conn.execute(
+                "UPDATE events SET status = 'cancelled', version = version + 1, updated_at = ? "
+                "WHERE id = ?",
+                (to_db(now), event_id),
+            )
+            await conn.execute(
+                "UPDATE event_reminders SET status = 'cancelled' WHERE event_id = ? AND status "
+                "= 'pending'",
+                (event_id,),
+            )
+            people = await self._recipients(conn, event)
+            await self._db.outbox.add(
+                conn,
+                [p for p in people if p != actor.id],
+                "event.cancelled",
+                {"event_id": event_id},
+                PRIORITY_REMINDER,
+            )
+            await audit.record(conn, now, actor.id, "event.cancel", "event", event_id)
+            return await _event(conn, event_id)
+
+    # ----- answers -----------------------------------------------------------------------------
+
+    async def answer(self, user: User, event_id: int, going: bool) -> Registration:
+        """I'll attend / Can't attend. Capacity is enforced here; the waiting list moves up."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            event = await _event(conn, event_id)
+            if not self.may_see(user, event):
+                raise NotAllowed("event")
+            if event.cancelled:
+                raise EventCancelled()
+            if event.ends_at <= now:
+                raise EventOver()
+            row = await _one(
+                conn,
+                "SELECT status FROM event_registrations WHERE event_id = ? AND user_id = ?",
+                (event_id, user.id),
+            )
+            current = None if row is None else Rsvp(row["status"])
+            if going:
+                if current in (Rsvp.GOING, Rsvp.WAITLISTED):
+                    raise AlreadyAnswered(current)
+                status = Rsvp.WAITLISTED if event.registration and event.full else Rsvp.GOING
+            else:
+                if current is Rsvp.DECLINED:
+                    raise AlreadyAnswered(current)
+                status = Rsvp.DECLINED
+            await conn.execute(
+                "INSERT INTO event_registrations (event_id, user_id, status, queued_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, user_id) DO UPDATE SET"
+                " status = excluded.status, queued_at = excluded.queued_at, updated_at = "
+                "excluded.updated_at",
+                (event_id, user.id, status.value, to_db(now), to_db(now)),
+            )
+            if current is Rsvp.GOING and status is Rsvp.DECLINED:
+                await self._promote(conn, event_id, now)
+        found = await self.registration(user, event_id)
+        assert found is not None
+        return found
+
+    async def _promote(self, conn: aiosqlite.Connection, event_id: int, now: datetime) -> None:
+        event = await _event(conn, event_id)
+        if not event.registration:
+            return
+        free = (event.places_left if event.capacity is not None else event.waitlisted) or 0
+        if free <= 0:
+            return
+        promoted = await _column(
+            conn,
+            "SELECT user_id FROM event_registrations WHERE event_id = ? AND status = 'waitlisted'"
+            " ORDER BY queued_at LIMIT ?",
+            (event_id, free),
+        )
+        for user_id in promoted:
+            await conn.execute(
+                "UPDATE event_registrations SET status = 'going', updated_at = ? WHERE event_id "
+                "= ? AND user_id = ?",
+                (to_db(now), event_id, user_id),
+            )
+        await self._db.outbox.add(conn, promoted, "event.promoted", {"event_id": event_id})
+
+    async def mark_attendance(
+        self, actor: User, event_id: int, user_id: int, attended: bool
+    ) -> None:
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            event = await _event(conn, event_id)
+            if not self.may_manage(actor, event):
+                raise NotAllowed("event")
+            if event.starts_at > now:
+                raise InvalidValue("attendance", "not_started")
+            cursor = await conn.execute(
+                "UPDATE event_registrations SET attended = ?, updated_at = ? WHERE event_id = ? "
+                "AND user_id = ?"
+                " AND status = 'going'",
+                (int(attended), to_db(now), event_id, user_id),
+            )
+            if cursor.rowcount != 1:
+                raise NotFound("registration")
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "event.attendance",
+                "event",
+                event_id,
+                user_id=user_id,
+                attended=attended,
+            )
+
+    # ----- reminders ---------------------------------------------------------------------------
+
+    async def _recipients(self, conn: aiosqlite.Connection, event: Event) -> list[int]:
+        if event.registration:
+            return await _column(
+                conn,
+                "SELECT r.user_id FROM event_registrations r JOIN users u ON u.id = r.user_id"
+                " WHERE r.event_id = ? AND r.status = 'going' AND u.blocked_at IS NULL AND "
+                "u.telegram_id IS NOT NULL",
+                (event.id,),
+            )
+        declined = set(
+            await _column(
+                conn,
+                "SELECT user_id FROM event_registrations WHERE event_id = ? AND status = "
+                "'declined'",
+                (event.id,),
+            )
+        )
+        return [
+            user_id
+            for user_id in await audience_members(conn, event.audience)
+            if user_id not in declined
+        ]
+
+    async def reminders_due_before(
+        self, moment: datetime, limit: int = 100_000
+    ) -> list[tuple[int, datetime]]:
+        rows = await self._db.fetch_all(
+            "SELECT id, due_at FROM event_reminders WHERE status = 'pending' AND due_at <= ? "
+            "ORDER BY due_at LIMIT ?",
+            (to_db(moment), limit),
+        )
+        return [(row["id"], from_db(row["due_at"])) for row in rows]
+
+    async def fire_reminder(self, reminder_id: int) -> int:
+        """Queue the reminder for its recipients and mark it sent, in one transaction.
+
+        Safe to call more than once or too early: it acts only on a pending reminder that is
+        due. Returns the number of recipients (0 when it did nothing).
+        """
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            row = await _one(conn, "SELECT * FROM event_reminders WHERE id = ?", (reminder_id,))
+            if (
+                row is None
+                or row["status"] != "pending"
+                or from_db(row["due_at"]) > now + timedelta(seconds=1)
+            ):
+                return 0
+            event = await _event(conn, row["event_id"])
+            if event.cancelled:
+                await conn.execute(
+                    "UPDATE event_reminders SET status = 'cancelled' WHERE id = ?", (reminder_id,)
+                )
+                return 0
+            if event.starts_at <= now:
+                await conn.execute(
+                    "UPDATE event_reminders SET status = 'missed', fired_at = ? WHERE id = ?",
+                    (to_db(now), reminder_id),
+                )
+                return 0
+            late = now - from_db(row["due_at"]) > LATE_AFTER
+            people = await self._recipients(conn, event)
+            await self._db.outbox.add(
+                conn,
+                people,
+                "event.reminder",
+                {"event_id": event.id, "offset": row["offset_minutes"], "late": late},
+                PRIORITY_REMINDER,
+            )
+            await conn.execute(
+                "UPDATE event_reminders SET status = 'sent', late = ?, fired_at = ? WHERE id = ?",
+                (int(late), to_db(now), reminder_id),
+            )
+            return len(people)
+
+    async def settle_overdue(self) -> tuple[int, int]:
+        """At startup: overdue reminders are sent late, or recorded as missed if too late."""
+        sent = missed = 0
+        for reminder_id, _ in await self.reminders_due_before(self._db.clock.now()):
+            before = await self._db.fetch_value(
+                "SELECT status FROM event_reminders WHERE id = ?", (reminder_id,)
+            )
+            await self.fire_reminder(reminder_id)
+            after = await self._db.fetch_value(
+                "SELECT status FROM event_reminders WHERE id = ?", (reminder_id,)
+            )
+            if before == "pending" and after == "sent":
+                sent += 1
+            elif after == "missed":
+                missed += 1
+        return sent, missed
+
+    async def reminder_counts(self) -> dict[str, int]:
+        rows = await self._db.fetch_all(
+            "SELECT status, count(*) AS n FROM event_reminders GROUP BY status"
+        )
+        return {row["status"]: row["n"] for row in rows}
