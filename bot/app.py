@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -18,6 +19,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
+from bot.broadcasts import PROGRESS_JOB, BroadcastProgress
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
 from bot.errors import StartupError
@@ -44,6 +46,7 @@ from handlers.settings import HandlerSettings, NoReminderPlanner, ReminderPlanne
 log = logging.getLogger("seriktes")
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+PROGRESS_EVERY = timedelta(seconds=5)
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -142,6 +145,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         username = await _check_bot(bot, settings)
         scheduler = Scheduler()
         reminders = ReminderEngine(db, scheduler)
+        progress = BroadcastProgress(bot, db, i18n)
         dispatcher = create_dispatcher(settings, db, i18n, in_flight, reminders=reminders)
 
         delivery = DeliveryWorker(
@@ -157,6 +161,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
             scheduler.start()
             register_jobs(scheduler, db, settings)
             await reminders.start()
+            scheduler.every(PROGRESS_JOB, PROGRESS_EVERY, progress.tick)
             log.info("Seriktes is running as @%s", username)
 
         async def on_shutdown(**_: Any) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from db.audit import AuditRepository
+from db.broadcasts import BroadcastRepository
 from db.clock import Clock, SystemClock
 from db.events import EventRepository
 from db.fsm import FsmRepository
@@ -93,6 +94,7 @@ class Database:
         self.issues = IssueRepository(self)
         self.support = SupportRepository(self)
         self.events = EventRepository(self)
+        self.broadcasts = BroadcastRepository(self)
 
     @classmethod
     async def open(

@@ -605,6 +605,14 @@ class EventRepository:
                 values["capacity"] = changes.capacity
             if not values:
                 return event
+            address = values.get("address", event.address) if "address" in values else event.address
+            url = (
+                values.get("online_url", event.online_url)
+                if "online_url" in values
+                else event.online_url
+            )
+            if address is None and url is None and event.organization_id is None:
+                raise InvalidValue("place", "empty")
             assignments = ", ".join(f"{column} = ?" for column in values)
             await conn.execute(
                 f"UPDATE events SET {assignments}, version = version + 1, updated_at = ? WHERE "
@@ -615,12 +623,13 @@ class EventRepository:
                 await self._plan_reminders(conn, event_id, starts_at, event.reminder_offsets, now)
             if "capacity" in values:
                 await self._promote(conn, event_id, now)
-            people = await _column(
+            waiting = await _column(
                 conn,
-                "SELECT user_id FROM event_registrations WHERE event_id = ? AND status IN "
-                "('going', 'waitlisted')",
+                "SELECT user_id FROM event_registrations WHERE event_id = ?"
+                " AND status = 'waitlisted'",
                 (event_id,),
             )
+            people = list(dict.fromkeys([*await self._recipients(conn, event), *waiting]))
             await self._db.outbox.add(
                 conn,
                 [p for p in people if p != actor.id],

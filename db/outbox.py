@@ -60,17 +60,19 @@ class OutboxRepository:
         payload: dict[str, Any] | None = None,
         priority: int = PRIORITY_PERSONAL,
         not_before: datetime | None = None,
+        broadcast_id: int | None = None,
     ) -> int:
         """Queue one message per user in the caller's transaction; wakes the worker on commit."""
         now = self._db.clock.now()
         body = json.dumps(payload or {}, ensure_ascii=False, default=str)
         rows = [
-            (user_id, kind, body, priority, to_db(not_before or now), to_db(now))
+            (user_id, kind, body, priority, to_db(not_before or now), to_db(now), broadcast_id)
             for user_id in dict.fromkeys(user_ids)
         ]
         await conn.executemany(
-            "INSERT INTO outbox (user_id, kind, payload, priority, not_before, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (user_id, kind, payload, priority, not_before, created_at, "
+            "broadcast_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self._db.after_commit(self.wakeup.set)

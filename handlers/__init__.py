@@ -4,6 +4,7 @@ from aiogram import Router
 
 from handlers import (
     applications,
+    broadcasts,
     common,
     errors,
     event_admin,
@@ -49,5 +50,6 @@ def get_routers() -> list[Router]:
         support.get_router(),
         events.get_router(),
         event_admin.get_router(),
+        broadcasts.get_router(),
         fallback.get_router(),
     ]

@@ -67,6 +67,12 @@ def _commands() -> list[CommandInfo]:
         ),
         CommandInfo("events", lambda: _("Upcoming events")),
         CommandInfo("newevent", lambda: _("Create an event"), STAFF | {Role.DEPARTMENT}),
+        CommandInfo("broadcast", lambda: _("Send an announcement"), MANAGERS | {Role.DEPARTMENT}),
+        CommandInfo(
+            "broadcasts",
+            lambda: _("Past announcements and their reports"),
+            MANAGERS | {Role.DEPARTMENT},
+        ),
         CommandInfo("support", lambda: _("Confidential support")),
         CommandInfo(
             "supportstaff", lambda: _("Who answers confidential requests"), frozenset({Role.ADMIN})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -35,16 +35,18 @@ from handlers.event_texts import (
     event_value_problem,
     kind_name,
     offsets_text,
+    span_text,
 )
 from handlers.events import EventCb, card_view
 from handlers.filters import HasRole
-from handlers.formatting import esc, fmt_date, fmt_datetime, upper_first
+from handlers.formatting import esc, fmt_date, upper_first
 from handlers.menu import MenuCb
-from handlers.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.orgpicker import MultiOrgPicker, OrgPage, OrgPickCb, org_page_keyboard
 from handlers.settings import HandlerSettings, ReminderPlanner
 from handlers.texts import role_name_plural, send_text_please, stale_button, use_buttons_please
 from handlers.ui import show
 
+EVENT_LENGTH_MAX = timedelta(days=31)
 AUDIENCE_ROLES = (Role.STUDENT, Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT)
 REMINDER_PRESETS = {
     "day_hour": (1440, 60),
@@ -181,10 +183,7 @@ async def preview_text(
         _("<b>Check the event before publishing</b>"),
         "",
         f"<b>{esc(event.title)}</b> — {kind_name(event.kind)}",
-        "🗓 "
-        + fmt_datetime(event.starts_at, settings.timezone)
-        + " – "
-        + fmt_datetime(event.ends_at, settings.timezone),
+        "🗓 " + span_text(event.starts_at, event.ends_at, settings.timezone, locale),
         "📍 " + esc(where),
         _("For: {audience}").format(audience=audience_text(event.audience, organizations, locale)),
         _("Registration: {value}").format(value=registration_text(event)),
@@ -211,7 +210,7 @@ def get_router() -> Router:
         await state.clear()
         await state.set_state(NewEvent.kind)
         options = [(kind.value, upper_first(kind_name(kind))) for kind in EventKind]
-        return _("What kind of event?"), choice_keyboard(options, "kind", 2)
+        return _("What kind of event?"), choice_keyboard(options, "kind")
 
     @router.message(Command("newevent"))
     async def new_event_command(message: Message, state: FSMContext) -> None:
@@ -301,6 +300,9 @@ def get_router() -> Router:
             return
         if end <= start:
             await message.answer(event_value_problem(InvalidValue("ends_at", "before_start")))
+            return
+        if end - start > EVENT_LENGTH_MAX:
+            await message.answer(event_value_problem(InvalidValue("ends_at", "too_long")))
             return
         await state.update_data(ev_end=end.isoformat())
         await state.set_state(NewEvent.place)
@@ -406,47 +408,39 @@ def get_router() -> Router:
             return
         await ask_audience(query, state)
 
+    picker = MultiOrgPicker("evaud", "ev_orgs", orgs_done_item)
+
     @router.callback_query(NewEvent.audience, NewEventCb.filter(F.action == "orgs"))
     async def audience_orgs(
         query: CallbackQuery, db: Database, state: FSMContext, locale: str
     ) -> None:
         await state.set_state(NewEvent.audience_orgs)
-        page = await OrgPage.load(db, [], 0, "", locale)
+        markup = await picker.view(db, state, locale, 0, "")
         await show(
             query,
             _("Tap organizations to add or remove them, or type part of a name. Then Done."),
-            org_page_keyboard(page, locale, "evaud", orgs_done_item()),
+            markup,
         )
 
     @router.message(NewEvent.audience_orgs, F.text)
-    async def audience_org_search(message: Message, db: Database, locale: str) -> None:
-        page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale)
+    async def audience_org_search(
+        message: Message, db: Database, state: FSMContext, locale: str
+    ) -> None:
         await message.answer(
-            _("Choose:"), reply_markup=org_page_keyboard(page, locale, "evaud", orgs_done_item())
+            _("Choose:"), reply_markup=await picker.view(db, state, locale, 0, message.text or "")
         )
 
     @router.callback_query(NewEvent.audience_orgs, OrgPickCb.filter(F.purpose == "evaud"))
     async def audience_org_toggled(
         query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
     ) -> None:
-        if callback_data.page is not None:
-            page = await OrgPage.load(db, [], callback_data.page, "", locale)
-            await show(
-                query, _("Choose:"), org_page_keyboard(page, locale, "evaud", orgs_done_item())
-            )
-            return
-        org = await db.orgs.get(callback_data.org_id or 0)
-        if org is None:
+        if (
+            callback_data.page is None
+            and await picker.toggle(db, state, callback_data.org_id or 0) is None
+        ):
             await query.answer(use_buttons_please(), show_alert=True)
             return
-        chosen = list((await state.get_data()).get("ev_orgs", []))
-        if org.id in chosen:
-            chosen.remove(org.id)
-            await query.answer(_("Removed: {name}").format(name=org.name(locale)))
-        else:
-            chosen.append(org.id)
-            await query.answer(_("Added: {name}").format(name=org.name(locale)))
-        await state.update_data(ev_orgs=chosen)
+        await show(query, _("Choose:"), await picker.view(db, state, locale, callback_data.page))
 
     @router.callback_query(NewEvent.audience_orgs, NewEventCb.filter(F.action == "orgs_done"))
     async def audience_orgs_done(query: CallbackQuery, state: FSMContext) -> None:
@@ -641,8 +635,8 @@ def get_router() -> Router:
         await state.update_data(edit_field=callback_data.value)
         await state.set_state(EditEvent.text)
         prompts = {
-            "address": _("The new address:"),
-            "online_url": _("The new link (https://…):"),
+            "address": _("The new address (send “-” to remove it):"),
+            "online_url": _("The new link (https://…), or “-” to remove it:"),
             "title": _("The new title:"),
             "description": _("The new description:"),
             "capacity": _("The new number of places:"),
@@ -742,9 +736,9 @@ def get_router() -> Router:
                 return
             changes = EventChanges(capacity=int(text.strip()))
         elif field == "address":
-            changes = EventChanges(address=text)
+            changes = EventChanges(address="" if text.strip() == "-" else text)
         elif field == "online_url":
-            changes = EventChanges(online_url=text)
+            changes = EventChanges(online_url="" if text.strip() == "-" else text)
         elif field == "title":
             changes = EventChanges(title=text)
         elif field == "description":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
@@ -20,7 +21,7 @@ from db.events import (
     Registration,
     Rsvp,
 )
-from db.models import Organization
+from db.models import Organization, Role
 from handlers.formatting import clock_time, current_locale, esc, upper_first
 from handlers.texts import role_name_plural
 
@@ -38,8 +39,15 @@ def kind_name(kind: EventKind) -> str:
 
 
 def when_text(event: Event, tz: ZoneInfo, locale: str | None = None) -> str:
+    return span_text(event.starts_at, event.ends_at, tz, locale)
+
+
+def span_text(
+    starts_at: datetime, ends_at: datetime, tz: ZoneInfo, locale: str | None = None
+) -> str:
+    """ "Wednesday, 25 December 2026, 15:00–17:00": the date once when it is one day."""
     locale = locale or current_locale()
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
     day = format_date(start, "full", locale=locale)
     if start.date() == end.date():
         return f"{day}, {clock_time(start, locale)}–{clock_time(end, locale)}"
@@ -47,7 +55,8 @@ def when_text(event: Event, tz: ZoneInfo, locale: str | None = None) -> str:
     return f"{day}, {clock_time(start, locale)} – {last}, {clock_time(end, locale)}"
 
 
-def where_text(event: Event, place: Organization | None, locale: str) -> str:
+def where_plain(event: Event, place: Organization | None, locale: str) -> str:
+    """Where, as plain text (for calendar files)."""
     parts = []
     if place is not None:
         parts.append(place.name(locale))
@@ -55,11 +64,15 @@ def where_text(event: Event, place: Organization | None, locale: str) -> str:
         parts.append(event.address)
     elif place is not None and place.address:
         parts.append(place.address)
-    text = esc(", ".join(parts))
+    text = ", ".join(parts)
     if event.online_url:
-        link = _("online: {url}").format(url=esc(event.online_url))
+        link = _("online: {url}").format(url=event.online_url)
         text = f"{text}; {link}" if text else link
     return text
+
+
+def where_text(event: Event, place: Organization | None, locale: str) -> str:
+    return esc(where_plain(event, place, locale))
 
 
 def offsets_text(offsets: tuple[int, ...]) -> str:
@@ -79,15 +92,18 @@ def offsets_text(offsets: tuple[int, ...]) -> str:
 
 
 def audience_text(audience: Audience, organizations: dict[int, Organization], locale: str) -> str:
+    """Roles and places, making clear that both together mean "these roles at these places"."""
     if audience.everyone:
         return _("everyone")
-    parts = [role_name_plural(role) for role in sorted(audience.roles)]
-    parts += [
+    roles = ", ".join(role_name_plural(role) for role in Role if role in audience.roles)
+    places = ", ".join(
         organizations[o].name(locale)
         for o in sorted(audience.organization_ids)
         if o in organizations
-    ]
-    return esc(", ".join(parts))
+    )
+    if roles and places:
+        return esc(_("{roles} at: {places}").format(roles=roles, places=places))
+    return esc(roles or places)
 
 
 def answer_text(registration: Registration | None) -> str | None:
@@ -144,6 +160,8 @@ def event_problem(error: DomainError) -> str:
     if isinstance(error, AlreadyAnswered):
         if error.status is Rsvp.DECLINED:
             return _("You have already said you cannot attend.")
+        if error.status is Rsvp.WAITLISTED:
+            return _("You are already on the waiting list; you will be told when a place frees up.")
         return _("You are already registered for this event.")
     if isinstance(error, EventCancelled):
         return _("This event was cancelled.")
@@ -165,9 +183,7 @@ def event_value_problem(error: InvalidValue) -> str:
         ("starts_at", "in_past"): _("That time has already passed. Please give a later one."),
         ("ends_at", "before_start"): _("The end must come after the start."),
         ("ends_at", "too_long"): _("An event cannot last more than a month; use a series instead."),
-        ("capacity", "out_of_range"): _(
-            "Please give a number of places from 1 to 100000, or no limit."
-        ),
+        ("capacity", "out_of_range"): _("Please give a number of places from 1 to 100000."),
         ("capacity", "below_registered"): _(
             "There cannot be fewer places than people already registered."
         ),

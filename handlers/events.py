@@ -19,7 +19,7 @@ from db.errors import DomainError
 from db.events import ORGANIZERS, Event, Rsvp
 from db.models import User
 from handlers.calendar_file import ics
-from handlers.event_texts import event_card, event_problem, kind_name, where_text
+from handlers.event_texts import event_card, event_problem, kind_name, where_plain
 from handlers.filters import Registered
 from handlers.formatting import esc, fmt_datetime
 from handlers.menu import MenuCb, back_to_menu_button
@@ -273,7 +273,7 @@ def get_router() -> Router:
             await query.answer(_("This event is not for you."), show_alert=True)
             return
         place = await db.orgs.get(event.organization_id) if event.organization_id else None
-        location = where_text(event, place, locale).replace("&amp;", "&")
+        location = where_plain(event, place, locale)
         data = ics(event, location, db.clock.now())
         await query.message.answer_document(
             BufferedInputFile(data, filename=f"event-{event.id}.ics"),

@@ -57,6 +57,9 @@ def _items() -> list[MenuItem]:
         ),
         MenuItem("events", lambda: _("🗓 Events")),
         MenuItem("newevent", lambda: _("➕ New event"), staff | {Role.DEPARTMENT}),
+        MenuItem(
+            "broadcast", lambda: _("📣 Announcement"), staff | {Role.DEPARTMENT, Role.DIRECTOR}
+        ),
         MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
         MenuItem("support", lambda: _("🔒 Confidential support")),
         MenuItem("profile", lambda: _("👤 Profile")),

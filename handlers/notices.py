@@ -42,6 +42,7 @@ class UnknownNotice(Exception):
 def renderers() -> dict[str, Renderer]:
     """Every kind of notification the features queue, by outbox `kind`."""
     from handlers import (
+        broadcast_notices,
         event_notices,
         issue_notices,
         placement_notices,
@@ -50,7 +51,14 @@ def renderers() -> dict[str, Renderer]:
     )
 
     table: dict[str, Renderer] = {}
-    modules = (placement_notices, practice_notices, issue_notices, support_notices, event_notices)
+    modules = (
+        placement_notices,
+        practice_notices,
+        issue_notices,
+        support_notices,
+        event_notices,
+        broadcast_notices,
+    )
     for module in modules:
         table.update(module.RENDERERS)
     return table

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -55,13 +56,18 @@ def org_label(org: Organization, locale: str) -> str:
 
 
 def org_page_keyboard(
-    result: OrgPage, locale: str, purpose: str, *below: InlineKeyboardButton
+    result: OrgPage,
+    locale: str,
+    purpose: str,
+    *below: InlineKeyboardButton,
+    chosen: frozenset[int] = frozenset(),
 ) -> InlineKeyboardMarkup:
     """A page of organizations, the page turner, then each of `below` on a row of its own."""
     builder = InlineKeyboardBuilder()
     for org in result.orgs:
         builder.button(
-            text=org_label(org, locale), callback_data=OrgPickCb(purpose=purpose, org_id=org.id)
+            text=("☑️ " if org.id in chosen else "") + org_label(org, locale),
+            callback_data=OrgPickCb(purpose=purpose, org_id=org.id),
         )
     sizes = [1] * len(result.orgs)
     if result.pages > 1:
@@ -83,3 +89,40 @@ def org_page_keyboard(
         sizes.append(1)
     builder.adjust(*sizes)
     return builder.as_markup()
+
+
+@dataclass(frozen=True, slots=True)
+class MultiOrgPicker:
+    """Several organizations chosen by tapping (☑️ marks them), with pages and search.
+
+    The choice, the page and the search live in the conversation's data under `key`.
+    """
+
+    purpose: str
+    key: str
+    done: Callable[[], InlineKeyboardButton]
+
+    async def view(
+        self,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        page: int | None = None,
+        query: str | None = None,
+    ) -> InlineKeyboardMarkup:
+        data = await state.get_data()
+        page = data.get(f"{self.key}_page", 0) if page is None else page
+        query = data.get(f"{self.key}_query", "") if query is None else query[:SEARCH_MAX]
+        await state.update_data({f"{self.key}_page": page, f"{self.key}_query": query})
+        result = await OrgPage.load(db, [], page, query, locale)
+        chosen = frozenset(int(org_id) for org_id in data.get(self.key, []))
+        return org_page_keyboard(result, locale, self.purpose, self.done(), chosen=chosen)
+
+    async def toggle(self, db: Database, state: FSMContext, org_id: int) -> bool | None:
+        """Add or remove one; True when added, None when there is no such organization."""
+        if await db.orgs.get(org_id) is None:
+            return None
+        chosen = set((await state.get_data()).get(self.key, []))
+        chosen ^= {org_id}
+        await state.update_data({self.key: sorted(chosen)})
+        return org_id in chosen

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +38,7 @@ _JSON_FIELDS = {
     "reply_parameters",
     "media",
 }
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id", "user_id"}
 
 
@@ -123,6 +124,8 @@ class FakeTelegram:
         self.callback_answer_attempts: dict[str, int] = defaultdict(int)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
+        self.refused = 0  # requests answered 429 by limit_rate
+        self.refused_requests: list[Request] = []
         self.failures: list[Callable[[str, dict[str, Any]], ApiError | None]] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._update_ids = itertools.count(1)
@@ -233,6 +236,25 @@ class FakeTelegram:
                 }
             }
         )
+
+    def limit_rate(self, per_second: int, window: float = 1.0) -> None:
+        """Refuse sends beyond `per_second` in any sliding `window`, as Telegram does (429)."""
+        stamps: deque[float] = deque()
+
+        def check(method: str, params: dict[str, Any]) -> ApiError | None:
+            if method not in SEND_METHODS:
+                return None
+            now = time.monotonic()
+            while stamps and now - stamps[0] >= window:
+                stamps.popleft()
+            if len(stamps) >= per_second:
+                self.refused += 1
+                self.refused_requests.append(self.requests[-1])
+                return ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            stamps.append(now)
+            return None
+
+        self.failures.append(check)
 
     # ----- what the bot sees ----------------------------------------------------------------
 

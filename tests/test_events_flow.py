@@ -58,7 +58,7 @@ async def test_an_organizer_publishes_and_mentors_answer(
     await chat.press(organizer, t("Done ✅"))
     await chat.press(organizer, t("Registration with a limited number of places"))
     assert (await chat.send(organizer, "0")).text == t(
-        "Please give a number of places from 1 to 100000, or no limit."
+        "Please give a number of places from 1 to 100000."
     )
     await chat.send(organizer, "2")
     await chat.press(organizer, t("1 day and 1 hour before"))
