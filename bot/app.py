@@ -35,18 +35,21 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from bot.reminders import ReminderEngine
+from bot.reports import ReportWorker
 from bot.scheduler import Scheduler
 from bot.storage import SQLiteStorage
 from db import Clock, Database, SystemClock
 from handlers import get_routers
 from handlers.commands import publish_default_commands
 from handlers.notices import renderers
+from handlers.reporting import ReportBuilder
 from handlers.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
 
 log = logging.getLogger("seriktes")
 
 SHUTDOWN_GRACE_SECONDS = 20.0
 PROGRESS_EVERY = timedelta(seconds=5)
+REPORT_WORKERS = 2  # one long export does not hold up someone else's charts
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -74,6 +77,7 @@ def handler_settings(settings: Settings) -> HandlerSettings:
         required_hours=settings.practice.required_hours,
         visit_radius_m=settings.practice.visit_radius_m,
         no_visit_days=settings.practice.no_visit_days,
+        memorandum_warn_days=settings.memoranda.warn_days,
     )
 
 
@@ -85,9 +89,16 @@ def create_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
     routers: list[Router] | None = None,
     reminders: ReminderPlanner | None = None,
+    reports: ReportBuilder | None = None,
 ) -> Dispatcher:
-    """A fresh Dispatcher wired to `db`; everything handlers need arrives as workflow data."""
+    """A fresh Dispatcher wired to `db`; everything handlers need arrives as workflow data.
+
+    Without `reports`, one is made here and its worker processes stop with the dispatcher.
+    """
     in_flight = in_flight or InFlightUpdates()
+    own_reports = None
+    if reports is None:
+        reports = own_reports = ReportWorker(db.path, settings.bot.tz)
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db.fsm),
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -95,7 +106,10 @@ def create_dispatcher(
         settings=handler_settings(settings),
         in_flight=in_flight,
         reminders=reminders or NoReminderPlanner(),
+        reports=reports,
     )
+    if own_reports is not None:
+        dispatcher.shutdown.register(own_reports.close)
     dispatcher.update.outer_middleware(UpdateLogMiddleware(in_flight))
     dispatcher.update.outer_middleware(UserMiddleware(db, settings.bot.admins))
     LocaleMiddleware(i18n).setup(dispatcher)
@@ -146,7 +160,10 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         scheduler = Scheduler()
         reminders = ReminderEngine(db, scheduler)
         progress = BroadcastProgress(bot, db, i18n)
-        dispatcher = create_dispatcher(settings, db, i18n, in_flight, reminders=reminders)
+        reports = ReportWorker(db.path, settings.bot.tz, workers=REPORT_WORKERS)
+        dispatcher = create_dispatcher(
+            settings, db, i18n, in_flight, reminders=reminders, reports=reports
+        )
 
         delivery = DeliveryWorker(
             bot, db, i18n, handler_settings(settings), renderers(), settings.delivery
@@ -168,6 +185,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
             if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
                 log.warning("%d updates were still running at shutdown", in_flight.count)
             await scheduler.shutdown()
+            await reports.close()
             await delivery.stop()
             await _confirm_handled_updates(bot, in_flight)
 

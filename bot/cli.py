@@ -1,4 +1,5 @@
-"""`python -m bot [--config PATH] [run | import-orgs FILE | invite --role R --org ID]`."""
+"""`python -m bot [--config PATH] [run | import-orgs FILE | import-placements FILE | invite … |
+export --out FILE]`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from aiogram.exceptions import TelegramAPIError
@@ -18,12 +20,15 @@ from aiogram.exceptions import TelegramAPIError
 from bot.app import create_bot, run_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import StartupError
+from bot.i18n import load_i18n
 from db import Database
 from db.errors import DomainError, InvalidValue, NotFound
 from db.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
-from db.models import Role, User
+from db.models import LOCALES, Role, User
 from db.orgs import ORG_COLUMNS, OrgInput, validate_org
 from db.placements import AlreadyApplied, OfferClosed, OfferFull, RowRefused
+from db.reports import Period, ReportScope, academic_year
+from handlers.report_texts import export_labels
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -52,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--days", type=int, default=30, help=f"days it stays valid (1..{VALID_DAYS_LIMIT})"
     )
+    export = commands.add_parser(
+        "export", help="write the network's data to an Excel workbook (.xlsx) or CSV files (.zip)"
+    )
+    export.add_argument("--out", required=True, type=Path, help="FILE.xlsx or FILE.zip")
+    export.add_argument("--from", dest="start", help="first day (default: this academic year)")
+    export.add_argument("--to", dest="end", help="last day (default: this academic year)")
+    export.add_argument("--org", help="only this organization (id or code)")
+    export.add_argument("--lang", choices=LOCALES, help="language of headings and values")
     return parser
 
 
@@ -65,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(import_orgs(settings, args.file))
         if args.command == "import-placements":
             return asyncio.run(import_placements(settings, args.file))
+        if args.command == "export":
+            return asyncio.run(export(settings, args))
         if args.command == "invite":
             return asyncio.run(
                 create_invite(settings, Role(args.role), args.org, args.uses, args.days)
@@ -243,6 +258,58 @@ async def create_invite(settings: Settings, role: Role, org: str, uses: int, day
     link = await _deep_link(settings, created.code)
     print(f"link: {link}" if link else f"the person sends the bot: /start {created.code}")
     return 0
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
+    """The whole network (or one organization) for a period, as the bot's /export writes it."""
+    from bot.spreadsheets import write_export  # openpyxl only when exporting, not in the bot
+
+    out: Path = args.out
+    fmt = {".xlsx": "xlsx", ".zip": "csv"}.get(out.suffix.lower())
+    if fmt is None:
+        print("--out must end in .xlsx (Excel) or .zip (CSV files)", file=sys.stderr)
+        return 2
+    db = await _open(settings)
+    try:
+        period = _export_period(args.start, args.end, db.today())
+        scope = ReportScope(organization_id=await _resolve_org(db, args.org) if args.org else None)
+    except (InvalidValue, NotFound) as problem:
+        print(f"nothing was exported: {problem}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    locale = args.lang or settings.bot.default_locale
+    i18n = load_i18n(settings.bot.default_locale)
+    with i18n.context(), i18n.use_locale(locale):
+        labels = export_labels()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = await asyncio.to_thread(
+        write_export,
+        settings.database.path,
+        scope,
+        period,
+        settings.bot.tz,
+        locale,
+        labels,
+        fmt,
+        out,
+    )
+    if written.path is None:
+        print(f"nothing to export from {period.start} to {period.end}", file=sys.stderr)
+        return 1
+    rows = ", ".join(f"{sheet} {count}" for sheet, count in written.rows.items())
+    print(f"wrote {out} ({period.start} to {period.end}): {rows}")
+    return 0
+
+
+def _export_period(start: str | None, end: str | None, today: date) -> Period:
+    default = academic_year(today)
+    try:
+        first = date.fromisoformat(start) if start else default.start
+        last = date.fromisoformat(end) if end else default.end
+    except ValueError:
+        raise InvalidValue("period", "dates must be written as 2026-09-01") from None
+    return Period(first, last)
 
 
 async def _resolve_org(db: Database, org: str) -> int:

@@ -75,6 +75,11 @@ class IssueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MemorandumSettings:
+    warn_days: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     telegram: TelegramSettings = TelegramSettings()
     bot: BotSettings = BotSettings()
@@ -82,6 +87,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
+    memoranda: MemorandumSettings = field(default_factory=MemorandumSettings)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
@@ -91,6 +97,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
     "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
     "issues": {"stale_days"},
+    "memoranda": {"warn_days"},
 }
 
 
@@ -126,6 +133,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         issues=IssueSettings(
             stale_days=_optional(raw.get("issues", {}), "issues", "stale_days", _int_in(1, 365))
             or 7
+        ),
+        memoranda=MemorandumSettings(
+            warn_days=_optional(raw.get("memoranda", {}), "memoranda", "warn_days", _int_in(1, 730))
+            or 60
         ),
     )
 

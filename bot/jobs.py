@@ -10,6 +10,7 @@ from bot.scheduler import Scheduler
 from db import Database
 
 STALE_ISSUES = "issues.stale"
+EXPIRING_MEMORANDA = "memoranda.expiring"
 
 
 def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> None:
@@ -17,4 +18,9 @@ def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> Non
         STALE_ISSUES,
         timedelta(hours=1),
         partial(db.issues.remind_stale, settings.issues.stale_days),
+    )
+    scheduler.every(
+        EXPIRING_MEMORANDA,
+        timedelta(hours=6),
+        partial(db.memoranda.remind_expiring, settings.memoranda.warn_days),
     )

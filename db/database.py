@@ -21,10 +21,13 @@ from db.events import EventRepository
 from db.fsm import FsmRepository
 from db.invites import InviteRepository
 from db.issues import IssueRepository
+from db.memoranda import MemorandumRepository
 from db.orgs import OrganizationRepository
 from db.outbox import OutboxRepository
+from db.personal import PersonalDataRepository
 from db.placements import PlacementRepository
 from db.practice_log import PracticeLogRepository
+from db.reports import ReportRepository
 from db.support import SupportRepository
 from db.users import UserCache, UserRepository
 
@@ -95,6 +98,9 @@ class Database:
         self.support = SupportRepository(self)
         self.events = EventRepository(self)
         self.broadcasts = BroadcastRepository(self)
+        self.memoranda = MemorandumRepository(self)
+        self.reports = ReportRepository(self)
+        self.personal = PersonalDataRepository(self)
 
     @classmethod
     async def open(

@@ -443,6 +443,10 @@ class IssueRepository:
             columns: dict[str, Any] = {"status": status.value, "reminded_at": None}
             if status is IssueStatus.REJECTED:
                 columns["reject_reason"] = text
+            if status is IssueStatus.RESOLVED:
+                columns["resolved_at"] = to_db(now)
+            elif status is IssueStatus.IN_PROGRESS:
+                columns["resolved_at"] = None  # reopened: the clock runs again
             updated = await self._bump(conn, issue, now, **columns)
             if text and status is not IssueStatus.REJECTED:
                 await self._insert_comment(conn, issue.id, actor.id, text, now)

@@ -1,36 +1,46 @@
 """Telegram conversations: one Router per feature, built fresh by get_routers()."""
 
-from aiogram import Router
+from __future__ import annotations
 
-from handlers import (
-    applications,
-    broadcasts,
-    common,
-    errors,
-    event_admin,
-    events,
-    fallback,
-    hours,
-    invites,
-    issues,
-    language,
-    mentors,
-    menu,
-    offer_admin,
-    offers,
-    profile,
-    progress,
-    registration,
-    support,
-    visits,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiogram import Router
 
 
 def get_routers() -> list[Router]:
     """All feature routers in the order they must see updates.
 
-    common comes first so /cancel works in every state; fallback comes last.
+    common comes first so /cancel works in every state; fallback comes last. The feature
+    modules are imported here, not with the package, so that a report worker process, which
+    needs only handlers.reporting, does not load aiogram.
     """
+    from handlers import (
+        applications,
+        broadcasts,
+        common,
+        errors,
+        event_admin,
+        events,
+        fallback,
+        hours,
+        invites,
+        issues,
+        language,
+        memoranda,
+        mentors,
+        menu,
+        mydata,
+        offer_admin,
+        offers,
+        profile,
+        progress,
+        registration,
+        reports,
+        support,
+        visits,
+    )
+
     return [
         errors.get_router(),
         common.get_router(),
@@ -51,5 +61,8 @@ def get_routers() -> list[Router]:
         events.get_router(),
         event_admin.get_router(),
         broadcasts.get_router(),
+        reports.get_router(),
+        memoranda.get_router(),
+        mydata.get_router(),
         fallback.get_router(),
     ]

@@ -239,13 +239,7 @@ def get_router() -> Router:
     async def organization_toggled(
         query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
     ) -> None:
-        if (
-            callback_data.page is None
-            and await picker.toggle(db, state, callback_data.org_id or 0) is None
-        ):
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await show(query, _("Choose:"), await picker.view(db, state, locale, callback_data.page))
+        await picker.pressed(query, callback_data, db, state, locale, _("Choose:"))
 
     @router.callback_query(
         Compose.audience, ComposeCb.filter(F.action == "places"), HasRole(*STAFF_SENDERS)

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from db.models import LOCALES, Role, User
+from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,10 @@ def _commands() -> list[CommandInfo]:
             lambda: _("Past announcements and their reports"),
             MANAGERS | {Role.DEPARTMENT},
         ),
+        CommandInfo("stats", lambda: _("Reports with charts"), REPORT_VIEWERS),
+        CommandInfo("export", lambda: _("Export data to Excel or CSV"), REPORT_VIEWERS),
+        CommandInfo("partners", lambda: _("Partners and memoranda"), NETWORK_VIEWERS),
+        CommandInfo("memorandum", lambda: _("Record a signed memorandum"), STAFF),
         CommandInfo("support", lambda: _("Confidential support")),
         CommandInfo(
             "supportstaff", lambda: _("Who answers confidential requests"), frozenset({Role.ADMIN})
@@ -81,6 +86,8 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("invites", lambda: _("My active invitation codes"), STAFF),
         CommandInfo("profile", lambda: _("My profile")),
         CommandInfo("language", lambda: _("Change the language"), for_guests=True),
+        CommandInfo("mydata", lambda: _("Everything the bot stores about me")),
+        CommandInfo("deleteme", lambda: _("Delete my personal data")),
         CommandInfo("help", lambda: _("What the bot can do"), for_guests=True),
         CommandInfo("cancel", lambda: _("Stop the current action"), for_guests=True),
     ]

@@ -15,6 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.models import Role, User
+from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS
 from handlers.filters import Registered
 from handlers.formatting import esc
 from handlers.texts import role_name
@@ -60,6 +61,9 @@ def _items() -> list[MenuItem]:
         MenuItem(
             "broadcast", lambda: _("📣 Announcement"), staff | {Role.DEPARTMENT, Role.DIRECTOR}
         ),
+        MenuItem("stats", lambda: _("📊 Reports"), REPORT_VIEWERS),
+        MenuItem("export", lambda: _("📥 Export to Excel"), REPORT_VIEWERS),
+        MenuItem("partners", lambda: _("🤝 Partners"), NETWORK_VIEWERS),
         MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
         MenuItem("support", lambda: _("🔒 Confidential support")),
         MenuItem("profile", lambda: _("👤 Profile")),

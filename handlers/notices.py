@@ -45,6 +45,7 @@ def renderers() -> dict[str, Renderer]:
         broadcast_notices,
         event_notices,
         issue_notices,
+        memorandum_notices,
         placement_notices,
         practice_notices,
         support_notices,
@@ -58,6 +59,7 @@ def renderers() -> dict[str, Renderer]:
         support_notices,
         event_notices,
         broadcast_notices,
+        memorandum_notices,
     )
     for module in modules:
         table.update(module.RENDERERS)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.models import Organization, OrgKind
 from handlers.formatting import shorten
+from handlers.texts import use_buttons_please
+from handlers.ui import show
 
 PAGE_SIZE = 8
 SEARCH_MAX = 100
@@ -117,6 +119,24 @@ class MultiOrgPicker:
         result = await OrgPage.load(db, [], page, query, locale)
         chosen = frozenset(int(org_id) for org_id in data.get(self.key, []))
         return org_page_keyboard(result, locale, self.purpose, self.done(), chosen=chosen)
+
+    async def pressed(
+        self,
+        query: CallbackQuery,
+        callback_data: OrgPickCb,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        text: str,
+    ) -> None:
+        """Handle a tap on the picker: turn the page, or add or remove an organization."""
+        if (
+            callback_data.page is None
+            and await self.toggle(db, state, callback_data.org_id or 0) is None
+        ):
+            await query.answer(use_buttons_please(), show_alert=True)
+            return
+        await show(query, text, await self.view(db, state, locale, callback_data.page))
 
     async def toggle(self, db: Database, state: FSMContext, org_id: int) -> bool | None:
         """Add or remove one; True when added, None when there is no such organization."""

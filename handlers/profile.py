@@ -72,8 +72,10 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
         builder.button(text=_("🏛 University"), callback_data=ProfileCb(action="university"))
         builder.button(text=_("📚 Programme"), callback_data=ProfileCb(action="programme"))
         builder.button(text=_("🎓 Year of study"), callback_data=ProfileCb(action="year"))
+    builder.button(text=_("🗂 My data"), callback_data=MenuCb(action="mydata"))
+    builder.button(text=_("🗑 Delete my data"), callback_data=MenuCb(action="deleteme"))
     back_to_menu_button(builder)
-    builder.adjust(1, 3, 1) if user.role is Role.STUDENT else builder.adjust(1)
+    builder.adjust(1, 3, 2, 1) if user.role is Role.STUDENT else builder.adjust(1, 2, 1)
     return builder.as_markup()
 
 

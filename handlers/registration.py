@@ -91,8 +91,12 @@ def consent_text() -> str:
         " year of study. It also keeps what you do here: placement applications, mentor visits"
         " and practice hours, school requests, event registrations.\n\n"
         "This is used only to organise teaching practice and the events of the university's"
-        " partnership network. It is seen only by the people it concerns: the university's"
-        " practice coordinators, your mentor and the director of your school or kindergarten.\n\n"
+        " partnership network, and to count in its reports what the partnership achieved. It is"
+        " seen only by the people it concerns: the university's practice coordinators, your"
+        " mentor and the director of your school or kindergarten.\n\n"
+        "At any time /mydata sends you everything stored about you, and /deleteme erases your"
+        " name and contacts (records you took part in stay, without your name, so the figures"
+        " stay right).\n\n"
         "Do you agree to the processing of your personal data for these purposes?"
     )
 

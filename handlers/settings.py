@@ -25,3 +25,4 @@ class HandlerSettings:
     required_hours: Mapping[str, int] = field(default_factory=dict)
     visit_radius_m: int = 300
     no_visit_days: int = 14
+    memorandum_warn_days: int = 60

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +14,10 @@ from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
 from bot.delivery import DeliveryWorker
 from bot.delivery_settings import DeliverySettings
 from bot.i18n import load_i18n
+from bot.reports import ReportWorker, new_pool
 from db import Database, ManualClock
 from handlers.notices import renderers
+from tests.datagen import ALMATY, Network, generate
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, RecordingSession
 from tests.harness import ChatDriver
 
@@ -57,12 +61,32 @@ def telegram(clock: ManualClock) -> FakeTelegram:
     return FakeTelegram(now=lambda: clock.now().timestamp())
 
 
+@pytest.fixture(scope="session")
+def report_pool() -> Iterator[ProcessPoolExecutor]:
+    """Chart and export workers, spawned once for the whole run (on first use)."""
+    pool = new_pool(2)
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def reports(db_path: Path, report_pool: ProcessPoolExecutor) -> ReportWorker:
+    return ReportWorker(db_path, ALMATY, pool=report_pool)
+
+
+@pytest.fixture(scope="session")
+def network_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Network]:
+    """A year of a 60-school, 400-student network, generated once per test run."""
+    path = tmp_path_factory.mktemp("network") / "network.db"
+    return path, asyncio.run(generate(path))
+
+
 @pytest.fixture
 async def chat(
-    settings: Settings, db: Database, i18n: I18n, telegram: FakeTelegram
+    settings: Settings, db: Database, i18n: I18n, telegram: FakeTelegram, reports: ReportWorker
 ) -> AsyncIterator[ChatDriver]:
     bot = create_bot(settings, session=RecordingSession(telegram))
-    dispatcher = create_dispatcher(settings, db, i18n)
+    dispatcher = create_dispatcher(settings, db, i18n, reports=reports)
     delivery = DeliveryWorker(
         bot,
         db,

@@ -12,7 +12,7 @@ import itertools
 import json
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,7 @@ _JSON_FIELDS = {
     "reply_parameters",
     "media",
 }
-SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"}
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id", "user_id"}
 
 
@@ -133,6 +133,7 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self.pending_updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
+        self.files: dict[str, bytes] = {}  # what people uploaded, by file_id
 
     # ----- what people do -------------------------------------------------------------------
 
@@ -169,6 +170,33 @@ class FakeTelegram:
         if caption:
             content["caption"] = caption
         return self._push({"message": self._user_message(user, **content)})
+
+    def document_update(
+        self,
+        user: FakeUser,
+        file_name: str,
+        content: bytes,
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        file_id = f"document-{next(self._file_ids)}"
+        self.files[file_id] = content
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
+        return self._push({"message": self._user_message(user, document=document, **extra)})
+
+    def file_content(self, file_path: str) -> bytes:
+        """What a download of `file_path` (as getFile named it) returns."""
+        file_id = file_path.removeprefix("documents/")
+        if file_id not in self.files:
+            raise ApiError(404, "Not Found")
+        return self.files[file_id]
 
     def sticker_update(self, user: FakeUser) -> dict[str, Any]:
         file_id = f"sticker-{next(self._file_ids)}"
@@ -432,6 +460,32 @@ class FakeTelegram:
         )
         return self._message_json(message)
 
+    def _api_sendMediaGroup(
+        self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> list[dict[str, Any]]:
+        chat_id = self._check_chat(params)
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        sent = []
+        for item in media:
+            content = self._file(item, files, "media")[1]
+            fields = {"photo": content} if item.get("type") == "photo" else {}
+            message = self._new_bot_message(chat_id, caption=item.get("caption"), **fields)
+            sent.append(self._message_json(message))
+        return sent
+
+    def _api_getFile(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
     def _api_editMessageText(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         message = self._find(params)
         markup = params.get("reply_markup")
@@ -514,8 +568,10 @@ class RecordingSession(BaseSession):
         )
         return response.result  # type: ignore[return-value]
 
-    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    async def stream_content(  # type: ignore[override]
+        self, url: str, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[bytes]:
+        yield self.telegram.file_content(url.split(f"/file/bot{self.telegram.token}/", 1)[1])
 
     async def close(self) -> None:
         return None
@@ -532,6 +588,7 @@ class FakeBotAPIServer:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -567,6 +624,14 @@ class FakeBotAPIServer:
             await self._wait_for_updates(raw)
         status, body = self.telegram.handle(method, raw, files)
         return web.json_response(body, status=status)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.telegram.token:
+            return web.Response(status=401)
+        try:
+            return web.Response(body=self.telegram.file_content(request.match_info["path"]))
+        except ApiError:
+            return web.Response(status=404)
 
     async def _wait_for_updates(self, raw: dict[str, Any]) -> None:
         offset = int(raw.get("offset") or 0)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
+from handlers.registration import consent_text
 from tests.e2e.process import BotProcess, Person, start_server, write_config
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser
 from tests.i18n_helpers import Translator
@@ -53,9 +54,8 @@ async def test_registration_end_to_end(
             greeting = await student.send("/start")
             assert f"{LANGUAGE_BUTTONS[locale]} ✓" in " ".join(greeting.button_labels())
             await student.press(LANGUAGE_BUTTONS[locale])
-            assert student.last.text == t(
-                "<b>Your data</b>\n\nTo work for you, Seriktes stores your Telegram account id and username, the name you give, your role and organization, your language and, for students, your programme and year of study. It also keeps what you do here: placement applications, mentor visits and practice hours, school requests, event registrations.\n\nThis is used only to organise teaching practice and the events of the university's partnership network. It is seen only by the people it concerns: the university's practice coordinators, your mentor and the director of your school or kindergarten.\n\nDo you agree to the processing of your personal data for these purposes?"
-            )
+            with i18n.context(), i18n.use_locale(locale):
+                assert student.last.text == consent_text()
             await student.press(t("✅ I agree"))
             await student.press(t("🎓 I am a student"))
             await student.send(f"Студент {locale.upper()} Тестов")

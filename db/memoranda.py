@@ -1,0 +1,263 @@
+"""Partnership memoranda: who signed with whom, until when, for what — and what came of it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from db import audit
+from db.errors import InvalidValue, NotAllowed, NotFound
+from db.models import Organization, Role, User
+from db.orgs import organization_from_row
+from db.outbox import PRIORITY_REMINDER
+from db.reports import OVERLAPS_PERIOD, academic_year
+from db.timeutil import date_from_db, date_to_db, to_db
+from db.users import clean_text
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+KEEPERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+TITLE_MAX = 200
+REMIND_AGAIN_AFTER = timedelta(days=30)
+
+
+class Area(StrEnum):
+    PRACTICE = "practice"
+    EMPLOYMENT = "employment"
+    PROGRAMMES = "programmes"
+    RESEARCH = "research"
+    TRAINING = "training"
+    EVENTS = "events"
+
+
+@dataclass(frozen=True, slots=True)
+class MemorandumInput:
+    title: str
+    signed_on: date
+    expires_on: date
+    areas: tuple[Area, ...]
+    party_ids: tuple[int, ...]
+    responsible_id: int | None = None
+    document_file_id: str | None = None
+    document_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Memorandum:
+    id: int
+    title: str
+    signed_on: date
+    expires_on: date
+    areas: tuple[Area, ...]
+    party_ids: tuple[int, ...]
+    responsible_id: int | None
+    document_file_id: str | None
+    document_name: str | None
+
+    def state(self, today: date, warn_days: int) -> str:
+        if self.expires_on < today:
+            return "expired"
+        if self.expires_on <= today + timedelta(days=warn_days):
+            return "expiring"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerActivity:
+    organization: Organization
+    memoranda: list[Memorandum]
+    placements: int
+    events: int
+    issues: int
+    issues_resolved: int
+
+
+def memorandum_from_row(row: aiosqlite.Row) -> Memorandum:
+    parties = row["party_list"]
+    return Memorandum(
+        id=row["id"],
+        title=row["title"],
+        signed_on=date_from_db(row["signed_on"]),
+        expires_on=date_from_db(row["expires_on"]),
+        areas=tuple(Area(area) for area in json.loads(row["areas"])),
+        party_ids=tuple(sorted(int(p) for p in parties.split(","))) if parties else (),
+        responsible_id=row["responsible_id"],
+        document_file_id=row["document_file_id"],
+        document_name=row["document_name"],
+    )
+
+
+_SELECT = """
+SELECT m.*, (SELECT group_concat(p.organization_id) FROM memorandum_parties p
+             WHERE p.memorandum_id = m.id) AS party_list
+FROM memoranda m
+"""
+
+
+class MemorandumRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, actor: User, data: MemorandumInput) -> Memorandum:
+        if actor.role not in KEEPERS:
+            raise NotAllowed("role")
+        title = clean_text(data.title)
+        if not 3 <= len(title) <= TITLE_MAX:
+            raise InvalidValue("title", "too_long" if title else "too_short")
+        if data.expires_on <= data.signed_on:
+            raise InvalidValue("expires_on", "before_signed")
+        if not data.areas:
+            raise InvalidValue("areas", "empty")
+        if not data.party_ids:
+            raise InvalidValue("parties", "empty")
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            if data.responsible_id is not None:
+                async with conn.execute(
+                    "SELECT role FROM users WHERE id = ? AND telegram_id IS NOT NULL",
+                    (data.responsible_id,),
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is None or Role(row["role"]) not in KEEPERS:
+                    raise InvalidValue("responsible", "not_staff")
+            for org_id in data.party_ids:
+                async with conn.execute(
+                    "SELECT 1 FROM organizations WHERE id = ?", (org_id,)
+                ) as cursor:
+                    if await cursor.fetchone() is None:
+                        raise NotFound("organization")
+            cursor = await conn.execute(
+                "INSERT INTO memoranda (title, signed_on, expires_on, areas, responsible_id, "
+                "document_file_id,"
+                " document_name, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?)",
+                (
+                    title,
+                    date_to_db(data.signed_on),
+                    date_to_db(data.expires_on),
+                    json.dumps([area.value for area in data.areas]),
+                    data.responsible_id or actor.id,
+                    data.document_file_id,
+                    data.document_name,
+                    actor.id,
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            assert cursor.lastrowid is not None
+            memorandum_id = cursor.lastrowid
+            await conn.executemany(
+                "INSERT INTO memorandum_parties (memorandum_id, organization_id) VALUES (?, ?)",
+                [(memorandum_id, org_id) for org_id in sorted(set(data.party_ids))],
+            )
+            await audit.record(
+                conn,
+                now,
+                actor.id,
+                "memorandum.create",
+                "memorandum",
+                memorandum_id,
+                parties=list(data.party_ids),
+            )
+            async with conn.execute(_SELECT + " WHERE m.id = ?", (memorandum_id,)) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return memorandum_from_row(row)
+
+    async def get(self, memorandum_id: int) -> Memorandum | None:
+        row = await self._db.fetch_one(_SELECT + " WHERE m.id = ?", (memorandum_id,))
+        return None if row is None else memorandum_from_row(row)
+
+    async def partners(self, offset: int, limit: int) -> tuple[list[PartnerActivity], int]:
+        """Organizations with memoranda and what happened with them this academic year."""
+        params: dict[str, Any] = {
+            **academic_year(self._db.today()).bounds(self._db.timezone),
+            "limit": limit,
+            "offset": offset,
+        }
+        total = await self._db.fetch_value(
+            "SELECT count(DISTINCT organization_id) FROM memorandum_parties"
+        )
+        rows = await self._db.fetch_all(
+            "SELECT g.*,"
+            " (SELECT count(*) FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            "  WHERE o.organization_id = g.id AND a.status = 'approved'"
+            f"  AND {OVERLAPS_PERIOD}) AS placements,"
+            " (SELECT count(*) FROM events e WHERE e.organization_id = g.id"
+            "  AND e.status = 'published' AND e.starts_at >= :start_at AND e.starts_at < :end_at)"
+            "  AS events_held,"
+            " (SELECT count(*) FROM school_issues i WHERE i.organization_id = g.id"
+            "  AND i.created_at >= :start_at AND i.created_at < :end_at) AS issues_posted,"
+            " (SELECT count(*) FROM school_issues i WHERE i.organization_id = g.id"
+            "  AND i.status IN ('resolved', 'closed')"
+            "  AND i.created_at >= :start_at AND i.created_at < :end_at) AS issues_resolved"
+            " FROM organizations g"
+            " WHERE g.id IN (SELECT organization_id FROM memorandum_parties)"
+            " ORDER BY coalesce(g.name_ru, g.name_kk, g.name_en), g.id LIMIT :limit OFFSET :offset",
+            params,
+        )
+        activity = []
+        for row in rows:
+            memoranda = await self._db.fetch_all(
+                _SELECT + " WHERE m.id IN (SELECT memorandum_id FROM memorandum_parties"
+                " WHERE organization_id = ?) ORDER BY m.expires_on DESC",
+                (row["id"],),
+            )
+            activity.append(
+                PartnerActivity(
+                    organization=organization_from_row(row),
+                    memoranda=[memorandum_from_row(m) for m in memoranda],
+                    placements=row["placements"],
+                    events=row["events_held"],
+                    issues=row["issues_posted"],
+                    issues_resolved=row["issues_resolved"],
+                )
+            )
+        return activity, int(total)
+
+    async def remind_expiring(self, days: int) -> int:
+        """Remind of memoranda expiring within `days` (again a month later while they do).
+
+        The responsible person is told; if they left (or erased their data), whoever recorded
+        the memorandum; failing both, every coordinator.
+        """
+        now = self._db.clock.now()
+        today = self._db.today()
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT m.id, coalesce(r.id, c.id) AS recipient FROM memoranda m"
+                " LEFT JOIN users r ON r.id = m.responsible_id AND r.telegram_id IS NOT NULL"
+                " LEFT JOIN users c ON c.id = m.created_by AND c.telegram_id IS NOT NULL"
+                " WHERE m.expires_on >= ? AND m.expires_on <= ?"
+                " AND (m.reminded_at IS NULL OR m.reminded_at <= ?)",
+                (
+                    date_to_db(today),
+                    date_to_db(today + timedelta(days=days)),
+                    to_db(now - REMIND_AGAIN_AFTER),
+                ),
+            ) as cursor:
+                due: list[Any] = list(await cursor.fetchall())
+            async with conn.execute(
+                "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL"
+            ) as cursor:
+                coordinators = [row["id"] for row in await cursor.fetchall()]
+            for row in due:
+                recipients = [row["recipient"]] if row["recipient"] is not None else coordinators
+                if recipients:
+                    await self._db.outbox.add(
+                        conn,
+                        recipients,
+                        "memorandum.expiring",
+                        {"memorandum_id": row["id"]},
+                        PRIORITY_REMINDER,
+                    )
+                await conn.execute(
+                    "UPDATE memoranda SET reminded_at = ? WHERE id = ?", (to_db(now), row["id"])
+                )
+            return len(due)

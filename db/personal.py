@@ -1,0 +1,233 @@
+"""A person's own data: everything stored about them, and erasing it on request.
+
+Erasure removes what identifies the person (name, Telegram account and username, what they
+wrote about themselves, confidential messages, photos of their lessons) and keeps the records
+they took part in, linked to an anonymous row, so the network's figures stay right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from db import audit
+from db.errors import NotFound
+from db.models import User
+from db.timeutil import to_db
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+ERASED_NAME = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    """What was kept (anonymised) after an erasure, to tell the person."""
+
+    applications: int
+    visits: int
+    hours: int
+    issues: int
+    comments: int
+    registrations: int
+    support_messages_deleted: int
+
+
+# (section, SQL with :me) in the order a person would look for them.
+_SECTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "applications",
+        "SELECT a.id, a.status, a.motivation, a.created_at, a.decided_at, a.reason,"
+        " o.kind AS practice_kind, o.subject, o.starts_on, o.ends_on,"
+        " coalesce(g.name_ru, g.name_kk, g.name_en) AS school, mu.full_name AS mentor"
+        " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+        " JOIN organizations g ON g.id = o.organization_id"
+        " LEFT JOIN users mu ON mu.id = a.mentor_id WHERE a.student_id = :me ORDER BY a.id",
+    ),
+    (
+        "visits_to_my_lessons",
+        "SELECT v.visited_on, v.topic, v.class_group, v.score_planning, v.score_delivery,"
+        " v.score_management, v.score_technology, v.score_inclusion, v.comment, v.location,"
+        " v.photo_file_id IS NOT NULL AS has_photo, mu.full_name AS mentor"
+        " FROM visits v JOIN applications a ON a.id = v.application_id"
+        " JOIN users mu ON mu.id = v.author_id WHERE a.student_id = :me ORDER BY v.visited_on",
+    ),
+    (
+        "visits_i_logged",
+        "SELECT v.visited_on, v.topic, v.class_group, v.location, v.latitude, v.longitude,"
+        " su.full_name AS student FROM visits v JOIN applications a ON a.id = v.application_id"
+        " JOIN users su ON su.id = a.student_id WHERE v.author_id = :me ORDER BY v.visited_on",
+    ),
+    (
+        "practice_hours",
+        "SELECT h.worked_on, h.hours, h.activity, h.note, h.status, h.review_comment"
+        " FROM practice_hours h JOIN applications a ON a.id = h.application_id"
+        " WHERE a.student_id = :me ORDER BY h.worked_on",
+    ),
+    (
+        "school_requests",
+        "SELECT i.id, i.category, i.urgency, i.title, i.description, i.status, i.created_at"
+        " FROM school_issues i WHERE i.author_id = :me ORDER BY i.id",
+    ),
+    (
+        "comments",
+        "SELECT c.issue_id, c.body, c.created_at FROM issue_comments c"
+        " WHERE c.author_id = :me ORDER BY c.id",
+    ),
+    (
+        "confidential_support",
+        "SELECT m.thread_id, m.author_id = :me AS written_by_me, m.body, m.created_at"
+        " FROM support_messages m JOIN support_threads t ON t.id = m.thread_id"
+        " WHERE t.requester_id = :me OR m.author_id = :me ORDER BY m.id",
+    ),
+    (
+        "event_registrations",
+        "SELECT e.title, e.starts_at, r.status, r.attended FROM event_registrations r"
+        " JOIN events e ON e.id = r.event_id WHERE r.user_id = :me ORDER BY e.starts_at",
+    ),
+    (
+        "events_organized",
+        "SELECT e.title, e.kind, e.starts_at, e.status FROM events e"
+        " WHERE e.organizer_id = :me ORDER BY e.starts_at",
+    ),
+    (
+        "announcements_sent",
+        "SELECT b.created_at, b.texts, b.recipients FROM broadcasts b"
+        " WHERE b.author_id = :me ORDER BY b.id",
+    ),
+    (
+        "invitation_codes_created",
+        "SELECT i.role, i.code_hint, i.max_uses, i.uses, i.created_at, i.expires_at"
+        " FROM invites i WHERE i.created_by = :me ORDER BY i.id",
+    ),
+    (
+        "memoranda_responsible_for",
+        "SELECT m.title, m.signed_on, m.expires_on FROM memoranda m"
+        " WHERE m.responsible_id = :me ORDER BY m.id",
+    ),
+    (
+        "notifications",
+        "SELECT o.kind, o.status, o.created_at, o.sent_at FROM outbox o"
+        " WHERE o.user_id = :me ORDER BY o.id DESC LIMIT 500",
+    ),
+    (
+        "actions_log",
+        "SELECT a.at, a.action, a.object_type, a.object_id FROM audit_log a"
+        " WHERE a.actor_id = :me OR (a.object_type = 'user' AND a.object_id = :me)"
+        " ORDER BY a.id DESC LIMIT 1000",
+    ),
+)
+
+
+class PersonalDataRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def collect(self, user: User) -> dict[str, Any]:
+        """Everything stored about `user`, as plain JSON-ready values."""
+        row = await self._db.fetch_one(
+            "SELECT u.*, coalesce(g.name_ru, g.name_kk, g.name_en) AS organization"
+            " FROM users u LEFT JOIN organizations g ON g.id = u.organization_id WHERE u.id = ?",
+            (user.id,),
+        )
+        if row is None:
+            raise NotFound("user")
+        profile = _plain(row)
+        data: dict[str, Any] = {"generated_at": to_db(self._db.clock.now()), "profile": profile}
+        for section, sql in _SECTIONS:
+            rows = await self._db.fetch_all(sql, {"me": user.id})
+            data[section] = [_plain(item) for item in rows]
+        conversation = await self._db.fetch_value(
+            "SELECT count(*) FROM fsm_state WHERE key LIKE ?", (_fsm_pattern(user),)
+        )
+        data["unfinished_conversations"] = int(conversation or 0)
+        return data
+
+    async def erase(self, user: User) -> ErasureReport:
+        """Remove what identifies `user`; keep (anonymised) what the network's figures need."""
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            if await _value(conn, "SELECT erased_at FROM users WHERE id = ?", user.id) is not None:
+                raise NotFound("user")
+            report = await _kept(conn, user.id)
+            deleted = await _erase_support(conn, user.id)
+            await conn.execute(
+                "UPDATE users SET full_name = ?, username = NULL, telegram_id = NULL,"
+                " is_support = 0, erased_at = ? WHERE id = ?",
+                (ERASED_NAME, to_db(now), user.id),
+            )
+            await conn.execute(
+                "UPDATE applications SET motivation = NULL WHERE student_id = ?", (user.id,)
+            )
+            await conn.execute(
+                "UPDATE visits SET comment = NULL, photo_file_id = NULL WHERE application_id IN"
+                " (SELECT id FROM applications WHERE student_id = ?)",
+                (user.id,),
+            )
+            await conn.execute(
+                "UPDATE visits SET latitude = NULL, longitude = NULL WHERE author_id = ?",
+                (user.id,),
+            )
+            await conn.execute(
+                "UPDATE practice_hours SET note = NULL WHERE application_id IN"
+                " (SELECT id FROM applications WHERE student_id = ?)",
+                (user.id,),
+            )
+            await conn.execute(
+                "UPDATE outbox SET status = 'cancelled', payload = '{}'"
+                " WHERE user_id = ? AND status = 'pending'",
+                (user.id,),
+            )
+            await conn.execute("DELETE FROM fsm_state WHERE key LIKE ?", (_fsm_pattern(user),))
+            await audit.record(conn, now, user.id, "user.erase", "user", user.id)
+            self._db.after_commit(lambda: self._db.user_cache.forget(user.telegram_id))
+        return ErasureReport(**{**report, "support_messages_deleted": deleted})
+
+
+def _plain(row: aiosqlite.Row) -> dict[str, Any]:
+    return dict(zip(row.keys(), row, strict=True))
+
+
+def _fsm_pattern(user: User) -> str:
+    # storage keys are bot:chat:user:thread:business:destiny; private chat id = user id
+    return f"%:{user.telegram_id}:{user.telegram_id}:%"
+
+
+async def _value(conn: aiosqlite.Connection, sql: str, *params: Any) -> Any:
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
+
+
+async def _kept(conn: aiosqlite.Connection, user_id: int) -> dict[str, int]:
+    counts = {
+        "applications": "SELECT count(*) FROM applications WHERE student_id = ?",
+        "visits": "SELECT count(*) FROM visits v JOIN applications a ON a.id = v.application_id"
+        " WHERE a.student_id = ?1 OR v.author_id = ?1",
+        "hours": "SELECT count(*) FROM practice_hours h JOIN applications a"
+        " ON a.id = h.application_id WHERE a.student_id = ?",
+        "issues": "SELECT count(*) FROM school_issues WHERE author_id = ?",
+        "comments": "SELECT count(*) FROM issue_comments WHERE author_id = ?",
+        "registrations": "SELECT count(*) FROM event_registrations WHERE user_id = ?",
+    }
+    return {name: int(await _value(conn, sql, user_id)) for name, sql in counts.items()}
+
+
+async def _erase_support(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Confidential conversations they asked for go entirely.
+
+    What a support person answered in someone else's conversation stays: it is that
+    person's conversation, and the answer is signed by the anonymous row.
+    """
+    cursor = await conn.execute(
+        "DELETE FROM support_messages"
+        " WHERE thread_id IN (SELECT id FROM support_threads WHERE requester_id = ?)",
+        (user_id,),
+    )
+    await conn.execute(
+        "UPDATE support_threads SET status = 'closed' WHERE requester_id = ?", (user_id,)
+    )
+    return cursor.rowcount

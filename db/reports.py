@@ -1,0 +1,506 @@
+"""The network's figures for a period: who may see which, and the numbers themselves.
+
+A `ReportScope` is derived from the viewer on every request (never taken from a button), so a
+forged button cannot widen it; the SQL fragments here are shared with the exports.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from db.errors import InvalidValue, NotAllowed, NotFound
+from db.models import OrgKind, Role, User
+from db.practice_log import CRITERIA
+from db.timeutil import date_to_db, to_db
+
+if TYPE_CHECKING:
+    from db.database import Database
+
+NETWORK_VIEWERS = frozenset({Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT})
+REPORT_VIEWERS = NETWORK_VIEWERS | {Role.DIRECTOR, Role.MENTOR}
+PERIOD_MAX_DAYS = 366 * 10
+VISIT_BUCKETS = (0, 1, 2, 3, 4, 5, 10)  # placed students by visits: 0, 1, …, 5–9, 10+
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole local days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidValue("period", "end_before_start")
+        if (self.end - self.start).days > PERIOD_MAX_DAYS:
+            raise InvalidValue("period", "too_long")
+
+    def bounds(self, tz: ZoneInfo) -> dict[str, str]:
+        """SQL parameters: the days as stored dates and as UTC moments (end exclusive)."""
+        first = datetime.combine(self.start, time(), tz)
+        after = datetime.combine(self.end + timedelta(days=1), time(), tz)
+        return {
+            "start": date_to_db(self.start),
+            "end": date_to_db(self.end),
+            "start_at": to_db(first),
+            "end_at": to_db(after),
+        }
+
+
+def academic_year(today: date, years_back: int = 0) -> Period:
+    """September to August: the year teaching practice and the network's plans run on."""
+    start_year = (today.year if today.month >= 9 else today.year - 1) - years_back
+    return Period(date(start_year, 9, 1), date(start_year + 1, 8, 31))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """What a viewer's figures cover: the whole network, a region, one organization or a
+    mentor's own students (exactly one of them, or none for the whole network)."""
+
+    organization_id: int | None = None
+    region: str | None = None
+    mentor_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.mentor_id is not None:
+            return "mentor"
+        if self.organization_id is not None:
+            return "organization"
+        return "region" if self.region else "network"
+
+    def params(self) -> dict[str, Any]:
+        return {"org": self.organization_id, "region": self.region, "mentor": self.mentor_id}
+
+
+# ----- the SQL of a scope ------------------------------------------------------------------------
+# Each fragment names the aliases it expects; all take the parameters of ReportScope.params().
+
+
+def placements_where(scope: ReportScope) -> str:
+    """Over `a` (applications), `o` (their offer), `g` (the school) and `s` (the student)."""
+    return {
+        "mentor": "a.mentor_id = :mentor",
+        "organization": "(o.organization_id = :org OR s.organization_id = :org)",
+        "region": "g.region = :region",
+        "network": "1",
+    }[scope.kind]
+
+
+def issues_where(scope: ReportScope) -> str:
+    """Over `i` (school_issues) and `g` (the school)."""
+    return {
+        "mentor": "i.author_id = :mentor",
+        "organization": "i.organization_id = :org",
+        "region": "g.region = :region",
+        "network": "1",
+    }[scope.kind]
+
+
+def people_where(scope: ReportScope) -> str:
+    """Over `u` (a person) and `ug` (their organization): whose event registrations count."""
+    return {
+        "mentor": "(u.id = :mentor OR u.id IN (SELECT m.student_id FROM applications m"
+        " WHERE m.mentor_id = :mentor AND m.status = 'approved'))",
+        "organization": "u.organization_id = :org",
+        "region": "ug.region = :region",
+        "network": "1",
+    }[scope.kind]
+
+
+def hosted_where(scope: ReportScope) -> str:
+    """Over `e` (events) and `eg` (where they are held): events the scope itself hosts."""
+    return {
+        "mentor": "0",
+        "organization": "e.organization_id = :org",
+        "region": "eg.region = :region",
+        "network": "1",
+    }[scope.kind]
+
+
+def organizations_where(scope: ReportScope) -> str:
+    """Over `g` (organizations)."""
+    return {
+        "mentor": "g.id IN (SELECT o.organization_id FROM applications a"
+        " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = :mentor)",
+        "organization": "g.id = :org",
+        "region": "g.region = :region",
+        "network": "1",
+    }[scope.kind]
+
+
+PLACEMENTS_FROM = (
+    " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+    " JOIN organizations g ON g.id = o.organization_id JOIN users s ON s.id = a.student_id"
+)
+OVERLAPS_PERIOD = "o.starts_on <= :end AND o.ends_on >= :start"
+
+
+# ----- the figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolPlacements:
+    organization_id: int
+    name: str
+    by_status: dict[str, int]
+
+    @property
+    def approved(self) -> int:
+        return self.by_status.get("approved", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class StudentCoverage:
+    students: int
+    without_placement: int
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFigures:
+    placed_students: int
+    visits: int
+    students_by_visits: dict[int, int]  # bucket (see VISIT_BUCKETS) -> students
+    averages: dict[str, float | None]  # criterion -> mean score 1..5
+
+    @property
+    def per_student(self) -> float:
+        return self.visits / self.placed_students if self.placed_students else 0.0
+
+    @property
+    def not_visited(self) -> int:
+        return self.students_by_visits.get(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class HoursByKind:
+    kind: str
+    placements: int
+    required: float
+    confirmed: float
+    pending: float
+
+
+@dataclass(frozen=True, slots=True)
+class HoursFigures:
+    by_kind: list[HoursByKind]
+    completed: int  # placements with every required hour confirmed
+
+    @property
+    def required(self) -> float:
+        return sum(row.required for row in self.by_kind)
+
+    @property
+    def confirmed(self) -> float:
+        return sum(min(row.confirmed, row.required) for row in self.by_kind)
+
+    @property
+    def pending(self) -> float:
+        return sum(row.pending for row in self.by_kind)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCategoryFigures:
+    category: str
+    posted: int
+    resolved: int
+    median_days: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFigures:
+    by_category: list[IssueCategoryFigures]
+    median_days: float | None
+    open: int
+
+    @property
+    def posted(self) -> int:
+        return sum(row.posted for row in self.by_category)
+
+    @property
+    def resolved(self) -> int:
+        return sum(row.resolved for row in self.by_category)
+
+
+@dataclass(frozen=True, slots=True)
+class EventKindFigures:
+    kind: str
+    events: int
+    registered: int
+    attended: int
+    marked: int  # registrations whose attendance the organizer recorded
+
+
+@dataclass(frozen=True, slots=True)
+class EventFigures:
+    by_kind: list[EventKindFigures]
+
+    @property
+    def events(self) -> int:
+        return sum(row.events for row in self.by_kind)
+
+    @property
+    def registered(self) -> int:
+        return sum(row.registered for row in self.by_kind)
+
+    @property
+    def attended(self) -> int:
+        return sum(row.attended for row in self.by_kind)
+
+    @property
+    def marked(self) -> int:
+        return sum(row.marked for row in self.by_kind)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkReport:
+    scope: ReportScope
+    period: Period
+    placements: list[SchoolPlacements]
+    coverage: StudentCoverage | None  # only where the scope has students of its own
+    visits: VisitFigures
+    hours: HoursFigures
+    issues: IssueFigures
+    events: EventFigures
+    empty: bool = field(default=False)
+
+    @property
+    def placement_totals(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for school in self.placements:
+            for status, count in school.by_status.items():
+                totals[status] += count
+        return dict(totals)
+
+
+def _median(values: list[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def _bucket(visits: int) -> int:
+    return max(bucket for bucket in VISIT_BUCKETS if visits >= bucket)
+
+
+def name_sql(alias: str, locale: str) -> str:
+    """An organization's name in `locale`, else in the other languages, as Organization.name."""
+    order = [locale, *(other for other in ("ru", "kk", "en") if other != locale)]
+    columns = ", ".join(f"nullif({alias}.name_{code}, '')" for code in order)
+    return f"coalesce({columns})"
+
+
+class ReportRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def scope_for(self, viewer: User, organization_id: int | None = None) -> ReportScope:
+        """The scope `viewer` may see, narrowed to `organization_id` where they may choose one.
+
+        Raises NotAllowed for a role without reports or an organization outside their reach.
+        """
+        if viewer.role not in REPORT_VIEWERS:
+            raise NotAllowed("reports")
+        if viewer.role is Role.MENTOR:
+            if organization_id is not None:
+                raise NotAllowed("organization")
+            return ReportScope(mentor_id=viewer.id)
+        if viewer.role is Role.DIRECTOR:
+            if viewer.organization_id is None or organization_id not in (
+                None,
+                viewer.organization_id,
+            ):
+                raise NotAllowed("organization")
+            return ReportScope(organization_id=viewer.organization_id)
+        region = await self._viewer_region(viewer)
+        if organization_id is None:
+            return ReportScope(region=region)
+        org = await self._db.orgs.get(organization_id)
+        if org is None:
+            raise NotFound("organization")
+        if region and org.region != region:
+            raise NotAllowed("organization")
+        return ReportScope(organization_id=organization_id)
+
+    async def _viewer_region(self, viewer: User) -> str | None:
+        """A department official sees their region (all of the network when theirs is unset)."""
+        if viewer.role is not Role.DEPARTMENT or viewer.organization_id is None:
+            return None
+        org = await self._db.orgs.get(viewer.organization_id)
+        return org.region if org is not None and org.region else None
+
+    async def build(
+        self, scope: ReportScope, period: Period, required_hours: Mapping[str, int], locale: str
+    ) -> NetworkReport:
+        params = {**scope.params(), **period.bounds(self._db.timezone)}
+        placements = await self._placements(scope, params, locale)
+        report = NetworkReport(
+            scope=scope,
+            period=period,
+            placements=placements,
+            coverage=await self._coverage(scope, params),
+            visits=await self._visits(scope, params),
+            hours=await self._hours(scope, params, required_hours),
+            issues=await self._issues(scope, params),
+            events=await self._events(scope, params),
+        )
+        nothing = (
+            not placements
+            and report.visits.visits == 0
+            and report.issues.posted == 0
+            and report.events.events == 0
+        )
+        return replace(report, empty=nothing)
+
+    async def _placements(
+        self, scope: ReportScope, params: dict[str, Any], locale: str
+    ) -> list[SchoolPlacements]:
+        rows = await self._db.fetch_all(
+            f"SELECT g.id, {name_sql('g', locale)} AS name, a.status, count(*) AS n"
+            + PLACEMENTS_FROM
+            + f" WHERE {OVERLAPS_PERIOD} AND {placements_where(scope)}"
+            " GROUP BY g.id, a.status",
+            params,
+        )
+        schools: dict[int, SchoolPlacements] = {}
+        for row in rows:
+            school = schools.setdefault(row["id"], SchoolPlacements(row["id"], row["name"], {}))
+            school.by_status[row["status"]] = row["n"]
+        return sorted(schools.values(), key=lambda s: (-s.approved, -sum(s.by_status.values())))
+
+    async def _coverage(self, scope: ReportScope, params: dict[str, Any]) -> StudentCoverage | None:
+        if scope.kind == "mentor":
+            return None
+        if scope.kind == "organization":
+            org = await self._db.orgs.get(int(params["org"]))
+            if org is None or org.kind is not OrgKind.UNIVERSITY:
+                return None
+        where = {"organization": "s.organization_id = :org", "region": "sg.region = :region"}
+        row = await self._db.fetch_one(
+            "SELECT count(*) AS students, coalesce(sum(NOT EXISTS (SELECT 1"
+            " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            f" WHERE a.student_id = s.id AND a.status = 'approved' AND {OVERLAPS_PERIOD})), 0)"
+            " AS without FROM users s LEFT JOIN organizations sg ON sg.id = s.organization_id"
+            " WHERE s.role = 'student' AND s.erased_at IS NULL AND s.created_at < :end_at"
+            f" AND {where.get(scope.kind, '1')}",
+            params,
+        )
+        assert row is not None
+        return StudentCoverage(students=row["students"], without_placement=row["without"])
+
+    async def _visits(self, scope: ReportScope, params: dict[str, Any]) -> VisitFigures:
+        rows = await self._db.fetch_all(
+            "SELECT a.student_id, count(v.id) AS n"
+            + PLACEMENTS_FROM
+            + " LEFT JOIN visits v ON v.application_id = a.id"
+            " AND v.visited_on BETWEEN :start AND :end"
+            f" WHERE a.status = 'approved' AND {OVERLAPS_PERIOD} AND {placements_where(scope)}"
+            " GROUP BY a.student_id",
+            params,
+        )
+        buckets: dict[int, int] = dict.fromkeys(VISIT_BUCKETS, 0)
+        for row in rows:
+            buckets[_bucket(row["n"])] += 1
+        averages = await self._db.fetch_one(
+            "SELECT "
+            + ", ".join(f"avg(v.score_{name}) AS {name}" for name in CRITERIA)
+            + PLACEMENTS_FROM
+            + " JOIN visits v ON v.application_id = a.id"
+            f" WHERE v.visited_on BETWEEN :start AND :end AND {placements_where(scope)}",
+            params,
+        )
+        assert averages is not None
+        return VisitFigures(
+            placed_students=len(rows),
+            visits=sum(row["n"] for row in rows),
+            students_by_visits=buckets,
+            averages={name: averages[name] for name in CRITERIA},
+        )
+
+    async def _hours(
+        self, scope: ReportScope, params: dict[str, Any], required_hours: Mapping[str, int]
+    ) -> HoursFigures:
+        """Hours of the placements running in the period, against what each practice requires."""
+        rows = await self._db.fetch_all(
+            "SELECT o.kind, a.id,"
+            " (SELECT coalesce(sum(h.hours), 0) FROM practice_hours h"
+            "  WHERE h.application_id = a.id AND h.status = 'confirmed') AS confirmed,"
+            " (SELECT coalesce(sum(h.hours), 0) FROM practice_hours h"
+            "  WHERE h.application_id = a.id AND h.status = 'pending') AS pending"
+            + PLACEMENTS_FROM
+            + f" WHERE a.status = 'approved' AND {OVERLAPS_PERIOD} AND {placements_where(scope)}",
+            params,
+        )
+        kinds: dict[str, list[float]] = {}
+        completed = 0
+        for row in rows:
+            required = float(required_hours.get(row["kind"], 0))
+            totals = kinds.setdefault(row["kind"], [0, 0.0, 0.0, 0.0])
+            totals[0] += 1
+            totals[1] += required
+            totals[2] += min(float(row["confirmed"]), required)
+            totals[3] += float(row["pending"])
+            completed += required > 0 and row["confirmed"] >= required
+        by_kind = [
+            HoursByKind(kind, int(n), required, confirmed, pending)
+            for kind, (n, required, confirmed, pending) in kinds.items()
+        ]
+        order = list(required_hours)
+        by_kind.sort(key=lambda row: order.index(row.kind) if row.kind in order else len(order))
+        return HoursFigures(by_kind=by_kind, completed=completed)
+
+    async def _issues(self, scope: ReportScope, params: dict[str, Any]) -> IssueFigures:
+        rows = await self._db.fetch_all(
+            "SELECT i.category, i.status,"
+            " julianday(i.resolved_at) - julianday(i.created_at) AS days"
+            " FROM school_issues i JOIN organizations g ON g.id = i.organization_id"
+            " WHERE i.created_at >= :start_at AND i.created_at < :end_at AND "
+            f"{issues_where(scope)}",
+            params,
+        )
+        posted: dict[str, int] = defaultdict(int)
+        resolved: dict[str, list[float]] = defaultdict(list)
+        still_open = 0
+        for row in rows:
+            posted[row["category"]] += 1
+            if row["status"] in ("resolved", "closed") and row["days"] is not None:
+                resolved[row["category"]].append(float(row["days"]))
+            elif row["status"] in ("new", "in_progress"):
+                still_open += 1
+        by_category = [
+            IssueCategoryFigures(
+                category, count, len(resolved[category]), _median(resolved[category])
+            )
+            for category, count in sorted(posted.items(), key=lambda item: -item[1])
+        ]
+        every = [days for values in resolved.values() for days in values]
+        return IssueFigures(by_category=by_category, median_days=_median(every), open=still_open)
+
+    async def _events(self, scope: ReportScope, params: dict[str, Any]) -> EventFigures:
+        rows = await self._db.fetch_all(
+            "SELECT e.kind, count(DISTINCT e.id) AS events,"
+            " count(r.user_id) AS registered,"
+            " coalesce(sum(r.attended = 1), 0) AS attended,"
+            " coalesce(sum(r.attended IS NOT NULL), 0) AS marked"
+            " FROM events e LEFT JOIN organizations eg ON eg.id = e.organization_id"
+            " LEFT JOIN (SELECT r.* FROM event_registrations r JOIN users u ON u.id = r.user_id"
+            "  LEFT JOIN organizations ug ON ug.id = u.organization_id"
+            f"  WHERE r.status = 'going' AND {people_where(scope)}) r ON r.event_id = e.id"
+            " WHERE e.status = 'published' AND e.starts_at >= :start_at AND e.starts_at < :end_at"
+            f" AND (r.user_id IS NOT NULL OR {hosted_where(scope)})"
+            " GROUP BY e.kind ORDER BY events DESC",
+            params,
+        )
+        return EventFigures(
+            by_kind=[
+                EventKindFigures(
+                    row["kind"], row["events"], row["registered"], row["attended"], row["marked"]
+                )
+                for row in rows
+            ]
+        )

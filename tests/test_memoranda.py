@@ -1,0 +1,189 @@
+"""Partnership memoranda: recording one with its signed file, /partners, expiry reminders."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from aiogram.utils.i18n import I18n
+from babel.dates import format_date
+
+from db import Database, ManualClock
+from db.documents import looks_intact
+from db.issues import IssueCategory, IssueInput
+from db.memoranda import Area, MemorandumInput
+from db.models import OrgKind, Role, User
+from tests.factories import make_member, make_org, make_university
+from tests.fake_telegram import FakeUser
+from tests.harness import ChatDriver
+from tests.i18n_helpers import Translator
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+async def people(db: Database, locale: str) -> tuple[User, User]:
+    university = await make_university(db)
+    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп-гимназия")
+    await make_org(db, OrgKind.DEPARTMENT, name="Абай облысының білім басқармасы")
+    coordinator = await make_member(db, Role.COORDINATOR, university, 1, "Анна Ким", locale)
+    director = await make_member(db, Role.DIRECTOR, school, 10, "Әсел Омарова", locale)
+    return coordinator, director
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_a_memorandum_is_recorded_with_its_signed_file(
+    chat: ChatDriver, db: Database, i18n: I18n, locale: str
+) -> None:
+    t = Translator(i18n, locale)
+    await people(db, locale)
+    coordinator = FakeUser(1, "Анна", language_code=locale)
+    await chat.send(coordinator, "/memorandum")
+    await chat.press(coordinator, "№7 мектеп-гимназия")
+    await chat.press(coordinator, "білім басқармасы")
+    await chat.press(coordinator, t("Continue ▶️"))
+    await chat.send(coordinator, "Педагог кадрларды даярлау туралы меморандум")
+    future = await chat.send(coordinator, "15.09.2027")
+    assert t("A memorandum cannot be signed in the future. Please check the date.") in future.body
+    await chat.send(coordinator, "15.09.2025")
+    backwards = await chat.send(coordinator, "01.09.2025")
+    assert t("It must stay valid after the day it was signed ({signed}).", signed="")[:20] in (
+        backwards.body
+    )
+    await chat.send(coordinator, "31.08.2030")
+    await chat.press(coordinator, t("teaching practice and internships"))
+    await chat.press(coordinator, t("joint events"))
+    await chat.press(coordinator, t("Continue ▶️"))
+    await chat.press(coordinator, t("Me"))
+
+    await chat.feed(chat.telegram.document_update(coordinator, "memo.pdf", PDF[:-8]))
+    damaged = chat.telegram.last_bot_message(1)
+    assert "PDF" in damaged.body  # "…looks damaged or is not really a PDF file…"
+    assert t("Skip: no file yet") in damaged.button_labels()
+    await chat.feed(chat.telegram.document_update(coordinator, "notes.txt", b"hello"))
+    assert "PDF" in chat.telegram.last_bot_message(1).body
+    await chat.feed(chat.telegram.document_update(coordinator, "Меморандум.docx", docx()))
+    confirm = chat.telegram.last_bot_message(1)
+    assert "Меморандум.docx" in confirm.body
+    saved = await chat.press(coordinator, t("💾 Save the memorandum"))
+    assert "✅" in saved.body
+
+    [partner, *_] = (await db.memoranda.partners(0, 10))[0]
+    [memorandum] = partner.memoranda
+    assert memorandum.areas == (Area.PRACTICE, Area.EVENTS)
+    assert memorandum.signed_on == date(2025, 9, 15)
+    assert memorandum.document_name == "Меморандум.docx"
+    assert len(memorandum.party_ids) == 2
+
+    listing = await chat.press(coordinator, t("🤝 Partners"))
+    assert "Педагог кадрларды даярлау туралы меморандум" in listing.body
+    until = format_date(date(2030, 8, 31), "medium", locale=locale)
+    assert t("✅ valid until {date}", date=until) in listing.body
+    await chat.press(coordinator, "📄 1.1")
+    sent = chat.telegram.calls("sendDocument")[-1]
+    assert sent.params["document"].startswith("document-")
+
+
+async def test_only_coordinators_and_admins_record_memoranda(
+    chat: ChatDriver, db: Database, i18n: I18n
+) -> None:
+    await people(db, "en")
+    director = FakeUser(10, "Әсел", language_code="en")
+    answer = await chat.send(director, "/memorandum")
+    assert "not available for your role" in answer.body
+    answer = await chat.send(director, "/partners")
+    assert "not available for your role" in answer.body
+
+
+async def test_partners_count_this_years_work(
+    chat: ChatDriver, db: Database, clock: ManualClock
+) -> None:
+    coordinator, director = await people(db, "en")
+    assert director.organization_id is not None
+    await db.memoranda.create(
+        coordinator,
+        MemorandumInput(
+            "Memorandum of cooperation",
+            date(2024, 5, 1),
+            db.today() + timedelta(days=20),
+            (Area.PRACTICE,),
+            (director.organization_id,),
+        ),
+    )
+    await db.issues.post(
+        director, IssueInput(IssueCategory.DIGITAL, "normal", "Robotics teacher", "We need one")
+    )
+    listing = await chat.send(FakeUser(1, "Анна", language_code="en"), "/partners")
+    assert "requests 1 (resolved 0)" in listing.body
+    assert "expires on" in listing.body and "in 20 days" in listing.body
+
+
+async def test_the_responsible_person_is_reminded_before_expiry(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n
+) -> None:
+    coordinator, director = await people(db, "ru")
+    assert director.organization_id is not None
+    await db.memoranda.create(
+        coordinator,
+        MemorandumInput(
+            "Меморандум о сотрудничестве",
+            date(2021, 9, 1),
+            db.today() + timedelta(days=75),
+            (Area.PRACTICE, Area.TRAINING),
+            (director.organization_id,),
+        ),
+    )
+    assert await db.memoranda.remind_expiring(60) == 0  # not yet within 60 days
+    clock.advance(timedelta(days=20))
+    assert await db.memoranda.remind_expiring(60) == 1
+    assert await db.memoranda.remind_expiring(60) == 0  # once, not every run
+    await chat.deliver()
+    reminder = chat.telegram.last_bot_message(1)
+    assert "Меморандум о сотрудничестве" in reminder.body
+    assert "через 55 дней" in reminder.body
+    assert "🤝" in reminder.button_labels()[0]
+    clock.advance(timedelta(days=31))
+    assert await db.memoranda.remind_expiring(60) == 1  # a month later, once more
+
+
+def test_signed_files_are_checked_for_damage() -> None:
+    assert looks_intact("pdf", PDF)
+    assert not looks_intact("pdf", PDF[: len(PDF) // 2])
+    assert looks_intact("docx", docx())
+    assert not looks_intact("docx", docx()[:-30])
+    assert not looks_intact("docx", PDF)
+    assert looks_intact("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 100 + b"\xff\xd9")
+    assert not looks_intact("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 100)
+
+
+async def test_when_the_responsible_person_left_the_coordinators_are_reminded(
+    chat: ChatDriver, db: Database, clock: ManualClock
+) -> None:
+    _coordinator, director = await people(db, "en")
+    assert director.organization_id is not None
+    school = await db.orgs.get(director.organization_id)
+    assert school is not None
+    admin = await make_member(db, Role.ADMIN, school, 5, "Admin Aliya", "en")
+    await db.memoranda.create(
+        admin,
+        MemorandumInput(
+            "Memorandum of cooperation",
+            date(2022, 1, 10),
+            db.today() + timedelta(days=30),
+            (Area.RESEARCH,),
+            (director.organization_id,),
+        ),
+    )
+    await db.personal.erase(admin)
+    assert await db.memoranda.remind_expiring(60) == 1
+    await chat.deliver()
+    assert "Memorandum of cooperation" in chat.telegram.last_bot_message(1).body

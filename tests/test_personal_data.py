@@ -1,0 +1,126 @@
+"""People's own data: /mydata sends all of it, /deleteme erases what identifies them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiogram.utils.i18n import I18n
+
+from db import Database, ManualClock
+from db.models import OrgKind, Role, User
+from db.practice_log import Activity, VisitInput
+from db.reports import Period, ReportScope
+from handlers.registration import consent_text
+from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.fake_telegram import FakeUser
+from tests.harness import ChatDriver
+from tests.i18n_helpers import Translator
+
+STUDENT_ID = 10
+
+
+async def a_student_with_a_history(db: Database, clock: ManualClock, locale: str) -> User:
+    """Placed, visited, with hours, a support conversation: everything /deleteme touches."""
+    university = await make_university(db)
+    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
+    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
+    mentor = await make_member(db, Role.MENTOR, school, 2, name="Гүлнар Сапарова")
+    offer = await make_offer(db, coordinator, school, starts_in_days=1, mentor_ids=(mentor.id,))
+    student = await make_student(db, STUDENT_ID, university, "Айгерім Бекова", locale)
+    result = await db.placements.apply(student, offer.id, "Мен информатика мұғалімі боламын")
+    await db.placements.approve(coordinator, result.application.id)
+    clock.advance(timedelta(days=3))
+    scores = dict.fromkeys(("planning", "delivery", "management", "technology", "inclusion"), 4)
+    await db.practice.log_visit(
+        mentor,
+        VisitInput(
+            result.application.id,
+            db.today(),
+            "Бөлшектер",
+            "5А",
+            scores,
+            "draft-1",
+            comment="Айгерім сыныппен жақсы жұмыс істеді",
+            photo_file_id="photo-1",
+        ),
+        300,
+    )
+    await db.practice.log_hours(student, db.today(), 4, Activity.TAUGHT, "Екі сабақ")
+    await db.support.write(student, "Маған кеңес керек")
+    return student
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_my_data_is_everything_stored_about_me(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
+) -> None:
+    t = Translator(i18n, locale)
+    await a_student_with_a_history(db, clock, locale)
+    await chat.send(FakeUser(STUDENT_ID, "Айгерім", language_code=locale), "/mydata")
+    [request] = chat.telegram.calls("sendDocument")
+    name, content = next(iter(request.files.values()))
+    assert name == "seriktes-my-data.json"
+    data = json.loads(content)
+    assert data["profile"]["full_name"] == "Айгерім Бекова"
+    assert data["profile"]["telegram_id"] == STUDENT_ID
+    assert data["applications"][0]["motivation"] == "Мен информатика мұғалімі боламын"
+    assert data["visits_to_my_lessons"][0]["comment"] == "Айгерім сыныппен жақсы жұмыс істеді"
+    assert data["practice_hours"][0]["note"] == "Екі сабақ"
+    assert data["confidential_support"][0]["body"] == "Маған кеңес керек"
+    caption = request.params["caption"]
+    assert f"{t('Placement applications')}: 1" in caption
+    assert "/deleteme" in caption
+
+
+async def test_deleting_my_data_keeps_the_figures_but_not_me(
+    chat: ChatDriver, db: Database, clock: ManualClock, db_path: Path
+) -> None:
+    student = await a_student_with_a_history(db, clock, "en")
+    period = Period(db.today() - timedelta(days=30), db.today() + timedelta(days=60))
+    before = await db.reports.build(ReportScope(), period, {"pedagogical": 72}, "en")
+    me = FakeUser(STUDENT_ID, "Aigerim", language_code="en")
+
+    warning = await chat.send(me, "/deleteme")
+    assert "cannot be undone" in warning.body
+    confirm = warning.find_button("Yes, delete my data")
+    assert confirm is not None
+    done = await chat.press(me, "Yes, delete my data")
+    assert "• placement applications: 1" in done.body
+    assert "• lesson visits: 1" in done.body
+    assert "Confidential support messages deleted: 1." in done.body
+
+    with sqlite3.connect(db_path) as raw:
+        dump = "\n".join(raw.iterdump())
+    for trace in (
+        "Айгерім Бекова",
+        "Мен информатика",
+        "сыныппен жақсы",
+        "Екі сабақ",
+        "кеңес керек",
+    ):
+        assert trace not in dump, trace
+    erased = await db.users.get(student.id)
+    assert erased is not None and erased.telegram_id is None and erased.username is None
+    after = await db.reports.build(ReportScope(), period, {"pedagogical": 72}, "en")
+    assert after.placement_totals == before.placement_totals
+    assert after.visits.visits == before.visits.visits
+    assert after.hours.pending == before.hours.pending
+
+    await chat.press_data(me, confirm["callback_data"], warning)  # a second, late press
+    assert chat.last_answer()["show_alert"] is True
+    again = await chat.send(me, "/start")
+    assert "Қазақша" in " ".join(again.button_labels())  # a newcomer again: choose a language
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+def test_the_consent_text_says_what_is_kept_and_how_to_get_or_erase_it(
+    i18n: I18n, locale: str
+) -> None:
+    with i18n.context(), i18n.use_locale(locale):
+        text = consent_text()
+    assert "/mydata" in text and "/deleteme" in text
+    assert "Telegram" in text
