@@ -57,7 +57,9 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         api_base = settings.telegram.api_base
         session = (
-            AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+            AiohttpSession(
+                api=TelegramAPIServer.from_base(api_base, is_local=settings.telegram.local_mode)
+            )
             if api_base
             else AiohttpSession()
         )

@@ -30,6 +30,7 @@ STYLE: Any = {
     "axes.titleweight": "bold",
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "text.parse_math": False,  # a "$" in a school's name is a dollar sign, not mathematics
 }
 
 

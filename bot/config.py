@@ -27,6 +27,7 @@ class ConfigError(Exception):
 class TelegramSettings:
     token: str | None = None
     api_base: str | None = None
+    local_mode: bool = False  # api_base is a Bot API server run with --local: files on its disk
 
     def require_token(self) -> str:
         if self.token is None:
@@ -91,7 +92,7 @@ class Settings:
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
-    "telegram": {"token", "api_base"},
+    "telegram": {"token", "api_base", "local_mode"},
     "bot": {"admins", "default_locale", "timezone"},
     "database": {"path"},
     "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
@@ -119,6 +120,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         telegram=TelegramSettings(
             token=_token(environ.get("BOT_TOKEN") or telegram.get("token")),
             api_base=_optional(telegram, "telegram", "api_base", _url),
+            local_mode=_optional(telegram, "telegram", "local_mode", _bool) or False,
         ),
         bot=BotSettings(
             admins=_admins(bot.get("admins", [])),
@@ -242,6 +244,12 @@ def _timezone(value: Any) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
     return value
 
 

@@ -84,13 +84,16 @@ class ReportWorker:
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         """Run in a worker; if the pool broke (a worker was killed), start a new one once."""
         loop = asyncio.get_running_loop()
+        pool = self._executor()
         try:
-            return await loop.run_in_executor(self._executor(), function, *args)
+            return await loop.run_in_executor(pool, function, *args)
         except BrokenProcessPool:
             if not self._owns_pool:
                 raise
-            log.warning("a report worker died; starting a new pool")
-            self._pool = None
+            if self._pool is pool:  # the first job to notice replaces it, the others reuse
+                log.warning("a report worker died; starting new workers")
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
             return await loop.run_in_executor(self._executor(), function, *args)
 
     async def charts(self, charts: list[BarChart]) -> list[bytes]:

@@ -29,6 +29,7 @@ DATE_FORMAT = "DD.MM.YYYY"
 MOMENT_FORMAT = "DD.MM.YYYY HH:MM"
 SHEET_TITLE_MAX = 31  # Excel's limit
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Convert = Callable[[Any], Any]
 
@@ -81,7 +82,12 @@ def write_export(
     fmt: str,
     out_path: Path,
 ) -> ExportFile:
-    """Write the export to `out_path`; None as the path when the period holds no data."""
+    """Write the export to `out_path`; None as the path when the period holds no data.
+
+    The file is written beside `out_path` and moved there only when complete and not empty,
+    so an existing file is never replaced by a half-written or an empty one.
+    """
+    partial = out_path.with_name(out_path.name + ".part")
     conn = open_snapshot(db_path)
     try:
         writer = _write_xlsx if fmt == "xlsx" else _write_csv_zip
@@ -92,14 +98,15 @@ def write_export(
                 rows = table_rows(conn, sheet, scope, period, timezone, locale)
                 yield sheet, _header(sheet, labels), _converted(rows, converters)
 
-        counts = writer(tables(), labels, out_path)
+        counts = writer(tables(), labels, partial)
+        result = ExportFile(path=out_path, rows=counts, size=partial.stat().st_size)
+        if result.data_rows == 0:
+            return ExportFile(path=None, rows=counts)
+        partial.replace(out_path)
+        return result
     finally:
         conn.close()
-    result = ExportFile(path=out_path, rows=counts, size=out_path.stat().st_size)
-    if result.data_rows == 0:
-        out_path.unlink(missing_ok=True)
-        return ExportFile(path=None, rows=counts)
-    return result
+        partial.unlink(missing_ok=True)
 
 
 def _write_xlsx(
@@ -134,7 +141,7 @@ def _write_xlsx(
         }
         count = 0
         for row in rows:
-            worksheet.append(_cells(worksheet, row, formats) if formats else row)
+            worksheet.append(_cells(worksheet, row, formats))
             count += 1
         if count:
             worksheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
@@ -144,7 +151,17 @@ def _write_xlsx(
 
 
 def _cells(worksheet: Any, row: list[Any], formats: dict[int, str]) -> list[Any]:
+    """Dates with their format; text that looks like a formula kept as text.
+
+    People's names, topics and titles are typed by people: "=HYPERLINK(…)" must reach the
+    coordinator's Excel as the words it is, not as a formula that runs.
+    """
     cells: list[Any] = list(row)
+    for index, value in enumerate(row):
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(worksheet, value=value)
+            cell.data_type = "s"
+            cells[index] = cell
     for index, number_format in formats.items():
         value = row[index]
         if isinstance(value, date | datetime):
@@ -182,4 +199,6 @@ def _csv_value(value: Any) -> Any:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # spreadsheet programs would run it as a formula
     return "" if value is None else value

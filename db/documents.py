@@ -9,6 +9,7 @@ from pathlib import PurePath
 DOCUMENT_SIZE_MAX = 20 * 1024 * 1024  # the largest file a bot may download from Telegram
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc (Word 97–2003)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+UNPACKED_MAX = 200 * 1024 * 1024  # what a 20 MB Word document may hold unpacked
 
 KINDS = {
     ".pdf": "pdf",
@@ -46,6 +47,9 @@ def looks_intact(kind: str, content: bytes) -> bool:
 def _zip_intact(content: bytes, required_member: str) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > UNPACKED_MAX:  # a document, not a bomb: do not unpack gigabytes
+                return False
             return required_member in archive.namelist() and archive.testzip() is None
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         return False

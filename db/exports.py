@@ -177,10 +177,13 @@ SHEETS: tuple[Sheet, ...] = (
 
 def _queries(scope: ReportScope, locale: str) -> dict[str, str]:
     school, person_org = name_sql("g", locale), name_sql("ug", locale)
+    # An event's registrations count when the person is in scope or the event is held there.
     registrations_in_scope = (
-        "WITH sr AS (SELECT r.* FROM event_registrations r JOIN users u ON u.id = r.user_id"
-        f" LEFT JOIN organizations ug ON ug.id = u.organization_id WHERE {people_where(scope)}) "
+        f"WITH sr AS (SELECT r.*, {people_where(scope)} AS in_scope FROM event_registrations r"
+        " JOIN users u ON u.id = r.user_id"
+        " LEFT JOIN organizations ug ON ug.id = u.organization_id) "
     )
+    counted = f"(sr.in_scope OR {hosted_where(scope)})"
     scores = ", ".join(f"v.score_{name}" for name in CRITERIA)
     average = " + ".join(f"v.score_{name}" for name in CRITERIA)
     return {
@@ -219,11 +222,14 @@ def _queries(scope: ReportScope, locale: str) -> dict[str, str]:
         "events": registrations_in_scope
         + "SELECT e.id, e.title, e.kind, e.starts_at, e.ends_at,"
         + f" coalesce({name_sql('eg', locale)}, e.address), e.online_url, e.capacity,"
-        " (SELECT count(*) FROM sr WHERE sr.event_id = e.id AND sr.status = 'going'),"
-        " (SELECT count(*) FROM sr WHERE sr.event_id = e.id AND sr.attended = 1), e.status"
+        f" (SELECT count(*) FROM sr WHERE sr.event_id = e.id AND {counted}"
+        " AND sr.status = 'going'),"
+        f" (SELECT count(*) FROM sr WHERE sr.event_id = e.id AND {counted}"
+        " AND sr.attended = 1), e.status"
         " FROM events e LEFT JOIN organizations eg ON eg.id = e.organization_id"
         " WHERE e.starts_at >= :start_at AND e.starts_at < :end_at"
-        f" AND ({hosted_where(scope)} OR EXISTS (SELECT 1 FROM sr WHERE sr.event_id = e.id))"
+        f" AND ({hosted_where(scope)} OR EXISTS (SELECT 1 FROM sr WHERE sr.event_id = e.id"
+        " AND sr.in_scope))"
         " ORDER BY e.starts_at, e.id",
         "attendance": f"SELECT e.id, e.title, e.starts_at, u.id, u.full_name, u.role,"
         f" {person_org}, r.status, r.attended"
@@ -237,7 +243,7 @@ def _queries(scope: ReportScope, locale: str) -> dict[str, str]:
 
 def open_snapshot(path: Path) -> sqlite3.Connection:
     """A read-only connection holding one read transaction: every table sees the same moment."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("BEGIN")
     return conn

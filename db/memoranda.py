@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 KEEPERS = frozenset({Role.COORDINATOR, Role.ADMIN})
 TITLE_MAX = 200
+FIRST_YEAR, LAST_YEAR = 1991, 2100  # signed no earlier than independence, valid to this year
 REMIND_AGAIN_AFTER = timedelta(days=30)
 
 
@@ -100,6 +101,15 @@ FROM memoranda m
 """
 
 
+# A later memorandum with (at least) the same parties renews this one: no more reminders.
+_RENEWED = (
+    "EXISTS (SELECT 1 FROM memoranda n WHERE n.id != m.id AND n.expires_on > m.expires_on"
+    " AND NOT EXISTS (SELECT 1 FROM memorandum_parties mp WHERE mp.memorandum_id = m.id"
+    " AND mp.organization_id NOT IN (SELECT np.organization_id FROM memorandum_parties np"
+    " WHERE np.memorandum_id = n.id)))"
+)
+
+
 class MemorandumRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -110,6 +120,10 @@ class MemorandumRepository:
         title = clean_text(data.title)
         if not 3 <= len(title) <= TITLE_MAX:
             raise InvalidValue("title", "too_long" if title else "too_short")
+        if data.signed_on.year < FIRST_YEAR:
+            raise InvalidValue("signed_on", "out_of_range")
+        if data.expires_on.year > LAST_YEAR:
+            raise InvalidValue("expires_on", "out_of_range")
         if data.expires_on <= data.signed_on:
             raise InvalidValue("expires_on", "before_signed")
         if not data.areas:
@@ -170,19 +184,60 @@ class MemorandumRepository:
         assert row is not None
         return memorandum_from_row(row)
 
+    async def attach_document(
+        self, actor: User, memorandum_id: int, file_id: str, file_name: str | None
+    ) -> Memorandum:
+        """The signed file, when it arrives after the memorandum was recorded (or replaced)."""
+        if actor.role not in KEEPERS:
+            raise NotAllowed("role")
+        now = self._db.clock.now()
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE memoranda SET document_file_id = ?, document_name = ?, updated_at = ?"
+                " WHERE id = ?",
+                (file_id, file_name, to_db(now), memorandum_id),
+            )
+            if cursor.rowcount != 1:
+                raise NotFound("memorandum")
+            await audit.record(
+                conn, now, actor.id, "memorandum.document", "memorandum", memorandum_id
+            )
+            async with conn.execute(_SELECT + " WHERE m.id = ?", (memorandum_id,)) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return memorandum_from_row(row)
+
+    async def concerns_region(self, memorandum_id: int, region: str) -> bool:
+        """Whether one of the memorandum's parties is in `region`."""
+        found = await self._db.fetch_value(
+            "SELECT 1 FROM memorandum_parties p JOIN organizations g ON g.id = p.organization_id"
+            " WHERE p.memorandum_id = ? AND g.region = ?",
+            (memorandum_id, region),
+        )
+        return found is not None
+
     async def get(self, memorandum_id: int) -> Memorandum | None:
         row = await self._db.fetch_one(_SELECT + " WHERE m.id = ?", (memorandum_id,))
         return None if row is None else memorandum_from_row(row)
 
-    async def partners(self, offset: int, limit: int) -> tuple[list[PartnerActivity], int]:
-        """Organizations with memoranda and what happened with them this academic year."""
+    async def partners(
+        self, offset: int, limit: int, region: str | None = None
+    ) -> tuple[list[PartnerActivity], int]:
+        """Organizations with memoranda and what happened with them this academic year.
+
+        `region` limits the list to one region's organizations (a department official's view).
+        """
         params: dict[str, Any] = {
             **academic_year(self._db.today()).bounds(self._db.timezone),
             "limit": limit,
             "offset": offset,
+            "region": region,
         }
+        in_region = "(:region IS NULL OR g.region = :region)"
         total = await self._db.fetch_value(
-            "SELECT count(DISTINCT organization_id) FROM memorandum_parties"
+            "SELECT count(DISTINCT p.organization_id) FROM memorandum_parties p"
+            f" JOIN organizations g ON g.id = p.organization_id WHERE {in_region}",
+            params,
         )
         rows = await self._db.fetch_all(
             "SELECT g.*,"
@@ -198,7 +253,7 @@ class MemorandumRepository:
             "  AND i.status IN ('resolved', 'closed')"
             "  AND i.created_at >= :start_at AND i.created_at < :end_at) AS issues_resolved"
             " FROM organizations g"
-            " WHERE g.id IN (SELECT organization_id FROM memorandum_parties)"
+            f" WHERE g.id IN (SELECT organization_id FROM memorandum_parties) AND {in_region}"
             " ORDER BY coalesce(g.name_ru, g.name_kk, g.name_en), g.id LIMIT :limit OFFSET :offset",
             params,
         )
@@ -222,7 +277,8 @@ class MemorandumRepository:
         return activity, int(total)
 
     async def remind_expiring(self, days: int) -> int:
-        """Remind of memoranda expiring within `days` (again a month later while they do).
+        """Remind of memoranda expiring within `days` (again a month later while they do),
+        unless a later memorandum with the same parties has been recorded: a renewal.
 
         The responsible person is told; if they left (or erased their data), whoever recorded
         the memorandum; failing both, every coordinator.
@@ -235,7 +291,7 @@ class MemorandumRepository:
                 " LEFT JOIN users r ON r.id = m.responsible_id AND r.telegram_id IS NOT NULL"
                 " LEFT JOIN users c ON c.id = m.created_by AND c.telegram_id IS NOT NULL"
                 " WHERE m.expires_on >= ? AND m.expires_on <= ?"
-                " AND (m.reminded_at IS NULL OR m.reminded_at <= ?)",
+                " AND (m.reminded_at IS NULL OR m.reminded_at <= ?) AND NOT " + _RENEWED,
                 (
                     date_to_db(today),
                     date_to_db(today + timedelta(days=days)),

@@ -7,15 +7,16 @@ they took part in, linked to an anonymous row, so the network's figures stay rig
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from db import audit
-from db.errors import NotFound
+from db.errors import DomainError, NotFound
 from db.models import User
-from db.timeutil import to_db
+from db.timeutil import date_to_db, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -34,6 +35,8 @@ class ErasureReport:
     comments: int
     registrations: int
     support_messages_deleted: int
+    withdrawn: int  # applications still ahead, withdrawn so the waiting list moves up
+    places_given_back: int  # places at coming events
 
 
 # (section, SQL with :me) in the order a person would look for them.
@@ -109,15 +112,50 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         " WHERE m.responsible_id = :me ORDER BY m.id",
     ),
     (
+        "memoranda_recorded",
+        "SELECT m.title, m.signed_on, m.expires_on, m.created_at FROM memoranda m"
+        " WHERE m.created_by = :me ORDER BY m.id",
+    ),
+    (
+        "practice_offers_published",
+        "SELECT o.id, o.kind, o.subject, o.starts_on, o.ends_on, o.places, o.notes, o.created_at"
+        " FROM practice_offers o WHERE o.created_by = :me ORDER BY o.id",
+    ),
+    (
+        "applications_decided",
+        "SELECT a.id, a.status, a.decided_at, a.reason FROM applications a"
+        " WHERE a.decided_by = :me ORDER BY a.id",
+    ),
+    (
+        "hours_reviewed",
+        "SELECT h.id, h.worked_on, h.hours, h.status, h.reviewed_at, h.review_comment"
+        " FROM practice_hours h WHERE h.reviewed_by = :me ORDER BY h.id",
+    ),
+    (
+        "school_requests_assigned_to_me",
+        "SELECT i.id, i.title, i.status, i.created_at FROM school_issues i"
+        " WHERE i.assignee_id = :me ORDER BY i.id",
+    ),
+    (
+        "support_conversations_handled",
+        "SELECT t.id, t.status, t.created_at FROM support_threads t"
+        " WHERE t.handler_id = :me ORDER BY t.id",
+    ),
+    (
+        "invitation_used",
+        "SELECT i.role, i.organization_id, r.at FROM invite_redemptions r"
+        " JOIN invites i ON i.id = r.invite_id WHERE r.user_id = :me",
+    ),
+    (
         "notifications",
         "SELECT o.kind, o.status, o.created_at, o.sent_at FROM outbox o"
-        " WHERE o.user_id = :me ORDER BY o.id DESC LIMIT 500",
+        " WHERE o.user_id = :me ORDER BY o.id DESC",
     ),
     (
         "actions_log",
         "SELECT a.at, a.action, a.object_type, a.object_id FROM audit_log a"
         " WHERE a.actor_id = :me OR (a.object_type = 'user' AND a.object_id = :me)"
-        " ORDER BY a.id DESC LIMIT 1000",
+        " ORDER BY a.id DESC",
     ),
 )
 
@@ -147,44 +185,89 @@ class PersonalDataRepository:
         return data
 
     async def erase(self, user: User) -> ErasureReport:
-        """Remove what identifies `user`; keep (anonymised) what the network's figures need."""
+        """Remove what identifies `user`; keep (anonymised) what the network's figures need.
+
+        What is still ahead is let go first, through the domain's own operations, so that
+        waiting lists move up: applications not yet started are withdrawn, places at coming
+        events given back. Work waiting on them (students to mentor, requests, support
+        conversations) goes back to be reassigned.
+        """
+        if (
+            await self._db.fetch_value("SELECT erased_at FROM users WHERE id = ?", (user.id,))
+            is not None
+        ):
+            raise NotFound("user")
+        withdrawn = await self._withdraw_applications(user)
+        released = await self._give_back_places(user)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             if await _value(conn, "SELECT erased_at FROM users WHERE id = ?", user.id) is not None:
                 raise NotFound("user")
             report = await _kept(conn, user.id)
             deleted = await _erase_support(conn, user.id)
-            await conn.execute(
-                "UPDATE users SET full_name = ?, username = NULL, telegram_id = NULL,"
-                " is_support = 0, erased_at = ? WHERE id = ?",
-                (ERASED_NAME, to_db(now), user.id),
-            )
-            await conn.execute(
-                "UPDATE applications SET motivation = NULL WHERE student_id = ?", (user.id,)
-            )
-            await conn.execute(
-                "UPDATE visits SET comment = NULL, photo_file_id = NULL WHERE application_id IN"
-                " (SELECT id FROM applications WHERE student_id = ?)",
-                (user.id,),
-            )
-            await conn.execute(
-                "UPDATE visits SET latitude = NULL, longitude = NULL WHERE author_id = ?",
-                (user.id,),
-            )
-            await conn.execute(
-                "UPDATE practice_hours SET note = NULL WHERE application_id IN"
-                " (SELECT id FROM applications WHERE student_id = ?)",
-                (user.id,),
-            )
-            await conn.execute(
-                "UPDATE outbox SET status = 'cancelled', payload = '{}'"
-                " WHERE user_id = ? AND status = 'pending'",
-                (user.id,),
-            )
+            for sql in _ERASE:
+                await conn.execute(sql, {"me": user.id, "now": to_db(now), "name": ERASED_NAME})
             await conn.execute("DELETE FROM fsm_state WHERE key LIKE ?", (_fsm_pattern(user),))
             await audit.record(conn, now, user.id, "user.erase", "user", user.id)
             self._db.after_commit(lambda: self._db.user_cache.forget(user.telegram_id))
-        return ErasureReport(**{**report, "support_messages_deleted": deleted})
+        return ErasureReport(
+            **report,
+            support_messages_deleted=deleted,
+            withdrawn=withdrawn,
+            places_given_back=released,
+        )
+
+    async def _withdraw_applications(self, user: User) -> int:
+        rows = await self._db.fetch_all(
+            "SELECT a.id FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            " WHERE a.student_id = ? AND (a.status IN ('pending', 'waitlisted')"
+            " OR (a.status = 'approved' AND o.starts_on > ?))",
+            (user.id, date_to_db(self._db.today())),
+        )
+        withdrawn = 0
+        for row in rows:
+            with contextlib.suppress(DomainError):  # decided meanwhile: it stays as it is
+                await self._db.placements.withdraw(user, row["id"])
+                withdrawn += 1
+        return withdrawn
+
+    async def _give_back_places(self, user: User) -> int:
+        rows = await self._db.fetch_all(
+            "SELECT r.event_id FROM event_registrations r JOIN events e ON e.id = r.event_id"
+            " WHERE r.user_id = ? AND r.status IN ('going', 'waitlisted')"
+            " AND e.status = 'published' AND e.starts_at > ?",
+            (user.id, to_db(self._db.clock.now())),
+        )
+        released = 0
+        for row in rows:
+            with contextlib.suppress(DomainError):
+                await self._db.events.answer(user, row["event_id"], going=False)
+                released += 1
+        return released
+
+
+# Run in one transaction with :me, :now and :name. Kept rows lose what identifies the person.
+_ERASE = (
+    "UPDATE users SET full_name = :name, username = NULL, telegram_id = NULL, is_support = 0,"
+    " erased_at = :now WHERE id = :me",
+    "UPDATE applications SET motivation = NULL, reason = NULL WHERE student_id = :me",
+    "UPDATE visits SET comment = NULL, photo_file_id = NULL"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    "UPDATE visits SET latitude = NULL, longitude = NULL WHERE author_id = :me",
+    "UPDATE practice_hours SET note = NULL, review_comment = NULL"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    "UPDATE broadcasts SET progress_chat_id = NULL, progress_message_id = NULL"
+    " WHERE author_id = :me",
+    "UPDATE outbox SET status = 'cancelled', payload = '{}'"
+    " WHERE user_id = :me AND status = 'pending'",
+    # work that waited on them goes back to be handed to someone else
+    "DELETE FROM offer_mentors WHERE mentor_id = :me",
+    "UPDATE applications SET mentor_id = NULL WHERE mentor_id = :me AND status = 'approved'"
+    " AND offer_id IN (SELECT id FROM practice_offers WHERE ends_on >= date(:now))",
+    "UPDATE school_issues SET assignee_id = NULL"
+    " WHERE assignee_id = :me AND status IN ('new', 'in_progress')",
+    "UPDATE support_threads SET handler_id = NULL WHERE handler_id = :me AND status = 'open'",
+)
 
 
 def _plain(row: aiosqlite.Row) -> dict[str, Any]:

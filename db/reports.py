@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 NETWORK_VIEWERS = frozenset({Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT})
 REPORT_VIEWERS = NETWORK_VIEWERS | {Role.DIRECTOR, Role.MENTOR}
 PERIOD_MAX_DAYS = 366 * 10
+YEARS = range(2000, 2101)  # what a report can be about; beyond, date arithmetic overflows
 VISIT_BUCKETS = (0, 1, 2, 3, 4, 5, 10)  # placed students by visits: 0, 1, …, 5–9, 10+
 
 
@@ -36,6 +37,8 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
+        if not (YEARS.start <= self.start.year and self.end.year < YEARS.stop):
+            raise InvalidValue("period", "out_of_range")
         if self.end < self.start:
             raise InvalidValue("period", "end_before_start")
         if (self.end - self.start).days > PERIOD_MAX_DAYS:
@@ -61,8 +64,8 @@ def academic_year(today: date, years_back: int = 0) -> Period:
 
 @dataclass(frozen=True, slots=True)
 class ReportScope:
-    """What a viewer's figures cover: the whole network, a region, one organization or a
-    mentor's own students (exactly one of them, or none for the whole network)."""
+    """What a viewer's figures cover: the whole network, a region, one organization (within a
+    region, for a department official) or a mentor's own students."""
 
     organization_id: int | None = None
     region: str | None = None
@@ -82,58 +85,82 @@ class ReportScope:
 
 # ----- the SQL of a scope ------------------------------------------------------------------------
 # Each fragment names the aliases it expects; all take the parameters of ReportScope.params().
+# A department official who narrows to one organization keeps their region as well: a
+# university's students are placed in every region, and only this one's placements are theirs.
+
+
+def _scoped(scope: ReportScope, by_kind: dict[str, str]) -> str:
+    clause = by_kind[scope.kind]
+    if scope.kind == "organization" and scope.region:
+        return f"({clause}) AND {by_kind['region']}"
+    return clause
 
 
 def placements_where(scope: ReportScope) -> str:
     """Over `a` (applications), `o` (their offer), `g` (the school) and `s` (the student)."""
-    return {
-        "mentor": "a.mentor_id = :mentor",
-        "organization": "(o.organization_id = :org OR s.organization_id = :org)",
-        "region": "g.region = :region",
-        "network": "1",
-    }[scope.kind]
+    return _scoped(
+        scope,
+        {
+            "mentor": "a.mentor_id = :mentor",
+            "organization": "(o.organization_id = :org OR s.organization_id = :org)",
+            "region": "g.region = :region",
+            "network": "1",
+        },
+    )
 
 
 def issues_where(scope: ReportScope) -> str:
     """Over `i` (school_issues) and `g` (the school)."""
-    return {
-        "mentor": "i.author_id = :mentor",
-        "organization": "i.organization_id = :org",
-        "region": "g.region = :region",
-        "network": "1",
-    }[scope.kind]
+    return _scoped(
+        scope,
+        {
+            "mentor": "i.author_id = :mentor",
+            "organization": "i.organization_id = :org",
+            "region": "g.region = :region",
+            "network": "1",
+        },
+    )
 
 
 def people_where(scope: ReportScope) -> str:
     """Over `u` (a person) and `ug` (their organization): whose event registrations count."""
-    return {
-        "mentor": "(u.id = :mentor OR u.id IN (SELECT m.student_id FROM applications m"
-        " WHERE m.mentor_id = :mentor AND m.status = 'approved'))",
-        "organization": "u.organization_id = :org",
-        "region": "ug.region = :region",
-        "network": "1",
-    }[scope.kind]
+    return _scoped(
+        scope,
+        {
+            "mentor": "(u.id = :mentor OR u.id IN (SELECT m.student_id FROM applications m"
+            " WHERE m.mentor_id = :mentor AND m.status = 'approved'))",
+            "organization": "u.organization_id = :org",
+            "region": "ug.region = :region",
+            "network": "1",
+        },
+    )
 
 
 def hosted_where(scope: ReportScope) -> str:
     """Over `e` (events) and `eg` (where they are held): events the scope itself hosts."""
-    return {
-        "mentor": "0",
-        "organization": "e.organization_id = :org",
-        "region": "eg.region = :region",
-        "network": "1",
-    }[scope.kind]
+    return _scoped(
+        scope,
+        {
+            "mentor": "0",
+            "organization": "e.organization_id = :org",
+            "region": "eg.region = :region",
+            "network": "1",
+        },
+    )
 
 
 def organizations_where(scope: ReportScope) -> str:
     """Over `g` (organizations)."""
-    return {
-        "mentor": "g.id IN (SELECT o.organization_id FROM applications a"
-        " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = :mentor)",
-        "organization": "g.id = :org",
-        "region": "g.region = :region",
-        "network": "1",
-    }[scope.kind]
+    return _scoped(
+        scope,
+        {
+            "mentor": "g.id IN (SELECT o.organization_id FROM applications a"
+            " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = :mentor)",
+            "organization": "g.id = :org",
+            "region": "g.region = :region",
+            "network": "1",
+        },
+    )
 
 
 PLACEMENTS_FROM = (
@@ -317,7 +344,7 @@ class ReportRepository:
             ):
                 raise NotAllowed("organization")
             return ReportScope(organization_id=viewer.organization_id)
-        region = await self._viewer_region(viewer)
+        region = await self.viewer_region(viewer)
         if organization_id is None:
             return ReportScope(region=region)
         org = await self._db.orgs.get(organization_id)
@@ -325,9 +352,9 @@ class ReportRepository:
             raise NotFound("organization")
         if region and org.region != region:
             raise NotAllowed("organization")
-        return ReportScope(organization_id=organization_id)
+        return ReportScope(organization_id=organization_id, region=region)
 
-    async def _viewer_region(self, viewer: User) -> str | None:
+    async def viewer_region(self, viewer: User) -> str | None:
         """A department official sees their region (all of the network when theirs is unset)."""
         if viewer.role is not Role.DEPARTMENT or viewer.organization_id is None:
             return None
@@ -386,7 +413,7 @@ class ReportRepository:
             " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
             f" WHERE a.student_id = s.id AND a.status = 'approved' AND {OVERLAPS_PERIOD})), 0)"
             " AS without FROM users s LEFT JOIN organizations sg ON sg.id = s.organization_id"
-            " WHERE s.role = 'student' AND s.erased_at IS NULL AND s.created_at < :end_at"
+            " WHERE s.role = 'student' AND s.created_at < :end_at"
             f" AND {where.get(scope.kind, '1')}",
             params,
         )
@@ -411,7 +438,8 @@ class ReportRepository:
             + ", ".join(f"avg(v.score_{name}) AS {name}" for name in CRITERIA)
             + PLACEMENTS_FROM
             + " JOIN visits v ON v.application_id = a.id"
-            f" WHERE v.visited_on BETWEEN :start AND :end AND {placements_where(scope)}",
+            " WHERE a.status = 'approved' AND v.visited_on BETWEEN :start AND :end"
+            f" AND {placements_where(scope)}",
             params,
         )
         assert averages is not None
@@ -488,9 +516,10 @@ class ReportRepository:
             " coalesce(sum(r.attended = 1), 0) AS attended,"
             " coalesce(sum(r.attended IS NOT NULL), 0) AS marked"
             " FROM events e LEFT JOIN organizations eg ON eg.id = e.organization_id"
-            " LEFT JOIN (SELECT r.* FROM event_registrations r JOIN users u ON u.id = r.user_id"
-            "  LEFT JOIN organizations ug ON ug.id = u.organization_id"
-            f"  WHERE r.status = 'going' AND {people_where(scope)}) r ON r.event_id = e.id"
+            " LEFT JOIN (SELECT r.*, " + people_where(scope) + " AS in_scope"
+            "  FROM event_registrations r JOIN users u ON u.id = r.user_id"
+            "  LEFT JOIN organizations ug ON ug.id = u.organization_id WHERE r.status = 'going') r"
+            f" ON r.event_id = e.id AND (r.in_scope OR {hosted_where(scope)})"
             " WHERE e.status = 'published' AND e.starts_at >= :start_at AND e.starts_at < :end_at"
             f" AND (r.user_id IS NOT NULL OR {hosted_where(scope)})"
             " GROUP BY e.kind ORDER BY events DESC",

@@ -7,11 +7,14 @@ its memoranda and what happened with it this academic year.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -19,22 +22,39 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from db import Database
 from db.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
 from db.errors import DomainError
-from db.memoranda import KEEPERS, TITLE_MAX, Area, MemorandumInput
+from db.memoranda import (
+    FIRST_YEAR,
+    KEEPERS,
+    LAST_YEAR,
+    TITLE_MAX,
+    Area,
+    Memorandum,
+    MemorandumInput,
+)
 from db.models import Role, User
-from handlers.common import cancel_button
+from handlers.common import cancel_button, cancel_keyboard
 from handlers.dates import parse_date
 from handlers.filters import HasRole
 from handlers.formatting import esc, fmt_date
-from handlers.memorandum_texts import area_name, memorandum_problem, partner_block, summary
+from handlers.memorandum_texts import (
+    area_name,
+    dates_out_of_range,
+    memorandum_problem,
+    partner_block,
+    summary,
+)
 from handlers.menu import MenuCb, back_to_menu_button
 from handlers.orgpicker import MultiOrgPicker, OrgPickCb
 from handlers.settings import HandlerSettings
-from handlers.texts import send_text_please, stale_button, use_buttons_please
+from handlers.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.ui import show
+
+log = logging.getLogger(__name__)
 
 VIEWERS = (Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT)
 PAGE_SIZE = 5
@@ -47,8 +67,12 @@ class MemoCb(CallbackData, prefix="mo"):
 
 
 class PartnerCb(CallbackData, prefix="pt"):
-    action: str  # page | doc
-    value: int = 0
+    action: str  # page | doc | attach
+    value: int = Field(0, ge=0, lt=2**31)
+
+
+class MemoAttach(StatesGroup):
+    document = State()
 
 
 class MemoDraft(StatesGroup):
@@ -117,6 +141,46 @@ def parse_signing_date(text: str, today: date) -> date | None:
         except ValueError:
             return None
     return day
+
+
+async def receive_signed_file(
+    message: Message, bot: Bot, markup: InlineKeyboardMarkup
+) -> tuple[str, str | None] | None:
+    """(file_id, name) of an uploaded signed document that is whole; else say what is wrong."""
+    document = message.document
+    assert document is not None
+    kind = document_kind(document.file_name)
+    if kind is None:
+        await message.answer(
+            _("Please send a PDF, Word (DOC, DOCX, ODT), JPG or PNG file."), reply_markup=markup
+        )
+        return None
+    if (document.file_size or 0) > DOCUMENT_SIZE_MAX:
+        await message.answer(
+            _("The file is larger than 20 MB. Please send a smaller scan."), reply_markup=markup
+        )
+        return None
+    content = io.BytesIO()
+    try:
+        await bot.download(document.file_id, destination=content)
+    except (TelegramAPIError, OSError) as error:
+        log.warning("could not download a memorandum file: %s", error)
+        await message.answer(
+            _("The file could not be received from Telegram. Please send it again."),
+            reply_markup=markup,
+        )
+        return None
+    # Checking a 20 MB archive takes a while: off the event loop, so others get answers.
+    if not await asyncio.to_thread(looks_intact, kind, content.getvalue()):
+        await message.answer(
+            _(
+                "This file looks damaged or is not really a {kind} file: it would not open"
+                " later. Please save it again and send it."
+            ).format(kind=kind.upper()),
+            reply_markup=markup,
+        )
+        return None
+    return document.file_id, document.file_name
 
 
 def get_router() -> Router:
@@ -210,6 +274,9 @@ def get_router() -> Router:
                 _("A memorandum cannot be signed in the future. Please check the date.")
             )
             return
+        if day.year < FIRST_YEAR:
+            await message.answer(dates_out_of_range())
+            return
         await state.update_data(memo_signed=day.isoformat())
         await state.set_state(MemoDraft.expires)
         await message.answer(_("Valid until which day? For example 31.08.2030."))
@@ -220,6 +287,9 @@ def get_router() -> Router:
         signed = date.fromisoformat((await state.get_data())["memo_signed"])
         if day is None:
             await message.answer(_("I could not read that date. Please write it like 31.08.2030."))
+            return
+        if day.year > LAST_YEAR:
+            await message.answer(dates_out_of_range())
             return
         if day <= signed:
             await message.answer(
@@ -293,28 +363,10 @@ def get_router() -> Router:
     async def document_sent(
         message: Message, bot: Bot, db: Database, state: FSMContext, locale: str
     ) -> None:
-        document = message.document
-        assert document is not None
-        kind = document_kind(document.file_name)
-        if kind is None:
-            await message.answer(_("Please send a PDF, Word (DOC, DOCX, ODT), JPG or PNG file."))
-            return
-        if (document.file_size or 0) > DOCUMENT_SIZE_MAX:
-            await message.answer(_("The file is larger than 20 MB. Please send a smaller scan."))
-            return
-        content = io.BytesIO()
-        await bot.download(document.file_id, destination=content)
-        if not looks_intact(kind, content.getvalue()):
-            await message.answer(
-                _(
-                    "This file looks damaged or is not really a {kind} file: it would not open"
-                    " later. Please save it again and send it, or skip for now."
-                ).format(kind=kind.upper()),
-                reply_markup=document_keyboard(),
-            )
-            return
-        await state.update_data(memo_file_id=document.file_id, memo_file_name=document.file_name)
-        await ask_confirmation(message, db, state, locale)
+        received = await receive_signed_file(message, bot, document_keyboard())
+        if received is not None:
+            await state.update_data(memo_file_id=received[0], memo_file_name=received[1])
+            await ask_confirmation(message, db, state, locale)
 
     @router.message(MemoDraft.document, F.photo, HasRole(*KEEPERS))
     async def photo_sent(message: Message) -> None:
@@ -382,30 +434,34 @@ def get_router() -> Router:
     async def partners_view(
         db: Database, user: User, page: int, locale: str, settings: HandlerSettings
     ) -> tuple[str, InlineKeyboardMarkup]:
-        partners, total = await db.memoranda.partners(page * PAGE_SIZE, PAGE_SIZE)
+        region = await db.reports.viewer_region(user)
+        partners, total = await db.memoranda.partners(page * PAGE_SIZE, PAGE_SIZE, region)
         pages = max(1, -(-total // PAGE_SIZE))
-        people = await db.users.by_ids(
-            [m.responsible_id for partner in partners for m in partner.memoranda]
-        )
+        memoranda = {m.id: m for partner in partners for m in partner.memoranda}
+        people = await db.users.by_ids([m.responsible_id for m in memoranda.values()])
         builder = InlineKeyboardBuilder()
         sizes: list[int] = []
         if not partners:
             text = _("No memoranda recorded yet.")
         else:
             blocks = [_("🤝 <b>Partners</b> ({total})").format(total=total)]
-            documents = []
+            files = []
             for number, partner in enumerate(partners, start=page * PAGE_SIZE + 1):
-                block, files = partner_block(number, partner, people, db.today(), locale, settings)
-                blocks.append(block)
-                documents += files
-            text = "\n\n".join(blocks)
-            for label, memorandum_id in documents:
-                builder.button(
-                    text=label, callback_data=PartnerCb(action="doc", value=memorandum_id)
+                block, numbered = partner_block(
+                    number, partner, people, db.today(), locale, settings
                 )
-            sizes += [3] * (len(documents) // 3) + (
-                [len(documents) % 3] if len(documents) % 3 else []
-            )
+                blocks.append(block)
+                files += numbered
+            text = "\n\n".join(blocks)
+            for label, memorandum_id in files:
+                if memoranda[memorandum_id].document_file_id:
+                    data = PartnerCb(action="doc", value=memorandum_id)
+                    builder.button(text=f"📄 {label}", callback_data=data)
+                elif user.role in KEEPERS:
+                    data = PartnerCb(action="attach", value=memorandum_id)
+                    builder.button(text=f"📎 {label}", callback_data=data)
+            shown = len(list(builder.buttons))
+            sizes += [3] * (shown // 3) + ([shown % 3] if shown % 3 else [])
         navigation = [
             (label, target)
             for label, target in (("◀️", page - 1), ("▶️", page + 1))
@@ -421,6 +477,8 @@ def get_router() -> Router:
         back_to_menu_button(builder)
         sizes.append(1)
         builder.adjust(*sizes)
+        if user.role in KEEPERS and any(not m.document_file_id for m in memoranda.values()):
+            text += "\n\n" + _("📎 attaches the signed file to a memorandum recorded without it.")
         return text, builder.as_markup()
 
     @router.message(Command("partners"))
@@ -458,18 +516,81 @@ def get_router() -> Router:
         locale: str,
         settings: HandlerSettings,
     ) -> None:
-        text, markup = await partners_view(db, user, max(0, callback_data.value), locale, settings)
+        text, markup = await partners_view(db, user, callback_data.value, locale, settings)
         await show(query, text, markup)
 
+    async def visible_memorandum(
+        query: CallbackQuery, db: Database, user: User, memorandum_id: int
+    ) -> Memorandum | None:
+        """The memorandum a button names, if this person may see it; else answer why not."""
+        memorandum = await db.memoranda.get(memorandum_id)
+        region = await db.reports.viewer_region(user)
+        if memorandum is None:
+            await query.answer(stale_button(), show_alert=True)
+            return None
+        if region and not await db.memoranda.concerns_region(memorandum.id, region):
+            await query.answer(not_allowed(), show_alert=True)
+            return None
+        return memorandum
+
     @router.callback_query(PartnerCb.filter(F.action == "doc"))
-    async def send_document(query: CallbackQuery, callback_data: PartnerCb, db: Database) -> None:
-        memorandum = await db.memoranda.get(callback_data.value)
-        if memorandum is None or memorandum.document_file_id is None:
+    async def send_document(
+        query: CallbackQuery, callback_data: PartnerCb, db: Database, user: User
+    ) -> None:
+        memorandum = await visible_memorandum(query, db, user, callback_data.value)
+        if memorandum is None:
+            return
+        if memorandum.document_file_id is None:
             await query.answer(stale_button(), show_alert=True)
             return
         assert query.bot is not None
         await query.bot.send_document(
             query.from_user.id, memorandum.document_file_id, caption=esc(memorandum.title)
+        )
+
+    @router.callback_query(PartnerCb.filter(F.action == "attach"), HasRole(*KEEPERS))
+    async def attach_later(
+        query: CallbackQuery, callback_data: PartnerCb, db: Database, user: User, state: FSMContext
+    ) -> None:
+        memorandum = await visible_memorandum(query, db, user, callback_data.value)
+        if memorandum is None:
+            return
+        await state.set_state(MemoAttach.document)
+        await state.update_data(memo_id=memorandum.id)
+        await show(
+            query,
+            _(
+                "Send the signed file of «{title}»: PDF, Word, or a scan in JPG or PNG, up to "
+                "20 MB."
+            ).format(title=esc(memorandum.title)),
+            cancel_keyboard(),
+        )
+
+    @router.message(MemoAttach.document, F.document, HasRole(*KEEPERS))
+    async def attached(
+        message: Message, bot: Bot, db: Database, user: User, state: FSMContext
+    ) -> None:
+        received = await receive_signed_file(message, bot, cancel_keyboard())
+        if received is None:
+            return
+        memorandum_id = int((await state.get_data()).get("memo_id", 0))
+        try:
+            memorandum = await db.memoranda.attach_document(user, memorandum_id, *received)
+        except DomainError as error:
+            await message.answer(memorandum_problem(error))
+            return
+        await state.clear()
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("🤝 Partners"), callback_data=PartnerCb(action="page"))
+        await message.answer(
+            _("✅ The signed file is attached to «{title}».").format(title=esc(memorandum.title)),
+            reply_markup=builder.as_markup(),
+        )
+
+    @router.message(MemoAttach.document, HasRole(*KEEPERS))
+    async def attach_not_a_file(message: Message) -> None:
+        await message.answer(
+            _("Please send the file as a document (📎 → File)."), reply_markup=cancel_keyboard()
         )
 
     return router

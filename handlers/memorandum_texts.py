@@ -8,7 +8,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.memoranda import Area, Memorandum, MemorandumInput, PartnerActivity
+from db.memoranda import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    TITLE_MAX,
+    Area,
+    Memorandum,
+    MemorandumInput,
+    PartnerActivity,
+)
 from db.models import Organization, User
 from handlers.formatting import esc, fmt_date
 from handlers.settings import HandlerSettings
@@ -69,13 +77,14 @@ def partner_block(
     locale: str,
     settings: HandlerSettings,
 ) -> tuple[str, list[tuple[str, int]]]:
-    """One partner's entry, and (button label, memorandum id) for each attached file."""
+    """One partner's entry, and (number, memorandum id) of each memorandum, e.g. ("2.1", 7)."""
     org = partner.organization
     lines = [f"<b>{number}. {esc(org.name(locale))}</b> · {esc(org.city)}"]
-    files = []
+    numbered = []
     for index, memorandum in enumerate(partner.memoranda, start=1):
-        label = f"📄 {number}.{index}"
-        lines.append(f"{label if memorandum.document_file_id else '📄'} «{esc(memorandum.title)}»")
+        label = f"{number}.{index}"
+        mark = "📄" if memorandum.document_file_id else "▫️"
+        lines.append(f"{mark} {label} «{esc(memorandum.title)}»")
         lines.append(
             "   "
             + _("signed {date}").format(date=fmt_date(memorandum.signed_on))
@@ -86,8 +95,7 @@ def partner_block(
         person = people.get(memorandum.responsible_id or 0)
         if person is not None:
             lines.append("   " + _("responsible: {name}").format(name=esc(person.full_name)))
-        if memorandum.document_file_id:
-            files.append((label, memorandum.id))
+        numbered.append((label, memorandum.id))
     lines.append(
         _(
             "This academic year: placements {placements} · events {events} · requests {issues}"
@@ -99,13 +107,24 @@ def partner_block(
             resolved=partner.issues_resolved,
         )
     )
-    return "\n".join(lines), files
+    return "\n".join(lines), numbered
+
+
+def dates_out_of_range() -> str:
+    return _(
+        "Please check the year: a memorandum is signed in {first} or later and is valid"
+        " until {last} at the latest."
+    ).format(first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def memorandum_problem(error: DomainError) -> str:
     if isinstance(error, InvalidValue):
+        if error.detail == "out_of_range":
+            return dates_out_of_range()
         problems = {
-            "title": _("Please write a title from 3 to 200 characters."),
+            "title": _("Please write a title from 3 to {limit} characters.").format(
+                limit=TITLE_MAX
+            ),
             "expires_on": _("It must stay valid after the day it was signed."),
             "areas": _("Choose at least one area."),
             "parties": _("Choose at least one organization."),

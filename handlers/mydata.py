@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from db import Database
 from db.errors import NotFound
 from db.models import User
+from db.personal import ErasureReport
 from handlers.common import cancel_button
 from handlers.filters import Registered
 from handlers.formatting import fmt_date
@@ -49,6 +50,13 @@ def section_names() -> dict[str, str]:
         "announcements_sent": _("Announcements you sent"),
         "invitation_codes_created": _("Invitation codes you created"),
         "memoranda_responsible_for": _("Memoranda you are responsible for"),
+        "memoranda_recorded": _("Memoranda you recorded"),
+        "practice_offers_published": _("Practice offers you published"),
+        "applications_decided": _("Applications you decided"),
+        "hours_reviewed": _("Practice hours you reviewed"),
+        "school_requests_assigned_to_me": _("School requests assigned to you"),
+        "support_conversations_handled": _("Confidential conversations you answered"),
+        "invitation_used": _("The invitation code you registered with"),
         "notifications": _("Notifications sent to you"),
         "actions_log": _("Your actions in the log"),
     }
@@ -76,7 +84,8 @@ def erase_warning() -> str:
         " (application motivations, notes to your hours), mentors' comments and photos of your"
         " lessons, your confidential support conversations, unsent notifications.\n\n"
         "Kept without your name, so the network's figures stay right: your placements, visits,"
-        " hours, school requests and comments, event registrations.\n\n"
+        " hours, school requests and comments, event registrations. Applications that have not"
+        " started are withdrawn, and your places at coming events given back.\n\n"
         "This cannot be undone. You can register again later with /start."
     )
 
@@ -136,26 +145,38 @@ def get_router() -> Router:
             return
         with contextlib.suppress(TelegramAPIError):  # cosmetic; the data is already gone
             await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=query.from_user.id))
-        lines = [
-            _("✅ Your personal data is deleted."),
-            "",
-            _("Kept without your name, so the network's figures stay right:"),
-            _("• placement applications: {n}").format(n=kept.applications),
-            _("• lesson visits: {n}").format(n=kept.visits),
-            _("• practice hours entries: {n}").format(n=kept.hours),
-            _("• school requests: {n}, comments: {comments}").format(
-                n=kept.issues, comments=kept.comments
-            ),
-            _("• event registrations: {n}").format(n=kept.registrations),
-            "",
-            _("Confidential support messages deleted: {n}.").format(
-                n=kept.support_messages_deleted
-            ),
-            _(
-                "Messages already in this chat stay on your phone: delete the chat if you wish."
-                " Send /start to use Seriktes again."
-            ),
-        ]
-        await show(query, "\n".join(lines))
+        await show(query, erasure_text(kept))
 
     return router
+
+
+def erasure_text(kept: ErasureReport) -> str:
+    lines = [
+        _("✅ Your personal data is deleted."),
+        "",
+        _("Kept without your name, so the network's figures stay right:"),
+        _("• placement applications: {n}").format(n=kept.applications),
+        _("• lesson visits: {n}").format(n=kept.visits),
+        _("• practice hours entries: {n}").format(n=kept.hours),
+        _("• school requests: {n}, comments: {comments}").format(
+            n=kept.issues, comments=kept.comments
+        ),
+        _("• event registrations: {n}").format(n=kept.registrations),
+        "",
+    ]
+    if kept.withdrawn:
+        lines.append(
+            _("Applications that had not started yet were withdrawn: {n}.").format(n=kept.withdrawn)
+        )
+    if kept.places_given_back:
+        lines.append(
+            _("Your places at coming events were given back: {n}.").format(n=kept.places_given_back)
+        )
+    lines += [
+        _("Confidential support messages deleted: {n}.").format(n=kept.support_messages_deleted),
+        _(
+            "Messages already in this chat stay on your phone: delete the chat if you wish."
+            " Send /start to use Seriktes again."
+        ),
+    ]
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import date
 
 from aiogram import Bot, F, Router
@@ -26,6 +27,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from db import Database
 from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
@@ -57,10 +59,10 @@ _DATE_TOKEN = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4
 
 
 class ReportCb(CallbackData, prefix="rp"):
-    action: str  # period | custom | orgs | allorgs | fmt
+    action: str  # period | custom | orgs | allorgs | again | fmt
     what: str  # stats | export
     period: str = ""  # m, y0, y1 or c<start>_<end> (see period_code)
-    org: int = 0
+    org: int = Field(0, ge=0, lt=2**31)
     fmt: str = ""
     token: str = ""
 
@@ -91,29 +93,39 @@ def decode_period(code: str, today: date) -> Period | None:
 
 
 def parse_period(text: str, today: date) -> Period:
-    """Two dates typed in any of the usual ways ("01.09.2026 – 31.12.2026").
+    """Two dates typed in any of the usual ways ("01.09.2026 – 31.12.2026", "01.11 – 30.11").
 
-    Raises InvalidValue('period', two_dates | end_before_start | too_long).
+    Without years, the start is the latest such day up to today (reports look back) and the
+    end the first such day from the start. Raises InvalidValue('period', two_dates |
+    end_before_start | too_long | out_of_range).
     """
     tokens = _DATE_TOKEN.findall(text)
-    days = [_past_date(token, today) for token in tokens]
-    if len(days) != 2 or None in days:
+    if len(tokens) != 2:
         raise InvalidValue("period", "two_dates")
-    start, end = days
-    assert start is not None
-    assert end is not None
+    start = _resolve(tokens[0], today, (today.year, today.year - 1), lambda day: day <= today)
+    if start is None:
+        raise InvalidValue("period", "two_dates")
+    end = _resolve(tokens[1], start, (start.year, start.year + 1), lambda day: day >= start)
+    if end is None:
+        raise InvalidValue("period", "two_dates")
     return Period(start, end)
 
 
-def _past_date(token: str, today: date) -> date | None:
-    """A typed day; without a year, the latest such day up to today (reports look back)."""
-    day = parse_date(token, today)
-    if day is None or day <= today or token.count(".") + token.count("/") != 1:
-        return day
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return None
+def _resolve(
+    token: str, near: date, years: tuple[int, ...], fits: Callable[[date], bool]
+) -> date | None:
+    """A typed day; without a year, in the first of `years` where it `fits`."""
+    day = parse_date(token, near)
+    if day is None or token.count(".") + token.count("/") != 1:
+        return day  # a year was typed (or it is not a date)
+    for year in years:
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if fits(candidate):
+            return candidate
+    return None
 
 
 def period_problem(error: InvalidValue) -> str:
@@ -121,6 +133,8 @@ def period_problem(error: InvalidValue) -> str:
         return _("The end of the period comes before its start. Send the earlier date first.")
     if error.detail == "too_long":
         return _("That period is longer than ten years. Please choose a shorter one.")
+    if error.detail == "out_of_range":
+        return _("Please choose dates between the years 2000 and 2100.")
     return _("Please send two dates, the first and the last day, e.g. 01.09.2026 – 31.12.2026.")
 
 
@@ -128,14 +142,15 @@ def may_choose_organization(user: User) -> bool:
     return user.role in NETWORK_VIEWERS
 
 
-def menu_keyboard(user: User, what: str, org_id: int, today: date) -> InlineKeyboardMarkup:
+def menu_keyboard(
+    user: User, what: str, org_id: int, today: date, token: str
+) -> InlineKeyboardMarkup:
     this_year, last_year = academic_year(today), academic_year(today, 1)
     builder = InlineKeyboardBuilder()
 
     def period_button(text: str, code: str) -> None:
-        builder.button(
-            text=text, callback_data=ReportCb(action="period", what=what, period=code, org=org_id)
-        )
+        data = ReportCb(action="period", what=what, period=code, org=org_id, token=token)
+        builder.button(text=text, callback_data=data)
 
     period_button(_("This month"), "m")
     period_button(
@@ -163,14 +178,14 @@ def menu_keyboard(user: User, what: str, org_id: int, today: date) -> InlineKeyb
 
 
 async def menu_view(
-    db: Database, user: User, what: str, org_id: int, locale: str
+    db: Database, user: User, what: str, org_id: int, locale: str, token: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     scope = await db.reports.scope_for(user, org_id or None)
     org = await db.orgs.get(scope.organization_id) if scope.organization_id else None
     title = _("📊 <b>Report</b>") if what == "stats" else _("📥 <b>Export to a spreadsheet</b>")
     lines = [title, _("Covers: {scope}").format(scope=esc(scope_label(scope, org, locale)))]
     lines += ["", _("Choose the period:")]
-    return "\n".join(lines), menu_keyboard(user, what, org_id, db.today())
+    return "\n".join(lines), menu_keyboard(user, what, org_id, db.today(), token)
 
 
 def formats_keyboard(period: Period, org_id: int, token: str) -> InlineKeyboardMarkup:
@@ -276,8 +291,12 @@ def get_router() -> Router:
         what: str,
         org_id: int,
         locale: str,
+        state: FSMContext,
     ) -> None:
-        text, markup = await menu_view(db, user, what, org_id, locale)
+        # One press of a period per menu: a second tap (or an old menu) builds nothing twice.
+        token = secrets.token_hex(4)
+        text, markup = await menu_view(db, user, what, org_id, locale, token)
+        await state.update_data(report_menu=token)
         if isinstance(target, CallbackQuery):
             await show(target, text, markup)
         else:
@@ -289,7 +308,10 @@ def get_router() -> Router:
     ) -> None:
         await state.clear()
         what = "export" if (message.text or "").lstrip("/").startswith("export") else "stats"
-        await open_menu(message, db, user, what, 0, locale)
+        try:
+            await open_menu(message, db, user, what, 0, locale, state)
+        except DomainError as error:
+            await message.answer(report_problem(error))
 
     @router.callback_query(MenuCb.filter(F.action.in_({"stats", "export"})))
     async def report_button(
@@ -301,15 +323,23 @@ def get_router() -> Router:
         locale: str,
     ) -> None:
         await state.clear()
-        await open_menu(query, db, user, callback_data.action, 0, locale)
+        try:
+            await open_menu(query, db, user, callback_data.action, 0, locale, state)
+        except DomainError as error:
+            await query.answer(report_problem(error), show_alert=True)
 
     @router.callback_query(ReportCb.filter(F.action.in_({"again", "allorgs"})))
     async def back_to_menu(
-        query: CallbackQuery, callback_data: ReportCb, db: Database, user: User, locale: str
+        query: CallbackQuery,
+        callback_data: ReportCb,
+        db: Database,
+        user: User,
+        state: FSMContext,
+        locale: str,
     ) -> None:
         org_id = callback_data.org if callback_data.action == "again" else 0
         try:
-            await open_menu(query, db, user, callback_data.what, org_id, locale)
+            await open_menu(query, db, user, callback_data.what, org_id, locale, state)
         except DomainError as error:
             await query.answer(report_problem(error), show_alert=True)
 
@@ -330,6 +360,17 @@ def get_router() -> Router:
         if period is None:
             await query.answer(stale_button(), show_alert=True)
             return
+        try:
+            await db.reports.scope_for(user, callback_data.org or None)
+        except DomainError as error:
+            await query.answer(report_problem(error), show_alert=True)
+            return
+        menu_token = (await state.get_data()).get("report_menu")
+        if not callback_data.token or callback_data.token != menu_token:
+            await query.answer(stale_button(), show_alert=True)
+            return
+        await state.update_data(report_menu=None)
+        await query.answer()  # at once: charts take a moment
         await deliver(
             query,
             db,
@@ -465,7 +506,7 @@ def get_router() -> Router:
         what = "export" if (await state.get_data()).get("report_what") == "export" else "stats"
         await state.set_state(None)
         try:
-            await open_menu(query, db, user, what, callback_data.org_id or 0, locale)
+            await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
         except DomainError as error:
             await query.answer(report_problem(error), show_alert=True)
 
@@ -495,6 +536,7 @@ def get_router() -> Router:
             await query.answer(report_problem(error), show_alert=True)
             return
         await state.update_data(report_token=None)
+        await query.answer()  # at once: Telegram stops waiting for an answer after a while
         await show(query, _("⏳ Preparing the file… Large exports take up to a minute."))
         assert query.bot is not None
         outcome = await send_export(

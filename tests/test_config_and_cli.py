@@ -87,6 +87,14 @@ def write(path: Path, text: str) -> Path:
             f'[telegram]\ntoken="{GOOD_TOKEN}"\napi_base="localhost:8081"\n',
             "[telegram] api_base: must be an http:// or https:// URL",
         ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\nlocal_mode="yes"\n',
+            "[telegram] local_mode: must be true or false",
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[memoranda]\nwarn_days=0\n',
+            "[memoranda] warn_days: must be a whole number from 1 to 730",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_line(

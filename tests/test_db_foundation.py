@@ -180,3 +180,38 @@ async def test_fsm_rows_round_trip_and_clear(db: Database) -> None:
     await db.fsm.save("k", None, {})
     assert await db.fsm.load("k") == (None, {})
     assert await db.fetch_value("SELECT count(*) FROM fsm_state") == 0
+
+
+async def test_migration_8_dates_requests_resolved_before_it(tmp_path: Path) -> None:
+    """Requests resolved before reports existed get their resolution time from the audit log."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for version, sql in migration_scripts()[:7]:
+            conn.executescript(f"{sql}\nPRAGMA user_version = {version};")
+        conn.executescript(
+            "INSERT INTO organizations (id, kind, name_kk, city, search_text, created_at,"
+            " updated_at) VALUES (1, 'school', 'Мектеп', 'Семей', 'мектеп', '2025-01-01 00:00:00',"
+            " '2025-01-01 00:00:00');"
+            "INSERT INTO users (id, telegram_id, full_name, role, organization_id, locale,"
+            " consent_at, created_at, seen_at) VALUES (1, 5, 'Әсел', 'director', 1, 'kk',"
+            " '2025-01-01 00:00:00', '2025-01-01 00:00:00', '2025-01-01 00:00:00');"
+            "INSERT INTO school_issues (id, organization_id, author_id, category, urgency, title,"
+            " description, status, last_activity_at, created_at, updated_at) VALUES"
+            " (1, 1, 1, 'digital', 'normal', 'Роботтар', 'Мұғалім керек', 'closed',"
+            " '2025-02-05 09:00:00', '2025-02-01 09:00:00', '2025-02-05 09:00:00'),"
+            " (2, 1, 1, 'digital', 'normal', 'Интернет', 'Жоқ', 'new',"
+            " '2025-02-01 09:00:00', '2025-02-01 09:00:00', '2025-02-01 09:00:00');"
+            "INSERT INTO audit_log (at, actor_id, action, object_type, object_id, details) VALUES"
+            " ('2025-02-04 12:00:00', 1, 'issue.status', 'issue', 1,"
+            ' \'{"before": "in_progress", "after": "resolved"}\'),'
+            " ('2025-02-05 09:00:00', 1, 'issue.status', 'issue', 1,"
+            ' \'{"before": "resolved", "after": "closed"}\');'
+        )
+    db = await Database.open(path)
+    try:
+        closed = await db.fetch_value("SELECT resolved_at FROM school_issues WHERE id = 1")
+        still_new = await db.fetch_value("SELECT resolved_at FROM school_issues WHERE id = 2")
+    finally:
+        await db.close()
+    assert closed == "2025-02-04 12:00:00"
+    assert still_new is None

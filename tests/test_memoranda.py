@@ -15,6 +15,7 @@ from db.documents import looks_intact
 from db.issues import IssueCategory, IssueInput
 from db.memoranda import Area, MemorandumInput
 from db.models import OrgKind, Role, User
+from handlers.memoranda import PartnerCb
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver
@@ -187,3 +188,99 @@ async def test_when_the_responsible_person_left_the_coordinators_are_reminded(
     assert await db.memoranda.remind_expiring(60) == 1
     await chat.deliver()
     assert "Memorandum of cooperation" in chat.telegram.last_bot_message(1).body
+
+
+async def test_a_renewal_stops_the_old_memorandums_reminders(
+    db: Database, clock: ManualClock
+) -> None:
+    coordinator, director = await people(db, "en")
+    assert director.organization_id is not None
+    parties = (director.organization_id,)
+    old = MemorandumInput(
+        "Memorandum 2021",
+        date(2021, 9, 1),
+        db.today() + timedelta(days=40),
+        (Area.PRACTICE,),
+        parties,
+    )
+    await db.memoranda.create(coordinator, old)
+    renewal = MemorandumInput(
+        "Memorandum 2026", db.today(), date(2031, 8, 31), (Area.PRACTICE,), parties
+    )
+    await db.memoranda.create(coordinator, renewal)
+    assert await db.memoranda.remind_expiring(60) == 0
+
+
+async def test_the_signed_file_can_follow_later(chat: ChatDriver, db: Database, i18n: I18n) -> None:
+    coordinator, director = await people(db, "en")
+    assert director.organization_id is not None
+    await db.memoranda.create(
+        coordinator,
+        MemorandumInput(
+            "Memorandum of cooperation",
+            date(2025, 9, 1),
+            date(2030, 8, 31),
+            (Area.PRACTICE,),
+            (director.organization_id,),
+        ),
+    )
+    me = FakeUser(1, "Анна", language_code="en")
+    listing = await chat.send(me, "/partners")
+    assert "📎 1.1" in listing.button_labels()
+    await chat.press(me, "📎 1.1")
+    await chat.feed(chat.telegram.document_update(me, "scan.png", b"\x89PNG\r\n\x1a\n" + b"0" * 40))
+    assert "damaged" in chat.telegram.last_bot_message(1).body
+    await chat.feed(chat.telegram.document_update(me, "signed.pdf", PDF))
+    assert "attached" in chat.telegram.last_bot_message(1).body
+    listing = await chat.send(me, "/partners")
+    assert "📄 1.1" in listing.button_labels()
+    [partner], _total = await db.memoranda.partners(0, 10)
+    assert partner.memoranda[0].document_name == "signed.pdf"
+
+
+async def test_a_department_sees_the_partners_of_its_region(chat: ChatDriver, db: Database) -> None:
+    coordinator, director = await people(db, "en")
+    assert director.organization_id is not None
+    abai = await make_org(db, OrgKind.DEPARTMENT, name="Абай облысының басқармасы", region="Абай")
+    far = await make_org(db, OrgKind.SCHOOL, name="Өскемен мектебі", region="ШҚО")
+    near = await make_org(db, OrgKind.SCHOOL, name="Семей мектебі", region="Абай")
+    for school in (far, near):
+        await db.memoranda.create(
+            coordinator,
+            MemorandumInput(
+                f"Memorandum with {school.name('kk')}",
+                date(2025, 1, 10),
+                date(2030, 1, 10),
+                (Area.PRACTICE,),
+                (school.id,),
+                document_file_id=f"file-{school.id}",
+                document_name="m.pdf",
+            ),
+        )
+    await make_member(db, Role.DEPARTMENT, abai, 30, "Official Marat", "en")
+    official = FakeUser(30, "Marat", language_code="en")
+    listing = await chat.send(official, "/partners")
+    assert "Семей мектебі" in listing.body and "Өскемен мектебі" not in listing.body
+    far_memo = next(
+        m
+        for p in (await db.memoranda.partners(0, 10))[0]
+        for m in p.memoranda
+        if p.organization.id == far.id
+    )
+    await chat.press_data(official, PartnerCb(action="doc", value=far_memo.id).pack(), listing)
+    assert chat.last_answer()["show_alert"] is True
+    assert chat.telegram.calls("sendDocument") == []
+
+
+async def test_memorandum_years_are_checked(chat: ChatDriver, db: Database) -> None:
+    await people(db, "en")
+    me = FakeUser(1, "Анна", language_code="en")
+    await chat.send(me, "/memorandum")
+    await chat.press(me, "№7 мектеп-гимназия")
+    await chat.press(me, "Continue")
+    await chat.send(me, "Memorandum of cooperation")
+    answer = await chat.send(me, "01.01.0001")
+    assert "1991" in answer.body
+    await chat.send(me, "15.09.2025")
+    answer = await chat.send(me, "31.12.9999")
+    assert "2100" in answer.body

