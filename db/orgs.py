@@ -171,9 +171,11 @@ class OrganizationRepository:
         limit: int,
         query: str = "",
         locale: str = "ru",
+        region: str | None = None,
     ) -> tuple[list[Organization], int]:
-        """One page of organizations of these kinds (matching `query`), and the total count."""
-        where, params = _filter(kinds, query)
+        """One page of organizations of these kinds (matching `query`, in `region` when given),
+        and the total count."""
+        where, params = _filter(kinds, query, region)
         total = await self._db.fetch_value(
             f"SELECT count(*) FROM organizations WHERE {where}", params
         )
@@ -256,9 +258,14 @@ def _params(org: OrgInput, now: str) -> dict[str, object]:
     }
 
 
-def _filter(kinds: Sequence[OrgKind], query: str) -> tuple[str, tuple[object, ...]]:
+def _filter(
+    kinds: Sequence[OrgKind], query: str, region: str | None
+) -> tuple[str, tuple[object, ...]]:
     clauses = [f"kind IN ({','.join('?' * len(kinds))})"] if kinds else ["1"]
     params: list[object] = [kind.value for kind in kinds]
+    if region is not None:
+        clauses.append("region = ?")
+        params.append(region)
     for word in query.casefold().split()[:5]:
         clauses.append("instr(search_text, ?) > 0")
         params.append(word)

@@ -38,16 +38,22 @@ class OrgPage:
 
     @classmethod
     async def load(
-        cls, db: Database, kinds: Sequence[OrgKind], page: int, query: str, locale: str
+        cls,
+        db: Database,
+        kinds: Sequence[OrgKind],
+        page: int,
+        query: str,
+        locale: str,
+        region: str | None = None,
     ) -> OrgPage:
         page = max(0, page)
         orgs, total = await db.orgs.page(
-            kinds, page * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale
+            kinds, page * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale, region
         )
         if not orgs and total and page > 0:
             last = (total - 1) // PAGE_SIZE
             orgs, total = await db.orgs.page(
-                kinds, last * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale
+                kinds, last * PAGE_SIZE, PAGE_SIZE, query[:SEARCH_MAX], locale, region
             )
             page = last
         return cls(orgs=orgs, total=total, page=page)

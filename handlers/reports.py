@@ -466,9 +466,11 @@ def get_router() -> Router:
     # ----- one organization ---------------------------------------------------------------------
 
     async def organization_page(
-        query: CallbackQuery, db: Database, number: int, locale: str
+        query: CallbackQuery, db: Database, user: User, number: int, locale: str
     ) -> None:
-        page = await OrgPage.load(db, [], number, "", locale)
+        # A department official may narrow only within their region: list only those.
+        region = await db.reports.viewer_region(user)
+        page = await OrgPage.load(db, [], number, "", locale, region)
         await show(
             query,
             _("Choose the organization, or type part of its name to search:"),
@@ -477,15 +479,21 @@ def get_router() -> Router:
 
     @router.callback_query(ReportCb.filter(F.action == "orgs"), HasRole(*NETWORK_VIEWERS))
     async def choose_organization(
-        query: CallbackQuery, callback_data: ReportCb, db: Database, state: FSMContext, locale: str
+        query: CallbackQuery,
+        callback_data: ReportCb,
+        db: Database,
+        user: User,
+        state: FSMContext,
+        locale: str,
     ) -> None:
         await state.set_state(ReportDates.organization)
         await state.update_data(report_what=callback_data.what)
-        await organization_page(query, db, 0, locale)
+        await organization_page(query, db, user, 0, locale)
 
     @router.message(ReportDates.organization, F.text, HasRole(*NETWORK_VIEWERS))
-    async def search_organization(message: Message, db: Database, locale: str) -> None:
-        page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale)
+    async def search_organization(message: Message, db: Database, user: User, locale: str) -> None:
+        region = await db.reports.viewer_region(user)
+        page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale, region)
         text = _("Choose:") if page.orgs else _("Nothing found. Try another part of the name.")
         await message.answer(
             text, reply_markup=org_page_keyboard(page, locale, "report", menu_item())
@@ -501,7 +509,7 @@ def get_router() -> Router:
         locale: str,
     ) -> None:
         if callback_data.page is not None:
-            await organization_page(query, db, callback_data.page, locale)
+            await organization_page(query, db, user, callback_data.page, locale)
             return
         what = "export" if (await state.get_data()).get("report_what") == "export" else "stats"
         await state.set_state(None)

@@ -321,6 +321,22 @@ async def test_a_department_official_sees_their_region(
     assert "not available" in chat.last_answer()["text"]
 
 
+async def test_a_department_official_picks_only_from_their_region(
+    chat: ChatDriver, db: Database, network: Network
+) -> None:
+    official = await person(db, network.department.telegram_id or 0, "en")
+    here = next(school for school in network.schools if school.region == "Абай облысы")
+    elsewhere = next(school for school in network.schools if school.region != "Абай облысы")
+    await chat.send(official, "/stats")
+    picker = await chat.press(official, "One organization")
+    assert picker.find_button(elsewhere.name("en")) is None
+
+    found = await chat.send(official, here.name("en"))
+    assert found.find_button(here.name("en")[:40]) is not None
+    not_found = await chat.send(official, elsewhere.name("en"))
+    assert "Nothing found" in not_found.body
+
+
 @pytest.mark.parametrize(
     ("typed", "heading"),
     [
