@@ -44,7 +44,7 @@ locales: $(STAMP)
 		--keywords '_ __ ngettext:1,2 lazy_ngettext:1,2' \
 		--output-file locales/messages.pot $(SOURCES)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --domain messages \
-		--input-file locales/messages.pot --output-dir locales
+		--width 100 --input-file locales/messages.pot --output-dir locales
 	$(MAKE) $(MO_FILES)
 
 bench: install

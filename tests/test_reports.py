@@ -85,7 +85,7 @@ async def test_coordinator_sees_the_year_as_it_happened(
     assert "🏫" in " ".join(menu.button_labels())  # may narrow to one organization
     await chat.press(coordinator, LAST_YEAR)
     text = menu.body  # the menu became the summary, the charts follow it
-    assert f"Размещено студентов: {n(len(truth.placed), 'ru')}" in text
+    assert f"Направлено на практику студентов: {n(len(truth.placed), 'ru')}" in text
     assert f"{n(truth.students - len(truth.placed), 'ru')} из {n(truth.students, 'ru')}" in text
     assert f"Посещений: {n(truth.visits, 'ru')}" in text
     assert f"Подтверждено: {n(truth.hours_confirmed, 'ru')} из" in text
@@ -182,7 +182,7 @@ async def test_typed_periods_are_checked(
     await chat.send(coordinator, "01.09.2025 - 31.12.2025")
     summary = last_text(chat.telegram, coordinator)
     assert "Отчёт за 1 сент. 2025" in summary and "– 31 дек. 2025" in summary
-    assert "Размещено студентов:" in summary
+    assert "Направлено на практику студентов:" in summary
 
 
 async def test_a_director_exports_their_school_as_excel(
