@@ -205,6 +205,7 @@ class PersonalDataRepository:
                 raise NotFound("user")
             report = await _kept(conn, user.id)
             deleted = await _erase_support(conn, user.id)
+            await self._db.placements.release_mentor(conn, user.id)
             for sql in _ERASE:
                 await conn.execute(sql, {"me": user.id, "now": to_db(now), "name": ERASED_NAME})
             await conn.execute("DELETE FROM fsm_state WHERE key LIKE ?", (_fsm_pattern(user),))
@@ -262,8 +263,6 @@ _ERASE = (
     " WHERE user_id = :me AND status = 'pending'",
     # work that waited on them goes back to be handed to someone else
     "DELETE FROM offer_mentors WHERE mentor_id = :me",
-    "UPDATE applications SET mentor_id = NULL WHERE mentor_id = :me AND status = 'approved'"
-    " AND offer_id IN (SELECT id FROM practice_offers WHERE ends_on >= date(:now))",
     "UPDATE school_issues SET assignee_id = NULL"
     " WHERE assignee_id = :me AND status IN ('new', 'in_progress')",
     "UPDATE support_threads SET handler_id = NULL WHERE handler_id = :me AND status = 'open'",

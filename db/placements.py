@@ -970,6 +970,32 @@ class PlacementRepository:
             await self._queue(conn, notices)
             return await _application(conn, application_id)
 
+    async def release_mentor(self, conn: aiosqlite.Connection, mentor_id: int) -> int:
+        """A mentor leaves (erases their data): students whose practice has not ended lose them.
+
+        Runs in the caller's transaction. Each student is told, and whoever decides on the
+        offer is asked to assign another mentor.
+        """
+        notices = _Notices()
+        async with conn.execute(
+            "SELECT a.id, a.student_id, a.offer_id FROM applications a"
+            " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = ?"
+            " AND a.status = 'approved' AND o.ends_on >= ? ORDER BY a.id",
+            (mentor_id, date_to_db(self._db.today())),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        for row in rows:
+            await conn.execute(
+                "UPDATE applications SET mentor_id = NULL, updated_at = ? WHERE id = ?",
+                (to_db(self._db.clock.now()), row["id"]),
+            )
+            offer = await _offer(conn, row["offer_id"])
+            notices.add([row["student_id"]], "placement.mentor_left", application_id=row["id"])
+            deciders = [d for d in await approvers(conn, offer) if d != mentor_id]
+            notices.add(deciders, "placement.mentor_needed", application_id=row["id"])
+        await self._queue(conn, notices)
+        return len(rows)
+
     async def place(
         self, actor: User | None, offer_id: int, student_id: int, mentor_id: int | None = None
     ) -> Application:

@@ -258,6 +258,31 @@ async def mentor_set(context: NoticeContext, payload: dict[str, Any]) -> Notice 
     )
 
 
+async def mentor_left(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "👩‍🏫 Your mentor for {place} has left Seriktes. The school will assign you another"
+            " mentor, and you will be told who. Details: /myplacement"
+        ).format(place=found.place)
+    )
+
+
+async def mentor_needed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None or found.mentor is not None:  # someone was assigned meanwhile
+        return None
+    return Notice(
+        _(
+            "⚠️ {student} ({place}) has no mentor now: their mentor has left Seriktes. Please"
+            " assign another one."
+        ).format(student=esc(found.student.full_name), place=found.place),
+        open_button(found.application.id),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "placement.applied": applied,
     "placement.approved": approved,
@@ -273,4 +298,6 @@ RENDERERS: dict[str, Renderer] = {
     "placement.offer_closed": offer_closed,
     "placement.mentor_assigned": mentor_assigned,
     "placement.mentor_set": mentor_set,
+    "placement.mentor_left": mentor_left,
+    "placement.mentor_needed": mentor_needed,
 }

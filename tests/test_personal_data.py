@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -176,3 +178,62 @@ def test_the_consent_text_says_what_is_kept_and_how_to_get_or_erase_it(
     assert {"kk": "білім басқармасы", "ru": "управление образования", "en": "education"}[
         locale
     ] in text  # who sees the data includes the department
+
+
+MENTOR_LEFT = (
+    "👩‍🏫 Your mentor for {place} has left Seriktes. The school will assign you another"
+    " mentor, and you will be told who. Details: /myplacement"
+)
+MENTOR_NEEDED = (
+    "⚠️ {student} ({place}) has no mentor now: their mentor has left Seriktes. Please"
+    " assign another one."
+)
+
+
+def assert_localized(body: str, t: Translator, msgid: str) -> None:
+    """The message is this msgid in the reader's language: its fixed words, not the English."""
+    words = [part for part in re.split(r"\{[a-z]+\}", t(msgid)) if part.strip()]
+    assert words and all(part.strip() in body for part in words), body
+    assert t.locale == "en" or t(msgid) != msgid, f"{msgid!r} is not translated"
+
+
+async def outbox_rows(db: Database, kind: str) -> list[Any]:
+    return await db.fetch_all("SELECT user_id FROM outbox WHERE kind = ?", (f"placement.{kind}",))
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_a_mentor_who_leaves_hands_their_students_back(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
+) -> None:
+    student = await a_student_with_a_history(db, clock, locale)
+    [application] = await db.placements.student_applications(student.id)
+    offer = await db.placements.offer(application.offer_id)
+    assert offer is not None and application.mentor_id is not None
+    school = await db.orgs.get(offer.organization_id)
+    assert school is not None
+    director = await make_member(db, Role.DIRECTOR, school, 3, "Бауыржан Ахметов", locale)
+    successor = await make_member(db, Role.MENTOR, school, 4, "Сәуле Жанатқызы", locale)
+    await chat.deliver()
+    mentor = FakeUser(2, "Гүлнар", language_code="ru")
+    t, t_mentor = Translator(i18n, locale), Translator(i18n, "ru")
+
+    await chat.send(mentor, "/deleteme")
+    await chat.press(mentor, t_mentor("🗑 Yes, delete my data"))
+    await chat.deliver()
+
+    told = chat.telegram.last_bot_message(STUDENT_ID)
+    assert_localized(told.body, t, MENTOR_LEFT)
+    left = await db.placements.application(application.id)
+    assert left is not None and left.mentor_id is None
+    asked = chat.telegram.last_bot_message(3)
+    assert "Айгерім Бекова" in asked.body
+    assert_localized(asked.body, t, MENTOR_NEEDED)
+    director_user = FakeUser(3, "Бауыржан", language_code=locale)
+    await chat.press(director_user, t("Open the application"), asked)
+    await chat.press(director_user, t("👩‍🏫 Assign a mentor"))
+    await chat.press(director_user, "Сәуле")
+    await chat.deliver()
+    assigned = await db.placements.application(application.id)
+    assert assigned is not None and assigned.mentor_id == successor.id
+    assert "Сәуле Жанатқызы" in chat.telegram.last_bot_message(STUDENT_ID).body
+    assert director.id in {row["user_id"] for row in await outbox_rows(db, "mentor_needed")}
