@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from db.database import Database
 
 KEEPERS = frozenset({Role.COORDINATOR, Role.ADMIN})
+VIEWERS = KEEPERS | {Role.DEPARTMENT}  # a department official: their region's partners
 TITLE_MAX = 200
 FIRST_YEAR, LAST_YEAR = 1991, 2100  # signed no earlier than independence, valid to this year
 REMIND_AGAIN_AFTER = timedelta(days=30)
@@ -207,7 +208,19 @@ class MemorandumRepository:
         assert row is not None
         return memorandum_from_row(row)
 
-    async def concerns_region(self, memorandum_id: int, region: str) -> bool:
+    async def visible(self, viewer: User, memorandum_id: int) -> Memorandum:
+        """The memorandum, if `viewer` may see it (a department official: their region's)."""
+        if viewer.role not in VIEWERS:
+            raise NotAllowed("role")
+        memorandum = await self.get(memorandum_id)
+        if memorandum is None:
+            raise NotFound("memorandum")
+        region = await self._db.reports.viewer_region(viewer)
+        if region and not await self._concerns_region(memorandum_id, region):
+            raise NotAllowed("region")
+        return memorandum
+
+    async def _concerns_region(self, memorandum_id: int, region: str) -> bool:
         """Whether one of the memorandum's parties is in `region`."""
         found = await self._db.fetch_value(
             "SELECT 1 FROM memorandum_parties p JOIN organizations g ON g.id = p.organization_id"
@@ -221,12 +234,15 @@ class MemorandumRepository:
         return None if row is None else memorandum_from_row(row)
 
     async def partners(
-        self, offset: int, limit: int, region: str | None = None
+        self, offset: int, limit: int, viewer: User | None = None
     ) -> tuple[list[PartnerActivity], int]:
         """Organizations with memoranda and what happened with them this academic year.
 
-        `region` limits the list to one region's organizations (a department official's view).
+        All of them, or those `viewer` may see: a department official, their region's.
         """
+        if viewer is not None and viewer.role not in VIEWERS:
+            raise NotAllowed("role")
+        region = None if viewer is None else await self._db.reports.viewer_region(viewer)
         params: dict[str, Any] = {
             **academic_year(self._db.today()).bounds(self._db.timezone),
             "limit": limit,

@@ -8,6 +8,7 @@ they took part in, linked to an anonymous row, so the network's figures stay rig
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -192,16 +193,13 @@ class PersonalDataRepository:
         events given back. Work waiting on them (students to mentor, requests, support
         conversations) goes back to be reassigned.
         """
-        if (
-            await self._db.fetch_value("SELECT erased_at FROM users WHERE id = ?", (user.id,))
-            is not None
-        ):
+        if await self._db.fetch_value(_ERASED_AT, (user.id,)) is not None:
             raise NotFound("user")
         withdrawn = await self._withdraw_applications(user)
         released = await self._give_back_places(user)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            if await _value(conn, "SELECT erased_at FROM users WHERE id = ?", user.id) is not None:
+            if await _value(conn, _ERASED_AT, user.id) is not None:  # erased meanwhile
                 raise NotFound("user")
             report = await _kept(conn, user.id)
             deleted = await _erase_support(conn, user.id)
@@ -225,12 +223,7 @@ class PersonalDataRepository:
             " OR (a.status = 'approved' AND o.starts_on > ?))",
             (user.id, date_to_db(self._db.today())),
         )
-        withdrawn = 0
-        for row in rows:
-            with contextlib.suppress(DomainError):  # decided meanwhile: it stays as it is
-                await self._db.placements.withdraw(user, row["id"])
-                withdrawn += 1
-        return withdrawn
+        return await _each(rows, lambda row: self._db.placements.withdraw(user, row["id"]))
 
     async def _give_back_places(self, user: User) -> int:
         rows = await self._db.fetch_all(
@@ -239,13 +232,22 @@ class PersonalDataRepository:
             " AND e.status = 'published' AND e.starts_at > ?",
             (user.id, to_db(self._db.clock.now())),
         )
-        released = 0
-        for row in rows:
-            with contextlib.suppress(DomainError):
-                await self._db.events.answer(user, row["event_id"], going=False)
-                released += 1
-        return released
+        return await _each(
+            rows, lambda row: self._db.events.answer(user, row["event_id"], going=False)
+        )
 
+
+async def _each(rows: list[aiosqlite.Row], operation: Callable[[Any], Awaitable[Any]]) -> int:
+    """Run `operation` on each row; how many succeeded (one decided meanwhile stays as it is)."""
+    done = 0
+    for row in rows:
+        with contextlib.suppress(DomainError):
+            await operation(row)
+            done += 1
+    return done
+
+
+_ERASED_AT = "SELECT erased_at FROM users WHERE id = ?"
 
 # Run in one transaction with :me, :now and :name. Kept rows lose what identifies the person.
 _ERASE = (

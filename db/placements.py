@@ -970,7 +970,7 @@ class PlacementRepository:
             await self._queue(conn, notices)
             return await _application(conn, application_id)
 
-    async def release_mentor(self, conn: aiosqlite.Connection, mentor_id: int) -> int:
+    async def release_mentor(self, conn: aiosqlite.Connection, mentor_id: int) -> None:
         """A mentor leaves (erases their data): students whose practice has not ended lose them.
 
         Runs in the caller's transaction. Each student is told, and whoever decides on the
@@ -984,17 +984,23 @@ class PlacementRepository:
             (mentor_id, date_to_db(self._db.today())),
         ) as cursor:
             rows = list(await cursor.fetchall())
+        if not rows:
+            return
+        await conn.execute(
+            "UPDATE applications SET mentor_id = NULL, updated_at = ? WHERE id IN"
+            f" ({','.join('?' * len(rows))})",
+            (to_db(self._db.clock.now()), *(row["id"] for row in rows)),
+        )
+        deciders: dict[int, list[int]] = {}  # by offer: a mentor's students often share one
         for row in rows:
-            await conn.execute(
-                "UPDATE applications SET mentor_id = NULL, updated_at = ? WHERE id = ?",
-                (to_db(self._db.clock.now()), row["id"]),
-            )
-            offer = await _offer(conn, row["offer_id"])
+            if row["offer_id"] not in deciders:
+                offer = await _offer(conn, row["offer_id"])
+                deciders[offer.id] = [d for d in await approvers(conn, offer) if d != mentor_id]
             notices.add([row["student_id"]], "placement.mentor_left", application_id=row["id"])
-            deciders = [d for d in await approvers(conn, offer) if d != mentor_id]
-            notices.add(deciders, "placement.mentor_needed", application_id=row["id"])
+            notices.add(
+                deciders[row["offer_id"]], "placement.mentor_needed", application_id=row["id"]
+            )
         await self._queue(conn, notices)
-        return len(rows)
 
     async def place(
         self, actor: User | None, offer_id: int, student_id: int, mentor_id: int | None = None

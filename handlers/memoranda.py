@@ -26,17 +26,18 @@ from pydantic import Field
 
 from db import Database
 from db.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
-from db.errors import DomainError
+from db.errors import DomainError, NotAllowed, NotFound
 from db.memoranda import (
     FIRST_YEAR,
     KEEPERS,
     LAST_YEAR,
     TITLE_MAX,
+    VIEWERS,
     Area,
     Memorandum,
     MemorandumInput,
 )
-from db.models import Role, User
+from db.models import User
 from handlers.common import cancel_button, cancel_keyboard
 from handlers.dates import parse_date
 from handlers.filters import HasRole
@@ -56,7 +57,6 @@ from handlers.ui import show
 
 log = logging.getLogger(__name__)
 
-VIEWERS = (Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT)
 PAGE_SIZE = 5
 RESPONSIBLE_CHOICES = 12
 
@@ -434,8 +434,7 @@ def get_router() -> Router:
     async def partners_view(
         db: Database, user: User, page: int, locale: str, settings: HandlerSettings
     ) -> tuple[str, InlineKeyboardMarkup]:
-        region = await db.reports.viewer_region(user)
-        partners, total = await db.memoranda.partners(page * PAGE_SIZE, PAGE_SIZE, region)
+        partners, total = await db.memoranda.partners(page * PAGE_SIZE, PAGE_SIZE, user)
         pages = max(1, -(-total // PAGE_SIZE))
         memoranda = {m.id: m for partner in partners for m in partner.memoranda}
         people = await db.users.by_ids([m.responsible_id for m in memoranda.values()])
@@ -523,15 +522,13 @@ def get_router() -> Router:
         query: CallbackQuery, db: Database, user: User, memorandum_id: int
     ) -> Memorandum | None:
         """The memorandum a button names, if this person may see it; else answer why not."""
-        memorandum = await db.memoranda.get(memorandum_id)
-        region = await db.reports.viewer_region(user)
-        if memorandum is None:
+        try:
+            return await db.memoranda.visible(user, memorandum_id)
+        except NotFound:
             await query.answer(stale_button(), show_alert=True)
-            return None
-        if region and not await db.memoranda.concerns_region(memorandum.id, region):
+        except NotAllowed:
             await query.answer(not_allowed(), show_alert=True)
-            return None
-        return memorandum
+        return None
 
     @router.callback_query(PartnerCb.filter(F.action == "doc"))
     async def send_document(

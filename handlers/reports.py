@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -294,13 +295,13 @@ def get_router() -> Router:
         state: FSMContext,
     ) -> None:
         # One press of a period per menu: a second tap (or an old menu) builds nothing twice.
-        token = secrets.token_hex(4)
-        text, markup = await menu_view(db, user, what, org_id, locale, token)
-        await state.update_data(report_menu=token)
-        if isinstance(target, CallbackQuery):
-            await show(target, text, markup)
-        else:
-            await target.answer(text, reply_markup=markup)
+        token = await issue_once(state, "report_menu")
+        try:
+            text, markup = await menu_view(db, user, what, org_id, locale, token)
+        except DomainError as error:
+            await _answer(target, report_problem(error))
+            return
+        await _reply(target, text, markup)
 
     @router.message(Command("stats", "export"))
     async def report_command(
@@ -308,10 +309,7 @@ def get_router() -> Router:
     ) -> None:
         await state.clear()
         what = "export" if (message.text or "").lstrip("/").startswith("export") else "stats"
-        try:
-            await open_menu(message, db, user, what, 0, locale, state)
-        except DomainError as error:
-            await message.answer(report_problem(error))
+        await open_menu(message, db, user, what, 0, locale, state)
 
     @router.callback_query(MenuCb.filter(F.action.in_({"stats", "export"})))
     async def report_button(
@@ -323,10 +321,7 @@ def get_router() -> Router:
         locale: str,
     ) -> None:
         await state.clear()
-        try:
-            await open_menu(query, db, user, callback_data.action, 0, locale, state)
-        except DomainError as error:
-            await query.answer(report_problem(error), show_alert=True)
+        await open_menu(query, db, user, callback_data.action, 0, locale, state)
 
     @router.callback_query(ReportCb.filter(F.action.in_({"again", "allorgs"})))
     async def back_to_menu(
@@ -338,10 +333,7 @@ def get_router() -> Router:
         locale: str,
     ) -> None:
         org_id = callback_data.org if callback_data.action == "again" else 0
-        try:
-            await open_menu(query, db, user, callback_data.what, org_id, locale, state)
-        except DomainError as error:
-            await query.answer(report_problem(error), show_alert=True)
+        await open_menu(query, db, user, callback_data.what, org_id, locale, state)
 
     # ----- a period ---------------------------------------------------------------------------
 
@@ -360,21 +352,17 @@ def get_router() -> Router:
         if period is None:
             await query.answer(stale_button(), show_alert=True)
             return
-        try:
-            await db.reports.scope_for(user, callback_data.org or None)
-        except DomainError as error:
-            await query.answer(report_problem(error), show_alert=True)
+        scope = await scope_or_answer(query, db, user, callback_data.org)
+        if scope is None:
             return
-        menu_token = (await state.get_data()).get("report_menu")
-        if not callback_data.token or callback_data.token != menu_token:
+        if not await spend_once(state, "report_menu", callback_data.token):
             await query.answer(stale_button(), show_alert=True)
             return
-        await state.update_data(report_menu=None)
         await query.answer()  # at once: charts take a moment
         await deliver(
             query,
             db,
-            user,
+            scope,
             reports,
             settings,
             state,
@@ -387,7 +375,7 @@ def get_router() -> Router:
     async def deliver(
         target: CallbackQuery | Message,
         db: Database,
-        user: User,
+        scope: ReportScope,
         reports: ReportBuilder,
         settings: HandlerSettings,
         state: FSMContext,
@@ -396,14 +384,8 @@ def get_router() -> Router:
         org_id: int,
         locale: str,
     ) -> None:
-        try:
-            scope = await db.reports.scope_for(user, org_id or None)
-        except DomainError as error:
-            await _answer(target, report_problem(error))
-            return
         if what == "export":
-            token = secrets.token_hex(4)
-            await state.update_data(report_token=token)
+            token = await issue_once(state, "report_token")
             text = _("Export for {period}. Which format?").format(period=period_label(period))
             await _reply(target, text, formats_keyboard(period, org_id, token))
             return
@@ -445,19 +427,13 @@ def get_router() -> Router:
             return
         data = await state.get_data()
         await state.set_state(None)
-        what = "export" if data.get("report_what") == "export" else "stats"
-        await deliver(
-            message,
-            db,
-            user,
-            reports,
-            settings,
-            state,
-            what,
-            period,
-            int(data.get("report_org", 0)),
-            locale,
-        )
+        org_id = int(data.get("report_org", 0))
+        scope = await scope_or_answer(message, db, user, org_id)
+        if scope is not None:
+            what = chosen_report(data)
+            await deliver(
+                message, db, scope, reports, settings, state, what, period, org_id, locale
+            )
 
     @router.message(ReportDates.period)
     async def period_not_text(message: Message) -> None:
@@ -511,12 +487,9 @@ def get_router() -> Router:
         if callback_data.page is not None:
             await organization_page(query, db, user, callback_data.page, locale)
             return
-        what = "export" if (await state.get_data()).get("report_what") == "export" else "stats"
+        what = chosen_report(await state.get_data())
         await state.set_state(None)
-        try:
-            await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
-        except DomainError as error:
-            await query.answer(report_problem(error), show_alert=True)
+        await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
 
     # ----- the export itself ---------------------------------------------------------------------
 
@@ -531,19 +504,15 @@ def get_router() -> Router:
         locale: str,
     ) -> None:
         period = decode_period(callback_data.period, db.today())
-        data = await state.get_data()
         if period is None or callback_data.fmt not in EXPORT_FORMATS:
             await query.answer(stale_button(), show_alert=True)
             return
-        if not callback_data.token or data.get("report_token") != callback_data.token:
+        scope = await scope_or_answer(query, db, user, callback_data.org)
+        if scope is None:
+            return
+        if not await spend_once(state, "report_token", callback_data.token):
             await query.answer(_("This export has already been made."), show_alert=True)
             return
-        try:
-            scope = await db.reports.scope_for(user, callback_data.org or None)
-        except DomainError as error:
-            await query.answer(report_problem(error), show_alert=True)
-            return
-        await state.update_data(report_token=None)
         await query.answer()  # at once: Telegram stops waiting for an answer after a while
         await show(query, _("⏳ Preparing the file… Large exports take up to a minute."))
         assert query.bot is not None
@@ -555,6 +524,37 @@ def get_router() -> Router:
         )
 
     return router
+
+
+def chosen_report(data: dict[str, Any]) -> str:
+    """Which report a conversation that went through a step (dates, organization) is for."""
+    return "export" if data.get("report_what") == "export" else "stats"
+
+
+async def issue_once(state: FSMContext, key: str) -> str:
+    """A token for buttons that may act only once; `spend_once` uses it up."""
+    token = secrets.token_hex(4)
+    await state.update_data({key: token})
+    return token
+
+
+async def spend_once(state: FSMContext, key: str, presented: str) -> bool:
+    """Whether `presented` is the live token under `key`; afterwards it is spent."""
+    if not presented or (await state.get_data()).get(key) != presented:
+        return False
+    await state.update_data({key: None})
+    return True
+
+
+async def scope_or_answer(
+    target: CallbackQuery | Message, db: Database, user: User, org_id: int
+) -> ReportScope | None:
+    """What this person may see (narrowed to `org_id`); else tell them why not."""
+    try:
+        return await db.reports.scope_for(user, org_id or None)
+    except DomainError as error:
+        await _answer(target, report_problem(error))
+        return None
 
 
 async def _answer(target: CallbackQuery | Message, text: str) -> None:

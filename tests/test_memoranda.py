@@ -32,6 +32,13 @@ def docx() -> bytes:
     return buffer.getvalue()
 
 
+def cooperation(
+    party_id: int, signed: date, expires: date, area: Area = Area.PRACTICE
+) -> MemorandumInput:
+    """A memorandum of cooperation with one partner."""
+    return MemorandumInput("Memorandum of cooperation", signed, expires, (area,), (party_id,))
+
+
 async def people(db: Database, locale: str) -> tuple[User, User]:
     university = await make_university(db)
     school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп-гимназия")
@@ -112,13 +119,7 @@ async def test_partners_count_this_years_work(
     assert director.organization_id is not None
     await db.memoranda.create(
         coordinator,
-        MemorandumInput(
-            "Memorandum of cooperation",
-            date(2024, 5, 1),
-            db.today() + timedelta(days=20),
-            (Area.PRACTICE,),
-            (director.organization_id,),
-        ),
+        cooperation(director.organization_id, date(2024, 5, 1), db.today() + timedelta(days=20)),
     )
     await db.issues.post(
         director, IssueInput(IssueCategory.DIGITAL, "normal", "Robotics teacher", "We need one")
@@ -176,12 +177,11 @@ async def test_when_the_responsible_person_left_the_coordinators_are_reminded(
     admin = await make_member(db, Role.ADMIN, school, 5, "Admin Aliya", "en")
     await db.memoranda.create(
         admin,
-        MemorandumInput(
-            "Memorandum of cooperation",
+        cooperation(
+            director.organization_id,
             date(2022, 1, 10),
             db.today() + timedelta(days=30),
-            (Area.RESEARCH,),
-            (director.organization_id,),
+            Area.RESEARCH,
         ),
     )
     await db.personal.erase(admin)
@@ -216,13 +216,7 @@ async def test_the_signed_file_can_follow_later(chat: ChatDriver, db: Database, 
     assert director.organization_id is not None
     await db.memoranda.create(
         coordinator,
-        MemorandumInput(
-            "Memorandum of cooperation",
-            date(2025, 9, 1),
-            date(2030, 8, 31),
-            (Area.PRACTICE,),
-            (director.organization_id,),
-        ),
+        cooperation(director.organization_id, date(2025, 9, 1), date(2030, 8, 31)),
     )
     me = FakeUser(1, "Анна", language_code="en")
     listing = await chat.send(me, "/partners")
