@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Only light modules at the top: the worker processes are spawned and re-import this script,
 # and should weigh what they weigh in the bot (no aiogram), so the bot's parts are imported
 # inside the functions that use them.
-from bot.reports import ReportWorker, new_pool
+from bot.workers.reports import ReportWorker, new_pool
 from db import Database, ManualClock
 from db.reports import Period, ReportScope
-from handlers.reporting import ExportLabels, ExportOrder
+from handlers.reports.port import ExportLabels, ExportOrder
 from tests.datagen import at, generate
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -105,7 +105,7 @@ def workers_peak_mb(pool: ProcessPoolExecutor) -> float:
 
 def russian_labels() -> ExportLabels:
     from bot.i18n import load_i18n
-    from handlers.report_texts import export_labels
+    from handlers.reports.texts import export_labels
 
     i18n = load_i18n("ru")
     with i18n.context(), i18n.use_locale("ru"):
@@ -239,7 +239,7 @@ async def worker_export_in(pool: ProcessPoolExecutor, path: Path) -> None:
 
 
 async def thread_export(path: Path) -> None:
-    from bot.spreadsheets import write_export
+    from bot.workers.spreadsheets import write_export
 
     out = path.with_suffix(".thread.xlsx")
     await asyncio.to_thread(

@@ -19,9 +19,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 
-from bot.broadcasts import PROGRESS_JOB, BroadcastProgress
 from bot.config import Settings
-from bot.delivery import DeliveryWorker
 from bot.errors import StartupError
 from bot.i18n import load_i18n
 from bot.jobs import register_jobs
@@ -34,16 +32,17 @@ from bot.middlewares import (
     UpdateLogMiddleware,
     UserMiddleware,
 )
-from bot.reminders import ReminderEngine
-from bot.reports import ReportWorker
 from bot.scheduler import Scheduler
 from bot.storage import SQLiteStorage
+from bot.workers.broadcast_progress import PROGRESS_JOB, BroadcastProgress
+from bot.workers.delivery import DeliveryWorker
+from bot.workers.reminders import ReminderEngine
+from bot.workers.reports import ReportWorker
 from db import Clock, Database, SystemClock
-from handlers import get_routers
-from handlers.commands import publish_default_commands
-from handlers.notices import renderers
-from handlers.reporting import ReportBuilder
-from handlers.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
+from handlers import get_routers, renderers
+from handlers.kit.commands import publish_default_commands
+from handlers.kit.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
+from handlers.reports.port import ReportBuilder
 
 log = logging.getLogger("seriktes")
 

@@ -28,7 +28,7 @@ from db.models import LOCALES, Role, User
 from db.orgs import ORG_COLUMNS, OrgInput, validate_org
 from db.placements import AlreadyApplied, OfferClosed, OfferFull, RowRefused
 from db.reports import Period, ReportScope, academic_year
-from handlers.report_texts import export_labels
+from handlers.reports.texts import export_labels
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -262,7 +262,9 @@ async def create_invite(settings: Settings, role: Role, org: str, uses: int, day
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
     """The whole network (or one organization) for a period, as the bot's /export writes it."""
-    from bot.spreadsheets import write_export  # openpyxl only when exporting, not in the bot
+    from bot.workers.spreadsheets import (
+        write_export,  # openpyxl only when exporting, not in the bot
+    )
 
     out: Path = args.out
     fmt = {".xlsx": "xlsx", ".zip": "csv"}.get(out.suffix.lower())

@@ -1,4 +1,10 @@
-"""Telegram conversations: one Router per feature, built fresh by get_routers()."""
+"""Telegram conversations: one package per feature, composed here.
+
+`get_routers()` builds every feature's Router afresh (tests build many dispatchers);
+`renderers()` collects every feature's notification renderers for the delivery worker.
+The feature packages are imported inside the functions, not with this package, so that a
+report worker process, which needs only handlers.reports.port, does not load aiogram.
+"""
 
 from __future__ import annotations
 
@@ -7,62 +13,73 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aiogram import Router
 
+    from handlers.kit.notices import Renderer
+
 
 def get_routers() -> list[Router]:
     """All feature routers in the order they must see updates.
 
-    common comes first so /cancel works in every state; fallback comes last. The feature
-    modules are imported here, not with the package, so that a report worker process, which
-    needs only handlers.reporting, does not load aiogram.
+    errors and common come first so /cancel works in every state; fallback comes last.
     """
-    from handlers import (
-        applications,
-        broadcasts,
-        common,
-        errors,
-        event_admin,
-        events,
-        fallback,
-        hours,
-        invites,
-        issues,
-        language,
-        memoranda,
-        mentors,
-        menu,
-        mydata,
-        offer_admin,
-        offers,
-        profile,
-        progress,
-        registration,
-        reports,
-        support,
-        visits,
-    )
+    from handlers.account import invites, language, mydata, profile, registration
+    from handlers.broadcasts import compose
+    from handlers.events import attend, organize
+    from handlers.issues import triage
+    from handlers.kit import common, errors, fallback, menu
+    from handlers.memoranda import records
+    from handlers.placements import browse, decide, publish
+    from handlers.practice import hours, progress, students, visits
+    from handlers.reports import stats
+    from handlers.support import desk
 
-    return [
-        errors.get_router(),
-        common.get_router(),
-        registration.get_router(),
-        language.get_router(),
-        menu.get_router(),
-        profile.get_router(),
-        invites.get_router(),
-        offers.get_router(),
-        offer_admin.get_router(),
-        applications.get_router(),
-        mentors.get_router(),
-        visits.get_router(),
-        hours.get_router(),
-        progress.get_router(),
-        issues.get_router(),
-        support.get_router(),
-        events.get_router(),
-        event_admin.get_router(),
-        broadcasts.get_router(),
-        reports.get_router(),
-        memoranda.get_router(),
-        mydata.get_router(),
-        fallback.get_router(),
-    ]
+    flows = (
+        errors,
+        common,
+        registration,
+        language,
+        menu,
+        profile,
+        invites,
+        browse,
+        publish,
+        decide,
+        students,
+        visits,
+        hours,
+        progress,
+        triage,
+        desk,
+        attend,
+        organize,
+        compose,
+        stats,
+        records,
+        mydata,
+        fallback,
+    )
+    return [flow.get_router() for flow in flows]
+
+
+def renderers() -> dict[str, Renderer]:
+    """Every kind of notification the features queue, by outbox `kind`."""
+    from handlers.broadcasts import notices as broadcast_notices
+    from handlers.events import notices as event_notices
+    from handlers.issues import notices as issue_notices
+    from handlers.memoranda import notices as memorandum_notices
+    from handlers.placements import notices as placement_notices
+    from handlers.practice import notices as practice_notices
+    from handlers.support import notices as support_notices
+
+    table: dict[str, Renderer] = {}
+    modules = (
+        placement_notices,
+        practice_notices,
+        issue_notices,
+        support_notices,
+        event_notices,
+        broadcast_notices,
+        memorandum_notices,
+    )
+    for module in modules:
+        table.update(module.RENDERERS)
+    return table

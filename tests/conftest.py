@@ -11,12 +11,12 @@ from aiogram.utils.i18n import I18n
 
 from bot.app import create_bot, create_dispatcher, handler_settings
 from bot.config import BotSettings, DatabaseSettings, Settings, TelegramSettings
-from bot.delivery import DeliveryWorker
 from bot.delivery_settings import DeliverySettings
 from bot.i18n import load_i18n
-from bot.reports import ReportWorker, new_pool
+from bot.workers.delivery import DeliveryWorker
+from bot.workers.reports import ReportWorker, new_pool
 from db import Database, ManualClock
-from handlers.notices import renderers
+from handlers import renderers
 from tests.datagen import ALMATY, Network, generate
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, RecordingSession
 from tests.harness import ChatDriver

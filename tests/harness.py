@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from bot.delivery import DeliveryWorker
+from bot.workers.delivery import DeliveryWorker
 from tests.fake_telegram import ChatMessage, FakeTelegram, FakeUser
 
 

@@ -139,7 +139,7 @@ def _unwrapped_strings(path: Path) -> list[str]:
 def test_handlers_wrap_every_visible_string_for_translation() -> None:
     problems = [
         place
-        for path in sorted((ROOT / "handlers").glob("*.py"))
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
         for place in _unwrapped_strings(path)
     ]
     assert not problems, f"literal user-visible text not passed through gettext: {problems}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiogram.utils.i18n import I18n
 
-from handlers.registration import consent_text
+from handlers.account.registration import consent_text
 from tests.e2e.process import BotProcess, Person, start_server, write_config
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser
 from tests.i18n_helpers import Translator

@@ -1,0 +1,1 @@
+"""Background work of particular features: delivery, reminders, broadcast progress, reports."""

@@ -1,0 +1,1 @@
+"""Registration, language, profile, invitations, and people's own data."""

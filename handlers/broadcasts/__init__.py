@@ -1,0 +1,1 @@
+"""Announcements to an audience, previewed and confirmed once."""

@@ -1,0 +1,1 @@
+"""Events and seminars: attending, organizing, reminders, calendar files."""

@@ -1,0 +1,328 @@
+"""/events: upcoming events for the reader, "I'll attend" / "Can't attend", calendar files,
+and for organizers: attendance and the attendee list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.errors import DomainError
+from db.events import ORGANIZERS, Event, Rsvp
+from db.models import User
+from handlers.events.calendar_file import ics
+from handlers.events.texts import event_card, event_problem, kind_name, where_plain
+from handlers.kit.filters import Registered
+from handlers.kit.formatting import esc, fmt_datetime
+from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.settings import HandlerSettings
+from handlers.kit.texts import role_name
+from handlers.kit.ui import show
+
+PAGE_SIZE = 6
+
+
+class EventCb(CallbackData, prefix="ev"):
+    action: str
+    event_id: int = 0
+    version: int = 0
+    value: int = 0
+
+
+class AttendCb(CallbackData, prefix="at"):
+    event_id: int
+    user_id: int
+    attended: bool
+
+
+async def list_view(
+    db: Database, user: User, page: int, settings: HandlerSettings, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    events, total = await db.events.upcoming_for(user, page * PAGE_SIZE, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    builder = InlineKeyboardBuilder()
+    if not events:
+        text = _("No upcoming events for you right now.")
+    else:
+        lines = [_("Upcoming events ({total}):").format(total=total), ""]
+        for index, event in enumerate(events, start=page * PAGE_SIZE + 1):
+            registration = await db.events.registration(user, event.id)
+            marks = {Rsvp.GOING: " ✅", Rsvp.WAITLISTED: " 🕒", Rsvp.DECLINED: " ✖️"}
+            mark = marks[registration.status] if registration else ""
+            lines.append(
+                f"<b>{index}.</b> {fmt_datetime(event.starts_at, settings.timezone)} — "
+                f"{esc(event.title)}{mark}\n"
+                f"    {kind_name(event.kind)}"
+            )
+            builder.button(text=str(index), callback_data=EventCb(action="open", event_id=event.id))
+        text = "\n".join(lines)
+    navigation = [
+        (label, target)
+        for label, target in (("◀️", page - 1), ("▶️", page + 1))
+        if 0 <= target < pages
+    ]
+    for label, target in navigation:
+        builder.button(text=label, callback_data=EventCb(action="page", value=target))
+    if user.role in ORGANIZERS:
+        builder.button(text=_("➕ New event"), callback_data=MenuCb(action="newevent"))
+    back_to_menu_button(builder)
+    builder.adjust(
+        *([len(events)] if events else []), *([len(navigation)] if navigation else []), 1, 1
+    )
+    return text, builder.as_markup()
+
+
+async def card_view(
+    db: Database, user: User, event: Event, settings: HandlerSettings, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    place = await db.orgs.get(event.organization_id) if event.organization_id else None
+    registration = await db.events.registration(user, event.id)
+    text = event_card(event, place, registration, settings.timezone, locale)
+    builder = InlineKeyboardBuilder()
+    open_for_answers = not event.cancelled and event.ends_at > db.clock.now()
+    if open_for_answers and (registration is None or registration.status is Rsvp.DECLINED):
+        builder.button(
+            text=_("✅ I'll attend"), callback_data=EventCb(action="going", event_id=event.id)
+        )
+    if open_for_answers and (registration is None or registration.status is not Rsvp.DECLINED):
+        builder.button(
+            text=_("❌ Can't attend"), callback_data=EventCb(action="decline", event_id=event.id)
+        )
+    builder.button(
+        text=_("📅 Add to my calendar"), callback_data=EventCb(action="ics", event_id=event.id)
+    )
+    if db.events.may_manage(user, event):
+        if not event.cancelled:
+            builder.button(
+                text=_("✏️ Edit"),
+                callback_data=EventCb(action="edit", event_id=event.id, version=event.version),
+            )
+            builder.button(
+                text=_("🚫 Cancel the event"),
+                callback_data=EventCb(action="cancel", event_id=event.id, version=event.version),
+            )
+        builder.button(
+            text=_("👥 Attendance"), callback_data=EventCb(action="attendance", event_id=event.id)
+        )
+        builder.button(
+            text=_("📄 Attendee list (CSV)"),
+            callback_data=EventCb(action="export", event_id=event.id),
+        )
+    builder.button(text=_("⬅️ All events"), callback_data=EventCb(action="page", value=0))
+    builder.adjust(2, 1)
+    return text, builder.as_markup()
+
+
+async def attendance_view(db: Database, event: Event) -> tuple[str, InlineKeyboardMarkup]:
+    people = [(u, r) for u, r in await db.events.attendees(event.id) if r.status is Rsvp.GOING]
+    builder = InlineKeyboardBuilder()
+    lines = [
+        _("Attendance: {title}").format(title=esc(event.title)),
+        _("Tap a name to mark who came."),
+    ]
+    if not people:
+        lines.append(_("Nobody registered."))
+    for person, registration in people:
+        mark = "✅" if registration.attended else "⬜"
+        builder.button(
+            text=f"{mark} {person.full_name}",
+            callback_data=AttendCb(
+                event_id=event.id, user_id=person.id, attended=not registration.attended
+            ),
+        )
+    came = sum(1 for _, r in people if r.attended)
+    lines.append(_("Came: {came} of {total}").format(came=came, total=len(people)))
+    builder.button(text=_("⬅️ Back"), callback_data=EventCb(action="open", event_id=event.id))
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+async def attendee_csv(db: Database, event: Event, locale: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Name"), _("Role"), _("Organization"), _("Answer"), _("Came")])
+    people = await db.events.attendees(event.id)
+    organizations = await db.orgs.by_ids(
+        [u.organization_id for u, _r in people if u.organization_id]
+    )
+    for person, registration in people:
+        org = organizations.get(person.organization_id or 0)
+        answer = _("coming") if registration.status is Rsvp.GOING else _("waiting list")
+        came = (
+            ""
+            if registration.attended is None
+            else (_("yes") if registration.attended else _("no"))
+        )
+        writer.writerow(
+            [
+                person.full_name,
+                role_name(person.role),
+                org.name(locale) if org else "",
+                answer,
+                came,
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode()  # the BOM makes Excel read UTF-8
+
+
+def get_router() -> Router:
+    router = Router(name="events")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+
+    async def visible(db: Database, user: User, event_id: int) -> Event | None:
+        event = await db.events.get(event_id)
+        return event if event is not None and db.events.may_see(user, event) else None
+
+    @router.message(Command("events"))
+    async def events_command(
+        message: Message,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        settings: HandlerSettings,
+        locale: str,
+    ) -> None:
+        await state.set_state(None)
+        text, markup = await list_view(db, user, 0, settings, locale)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(MenuCb.filter(F.action == "events"))
+    async def events_button(
+        query: CallbackQuery, user: User, db: Database, settings: HandlerSettings, locale: str
+    ) -> None:
+        text, markup = await list_view(db, user, 0, settings, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(EventCb.filter(F.action == "page"))
+    async def page(
+        query: CallbackQuery,
+        callback_data: EventCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        settings: HandlerSettings,
+        locale: str,
+    ) -> None:
+        await state.set_state(None)
+        text, markup = await list_view(db, user, max(0, callback_data.value), settings, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(EventCb.filter(F.action == "open"))
+    async def open_event(
+        query: CallbackQuery,
+        callback_data: EventCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        settings: HandlerSettings,
+        locale: str,
+    ) -> None:
+        event = await visible(db, user, callback_data.event_id)
+        if event is None:
+            await query.answer(_("This event is not for you."), show_alert=True)
+            return
+        await state.set_state(None)
+        text, markup = await card_view(db, user, event, settings, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(EventCb.filter(F.action.in_({"going", "decline"})))
+    async def answer(
+        query: CallbackQuery,
+        callback_data: EventCb,
+        user: User,
+        db: Database,
+        settings: HandlerSettings,
+        locale: str,
+    ) -> None:
+        try:
+            registration = await db.events.answer(
+                user, callback_data.event_id, callback_data.action == "going"
+            )
+        except DomainError as problem:
+            await query.answer(event_problem(problem), show_alert=True)
+            return
+        if registration.status is Rsvp.WAITLISTED:
+            await query.answer(
+                _("The event is full: you are on the waiting list, position {position}.").format(
+                    position=registration.position
+                ),
+                show_alert=True,
+            )
+        else:
+            await query.answer(_("Noted."))
+        event = await db.events.get(callback_data.event_id)
+        assert event is not None
+        text, markup = await card_view(db, user, event, settings, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(EventCb.filter(F.action == "ics"))
+    async def calendar(
+        query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
+    ) -> None:
+        event = await visible(db, user, callback_data.event_id)
+        if event is None or not isinstance(query.message, Message):
+            await query.answer(_("This event is not for you."), show_alert=True)
+            return
+        place = await db.orgs.get(event.organization_id) if event.organization_id else None
+        location = where_plain(event, place, locale)
+        data = ics(event, location, db.clock.now())
+        await query.message.answer_document(
+            BufferedInputFile(data, filename=f"event-{event.id}.ics"),
+            caption=_("Open the file to add “{title}” to your calendar.").format(
+                title=esc(event.title)
+            ),
+        )
+
+    @router.callback_query(EventCb.filter(F.action == "attendance"))
+    async def attendance(
+        query: CallbackQuery, callback_data: EventCb, user: User, db: Database
+    ) -> None:
+        event = await db.events.get(callback_data.event_id)
+        if event is None or not db.events.may_manage(user, event):
+            await query.answer(_("This is not available to you."), show_alert=True)
+            return
+        text, markup = await attendance_view(db, event)
+        await show(query, text, markup)
+
+    @router.callback_query(AttendCb.filter())
+    async def mark(query: CallbackQuery, callback_data: AttendCb, user: User, db: Database) -> None:
+        try:
+            await db.events.mark_attendance(
+                user, callback_data.event_id, callback_data.user_id, callback_data.attended
+            )
+        except DomainError as problem:
+            await query.answer(event_problem(problem), show_alert=True)
+            return
+        event = await db.events.get(callback_data.event_id)
+        assert event is not None
+        text, markup = await attendance_view(db, event)
+        await show(query, text, markup)
+
+    @router.callback_query(EventCb.filter(F.action == "export"))
+    async def export(
+        query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
+    ) -> None:
+        event = await db.events.get(callback_data.event_id)
+        if (
+            event is None
+            or not db.events.may_manage(user, event)
+            or not isinstance(query.message, Message)
+        ):
+            await query.answer(_("This is not available to you."), show_alert=True)
+            return
+        data = await attendee_csv(db, event, locale)
+        await query.message.answer_document(
+            BufferedInputFile(data, filename=f"attendees-{event.id}.csv"),
+            caption=_("Attendees: {title}").format(title=esc(event.title)),
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""Schools' requests: posting a need and the university's triage."""

@@ -1,0 +1,789 @@
+"""/issue: a school posts a need; /issues: the university triages, comments and resolves."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.errors import DomainError, InvalidValue
+from db.issues import (
+    ATTACHMENTS_MAX,
+    Attachment,
+    Issue,
+    IssueCategory,
+    IssueChanged,
+    IssueFilter,
+    IssueInput,
+    IssueStatus,
+    clean_body,
+    clean_title,
+)
+from db.models import Role, User
+from handlers.issues.texts import (
+    category_name,
+    issue_card,
+    issue_line,
+    issue_problem,
+    issue_value_problem,
+    status_name,
+)
+from handlers.kit.common import cancel_button
+from handlers.kit.dates import parse_date
+from handlers.kit.filters import HasRole, Registered
+from handlers.kit.formatting import esc, upper_first
+from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.settings import HandlerSettings
+from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
+from handlers.kit.ui import show
+
+POSTERS = (Role.DIRECTOR, Role.MENTOR)
+VIEWERS = (Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT, Role.DIRECTOR, Role.MENTOR)
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+PAGE_SIZE = 6
+DOCUMENT_TYPES = {
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "image/jpeg",
+    "image/png",
+    "text/plain",
+}
+DOCUMENT_SIZE_MAX = 20 * 1024 * 1024
+
+
+class PostCb(CallbackData, prefix="ip"):
+    action: str
+    value: str = ""
+
+
+class ListCb(CallbackData, prefix="il"):
+    action: str
+    value: int = 0
+    name: str = ""
+
+
+class IssueCb(CallbackData, prefix="is"):
+    action: str
+    issue_id: int
+    version: int = 0
+    value: int = 0
+
+
+class PostIssue(StatesGroup):
+    category = State()
+    vacancy_subject = State()
+    vacancy_date = State()
+    urgency = State()
+    title = State()
+    description = State()
+    files = State()
+
+
+class IssueText(StatesGroup):
+    text = State()
+
+
+# ----- posting --------------------------------------------------------------------------------
+
+
+def files_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📤 Send the request"), callback_data=PostCb(action="send"))
+    cancel_button(builder)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def draft_text(data: dict[str, Any]) -> str:
+    lines = [
+        _("<b>Your request</b>"),
+        _("Category: {category}").format(category=category_name(IssueCategory(data["category"]))),
+    ]
+    if data.get("urgency") == "urgent":
+        lines.append(_("🔥 Urgent"))
+    if data.get("vacancy_subject"):
+        lines.append(
+            _("Vacancy: {subject}, from {date}").format(
+                subject=esc(data["vacancy_subject"]), date=data.get("vacancy_label", "")
+            )
+        )
+    lines += [f"<b>{esc(data.get('title', ''))}</b>", esc(data.get("description", ""))]
+    attached = len(data.get("files", []))
+    if attached:
+        lines.append(_("📎 Files attached: {n}").format(n=attached))
+    lines += ["", _("You can attach photos or documents (up to 5). Then send the request.")]
+    return "\n".join(lines)
+
+
+# ----- the list -------------------------------------------------------------------------------
+
+
+def filter_of(data: dict[str, Any]) -> IssueFilter:
+    chosen = data.get("issue_filter", {})
+    status = chosen.get("status", "open")
+    category = chosen.get("category")
+    return IssueFilter(
+        status=IssueStatus(status) if status in {s.value for s in IssueStatus} else None,
+        open_only=status == "open",
+        category=IssueCategory(category) if category in {c.value for c in IssueCategory} else None,
+        urgent_only=bool(chosen.get("urgent")),
+    )
+
+
+def status_filter_label(data: dict[str, Any]) -> str:
+    status = data.get("issue_filter", {}).get("status", "open")
+    if status == "open":
+        return _("open")
+    if status == "all":
+        return _("all")
+    return status_name(IssueStatus(status))
+
+
+async def list_view(
+    db: Database, viewer: User, data: dict[str, Any], page: int, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    filters = filter_of(data)
+    issues, total = await db.issues.page(viewer, filters, page * PAGE_SIZE, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    schools = await db.orgs.by_ids([issue.organization_id for issue in issues])
+    builder = InlineKeyboardBuilder()
+    category = filters.category
+    builder.button(
+        text=_("Status: {value}").format(value=status_filter_label(data)),
+        callback_data=ListCb(action="filter", name="status"),
+    )
+    builder.button(
+        text=_("Category: {value}").format(value=category_name(category) if category else _("all")),
+        callback_data=ListCb(action="filter", name="category"),
+    )
+    builder.button(
+        text=_("🔥 Urgent only: {value}").format(
+            value=_("yes") if filters.urgent_only else _("no")
+        ),
+        callback_data=ListCb(action="urgent"),
+    )
+    if not issues:
+        text = _("No requests match.")
+    else:
+        lines = [_("School requests ({total}):").format(total=total), ""]
+        lines += [
+            issue_line(page * PAGE_SIZE + i + 1, issue, schools.get(issue.organization_id), locale)
+            for i, issue in enumerate(issues)
+        ]
+        text = "\n".join(lines)
+        for i, issue in enumerate(issues):
+            builder.button(
+                text=str(page * PAGE_SIZE + i + 1),
+                callback_data=IssueCb(action="open", issue_id=issue.id),
+            )
+    navigation = [
+        (label, target)
+        for label, target in (("◀️", page - 1), ("▶️", page + 1))
+        if 0 <= target < pages
+    ]
+    for label, target in navigation:
+        builder.button(text=label, callback_data=ListCb(action="page", value=target))
+    if viewer.role in POSTERS:
+        builder.button(text=_("📨 New request"), callback_data=MenuCb(action="issue"))
+    back_to_menu_button(builder)
+    builder.adjust(
+        1,
+        1,
+        1,
+        *([len(issues)] if issues else []),
+        *([len(navigation)] if navigation else []),
+        1,
+        1,
+    )
+    return text, builder.as_markup()
+
+
+# ----- one issue ------------------------------------------------------------------------------
+
+
+async def card_view(
+    db: Database, viewer: User, issue: Issue, locale: str, settings: HandlerSettings
+) -> tuple[str, InlineKeyboardMarkup]:
+    comments = await db.issues.comments(issue.id)
+    attachments = await db.issues.attachments(issue.id)
+    people = await db.users.by_ids(
+        [issue.author_id, issue.assignee_id, *(c.author_id for c in comments)]
+    )
+    school = await db.orgs.get(issue.organization_id)
+    text = issue_card(issue, school, people, comments, attachments, locale, settings)
+    builder = InlineKeyboardBuilder()
+    staff_side = viewer.role in STAFF or viewer.id == issue.assignee_id
+    school_side = viewer.id == issue.author_id or (
+        viewer.role is Role.DIRECTOR and viewer.organization_id == issue.organization_id
+    )
+
+    def act(action: str) -> IssueCb:
+        return IssueCb(action=action, issue_id=issue.id, version=issue.version)
+
+    if staff_side and not issue.finished:
+        if viewer.role in STAFF:
+            builder.button(text=_("👤 Assign"), callback_data=act("assign"))
+        if issue.status is IssueStatus.NEW:
+            builder.button(text=_("🔧 Take into work"), callback_data=act("progress"))
+        if issue.status in (IssueStatus.NEW, IssueStatus.IN_PROGRESS):
+            builder.button(text=_("✅ Resolved"), callback_data=act("resolve"))
+            builder.button(text=_("❌ Reject"), callback_data=act("reject"))
+    if school_side and issue.status is IssueStatus.RESOLVED:
+        builder.button(text=_("✅ Confirm it is solved"), callback_data=act("close"))
+        builder.button(text=_("↩️ Reopen"), callback_data=act("reopen"))
+    if (staff_side or school_side) and not issue.finished:
+        builder.button(text=_("💬 Comment"), callback_data=act("comment"))
+    if attachments:
+        builder.button(text=_("📎 Show the files"), callback_data=act("files"))
+    builder.button(text=_("⬅️ All requests"), callback_data=ListCb(action="page", value=0))
+    builder.adjust(2)
+    return text, builder.as_markup()
+
+
+async def visible_issue(db: Database, viewer: User, issue_id: int) -> Issue | None:
+    issue = await db.issues.get(issue_id)
+    if issue is None or not await db.issues.may_see(viewer, issue):
+        return None
+    return issue
+
+
+def get_router() -> Router:
+    router = Router(name="issues")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+
+    # ----- posting --------------------------------------------------------------------------------
+
+    async def begin(user: User, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+        await state.clear()
+        await state.set_state(PostIssue.category)
+        builder = InlineKeyboardBuilder()
+        for category in IssueCategory:
+            builder.button(
+                text=upper_first(category_name(category)),
+                callback_data=PostCb(action="category", value=category.value),
+            )
+        cancel_button(builder)
+        builder.adjust(1)
+        return _("What is the request about?"), builder.as_markup()
+
+    @router.message(Command("issue"), HasRole(*POSTERS))
+    async def issue_command(message: Message, user: User, state: FSMContext) -> None:
+        text, markup = await begin(user, state)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(MenuCb.filter(F.action == "issue"), HasRole(*POSTERS))
+    async def issue_button(query: CallbackQuery, user: User, state: FSMContext) -> None:
+        text, markup = await begin(user, state)
+        await show(query, text, markup)
+
+    def urgency_keyboard() -> InlineKeyboardMarkup:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Normal"), callback_data=PostCb(action="urgency", value="normal"))
+        builder.button(text=_("🔥 Urgent"), callback_data=PostCb(action="urgency", value="urgent"))
+        cancel_button(builder)
+        builder.adjust(2, 1)
+        return builder.as_markup()
+
+    @router.callback_query(
+        PostIssue.category, PostCb.filter(F.action == "category"), HasRole(*POSTERS)
+    )
+    async def category_chosen(
+        query: CallbackQuery, callback_data: PostCb, state: FSMContext
+    ) -> None:
+        if callback_data.value not in {c.value for c in IssueCategory}:
+            await query.answer(use_buttons_please(), show_alert=True)
+            return
+        await state.update_data(category=callback_data.value)
+        if callback_data.value == IssueCategory.STAFFING.value:
+            await state.set_state(PostIssue.vacancy_subject)
+            await show(
+                query,
+                _(
+                    "Which subject is the teacher needed for (for example “Informatics and "
+                    "robotics”)?"
+                ),
+            )
+            return
+        await state.set_state(PostIssue.urgency)
+        await show(query, _("How urgent is it?"), urgency_keyboard())
+
+    @router.message(PostIssue.vacancy_subject, F.text, HasRole(*POSTERS))
+    async def vacancy_subject(message: Message, state: FSMContext) -> None:
+        try:
+            subject = clean_body(message.text or "", "vacancy_subject", 100)
+        except InvalidValue as problem:
+            await message.answer(issue_value_problem(problem))
+            return
+        await state.update_data(vacancy_subject=subject)
+        await state.set_state(PostIssue.vacancy_date)
+        await message.answer(_("From what date is the teacher needed (for example 01.09.2027)?"))
+
+    @router.message(PostIssue.vacancy_date, F.text, HasRole(*POSTERS))
+    async def vacancy_date(message: Message, db: Database, state: FSMContext) -> None:
+        day = parse_date(message.text or "", db.today())
+        if day is None:
+            await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
+            return
+        from handlers.kit.formatting import fmt_date
+
+        await state.update_data(vacancy_starts_on=day.isoformat(), vacancy_label=fmt_date(day))
+        await state.set_state(PostIssue.urgency)
+        await message.answer(_("How urgent is it?"), reply_markup=urgency_keyboard())
+
+    @router.callback_query(
+        PostIssue.urgency, PostCb.filter(F.action == "urgency"), HasRole(*POSTERS)
+    )
+    async def urgency_chosen(
+        query: CallbackQuery, callback_data: PostCb, state: FSMContext
+    ) -> None:
+        if callback_data.value not in ("normal", "urgent"):
+            await query.answer(use_buttons_please(), show_alert=True)
+            return
+        await state.update_data(urgency=callback_data.value)
+        await state.set_state(PostIssue.title)
+        await show(query, _("A short title, for example “We need a robotics teacher”:"))
+
+    @router.message(PostIssue.title, F.text, HasRole(*POSTERS))
+    async def title_written(message: Message, state: FSMContext) -> None:
+        try:
+            title = clean_title(message.text or "")
+        except InvalidValue as problem:
+            await message.answer(issue_value_problem(problem))
+            return
+        await state.update_data(title=title)
+        await state.set_state(PostIssue.description)
+        await message.answer(
+            _("Describe what you need: the situation, the numbers, who to contact.")
+        )
+
+    @router.message(PostIssue.description, F.text, HasRole(*POSTERS))
+    async def description_written(message: Message, state: FSMContext) -> None:
+        try:
+            description = clean_body(message.text or "", "description", 3000)
+        except InvalidValue as problem:
+            await message.answer(issue_value_problem(problem))
+            return
+        await state.update_data(description=description, files=[])
+        await state.set_state(PostIssue.files)
+        await message.answer(draft_text(await state.get_data()), reply_markup=files_keyboard())
+
+    async def attach(message: Message, state: FSMContext, attachment: dict[str, Any]) -> None:
+        data = await state.get_data()
+        files = list(data.get("files", []))
+        if len(files) >= ATTACHMENTS_MAX:
+            await message.answer(issue_value_problem(InvalidValue("attachments", "too_many")))
+            return
+        files.append(attachment)
+        group = message.media_group_id
+        await state.update_data(files=files, last_group=group)
+        if group is None or group != data.get("last_group"):  # one answer per album, not per photo
+            await message.answer(draft_text(await state.get_data()), reply_markup=files_keyboard())
+
+    @router.message(PostIssue.files, F.photo, HasRole(*POSTERS))
+    async def photo_attached(message: Message, state: FSMContext) -> None:
+        assert message.photo
+        await attach(message, state, {"kind": "photo", "file_id": message.photo[-1].file_id})
+
+    @router.message(PostIssue.files, F.document, HasRole(*POSTERS))
+    async def document_attached(message: Message, state: FSMContext) -> None:
+        document = message.document
+        assert document is not None
+        if (document.file_size or 0) > DOCUMENT_SIZE_MAX:
+            await message.answer(_("This file is larger than 20 MB. Please send a smaller one."))
+            return
+        if document.mime_type not in DOCUMENT_TYPES:
+            await message.answer(
+                _(
+                    "This file type is not supported. Please send photos, or PDF, Word, Excel "
+                    "or PowerPoint files up to 20 MB."
+                )
+            )
+            return
+        await attach(
+            message,
+            state,
+            {"kind": "document", "file_id": document.file_id, "file_name": document.file_name},
+        )
+
+    @router.message(PostIssue.files, F.text, HasRole(*POSTERS))
+    async def text_while_attaching(message: Message) -> None:
+        await message.answer(_("Attach photos or documents, or press “Send the request”."))
+
+    @router.message(PostIssue.files, HasRole(*POSTERS))
+    async def unsupported_attachment(message: Message) -> None:
+        await message.answer(
+            _(
+                "This file type is not supported. Please send photos, or PDF, Word, Excel or "
+                "PowerPoint files up to 20 MB."
+            )
+        )
+
+    @router.callback_query(PostIssue.files, PostCb.filter(F.action == "send"), HasRole(*POSTERS))
+    async def send(
+        query: CallbackQuery,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        data = await state.get_data()
+        try:
+            issue = await db.issues.post(
+                user,
+                IssueInput(
+                    category=IssueCategory(data["category"]),
+                    urgency=data.get("urgency", "normal"),
+                    title=data.get("title", ""),
+                    description=data.get("description", ""),
+                    attachments=[
+                        Attachment(f["kind"], f["file_id"], f.get("file_name"))
+                        for f in data.get("files", [])
+                    ],
+                    vacancy_subject=data.get("vacancy_subject"),
+                    vacancy_starts_on=date.fromisoformat(data["vacancy_starts_on"])
+                    if data.get("vacancy_starts_on")
+                    else None,
+                ),
+            )
+        except DomainError as problem:
+            await query.answer(issue_problem(problem), show_alert=True)
+            return
+        except (KeyError, ValueError):
+            await query.answer(stale_button(), show_alert=True)
+            return
+        await state.clear()
+        text, markup = await card_view(db, user, issue, locale, settings)
+        sent = _(
+            "Request #{id} has been sent to the university. You will be told of every change."
+        ).format(id=issue.id)
+        await show(query, sent + "\n\n" + text, markup)
+
+    # ----- the list -------------------------------------------------------------------------------
+
+    @router.message(Command("issues"), HasRole(*VIEWERS))
+    async def issues_command(
+        message: Message, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.set_state(None)
+        text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+        await message.answer(text, reply_markup=markup)
+
+    @router.callback_query(MenuCb.filter(F.action == "issues"), HasRole(*VIEWERS))
+    async def issues_button(
+        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.set_state(None)
+        text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(ListCb.filter(F.action == "page"), HasRole(*VIEWERS))
+    async def page(
+        query: CallbackQuery,
+        callback_data: ListCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+    ) -> None:
+        await state.set_state(None)
+        text, markup = await list_view(
+            db, user, await state.get_data(), max(0, callback_data.value), locale
+        )
+        await show(query, text, markup)
+
+    @router.callback_query(ListCb.filter(F.action == "urgent"), HasRole(*VIEWERS))
+    async def toggle_urgent(
+        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        data = await state.get_data()
+        chosen = dict(data.get("issue_filter", {}))
+        chosen["urgent"] = not chosen.get("urgent")
+        await state.update_data(issue_filter=chosen)
+        text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+        await show(query, text, markup)
+
+    @router.callback_query(ListCb.filter(F.action == "filter"), HasRole(*VIEWERS))
+    async def choose_filter(query: CallbackQuery, callback_data: ListCb) -> None:
+        builder = InlineKeyboardBuilder()
+        if callback_data.name == "status":
+            options = [("open", _("open")), ("all", _("all"))] + [
+                (s.value, status_name(s)) for s in IssueStatus
+            ]
+        elif callback_data.name == "category":
+            options = [("all", _("all"))] + [
+                (c.value, upper_first(category_name(c))) for c in IssueCategory
+            ]
+        else:
+            await query.answer(stale_button(), show_alert=True)
+            return
+        for index, (_value, label) in enumerate(options):
+            builder.button(
+                text=label, callback_data=ListCb(action="set", value=index, name=callback_data.name)
+            )
+        builder.adjust(1)
+        await show(query, _("Choose:"), builder.as_markup())
+
+    @router.callback_query(ListCb.filter(F.action == "set"), HasRole(*VIEWERS))
+    async def filter_set(
+        query: CallbackQuery,
+        callback_data: ListCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+    ) -> None:
+        values = {
+            "status": ["open", "all"] + [s.value for s in IssueStatus],
+            "category": ["all"] + [c.value for c in IssueCategory],
+        }.get(callback_data.name)
+        if values is None or not 0 <= callback_data.value < len(values):
+            await query.answer(stale_button(), show_alert=True)
+            return
+        data = await state.get_data()
+        chosen = dict(data.get("issue_filter", {}))
+        chosen[callback_data.name] = values[callback_data.value]
+        await state.update_data(issue_filter=chosen)
+        text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+        await show(query, text, markup)
+
+    # ----- one issue ------------------------------------------------------------------------------
+
+    @router.callback_query(IssueCb.filter(F.action == "open"))
+    async def open_issue(
+        query: CallbackQuery,
+        callback_data: IssueCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        issue = await visible_issue(db, user, callback_data.issue_id)
+        if issue is None:
+            await query.answer(not_allowed(), show_alert=True)
+            return
+        await state.set_state(None)
+        text, markup = await card_view(db, user, issue, locale, settings)
+        await show(query, text, markup)
+
+    async def refresh(
+        query: CallbackQuery,
+        user: User,
+        db: Database,
+        issue: Issue,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        text, markup = await card_view(db, user, issue, locale, settings)
+        await show(query, text, markup)
+
+    async def changed(
+        query: CallbackQuery,
+        user: User,
+        db: Database,
+        problem: DomainError,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        await query.answer(issue_problem(problem), show_alert=True)
+        if isinstance(problem, IssueChanged) and await db.issues.may_see(user, problem.issue):
+            await refresh(query, user, db, problem.issue, locale, settings)
+
+    targets = {
+        "progress": IssueStatus.IN_PROGRESS,
+        "resolve": IssueStatus.RESOLVED,
+        "close": IssueStatus.CLOSED,
+    }
+
+    @router.callback_query(IssueCb.filter(F.action.in_(set(targets))))
+    async def move(
+        query: CallbackQuery,
+        callback_data: IssueCb,
+        user: User,
+        db: Database,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        try:
+            issue = await db.issues.change_status(
+                user, callback_data.issue_id, callback_data.version, targets[callback_data.action]
+            )
+        except DomainError as problem:
+            await changed(query, user, db, problem, locale, settings)
+            return
+        await query.answer(_("Done: {status}.").format(status=status_name(issue.status)))
+        await refresh(query, user, db, issue, locale, settings)
+
+    @router.callback_query(IssueCb.filter(F.action.in_({"comment", "reject", "reopen"})))
+    async def ask_text(
+        query: CallbackQuery,
+        callback_data: IssueCb,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        issue = await visible_issue(db, user, callback_data.issue_id)
+        if issue is None:
+            await query.answer(not_allowed(), show_alert=True)
+            return
+        if callback_data.action != "comment" and issue.version != callback_data.version:
+            await changed(query, user, db, IssueChanged(issue), locale, settings)
+            return
+        await state.set_state(IssueText.text)
+        await state.update_data(
+            issue_text={
+                "id": issue.id,
+                "version": callback_data.version,
+                "purpose": callback_data.action,
+            }
+        )
+        prompts = {
+            "comment": _(
+                "Write your comment; the school and the people working on it will see it:"
+            ),
+            "reject": _("Why is the request rejected? The school will read this reason:"),
+            "reopen": _("What is still not solved? Your comment goes to the people working on it:"),
+        }
+        builder = InlineKeyboardBuilder()
+        cancel_button(builder)
+        await show(query, prompts[callback_data.action], builder.as_markup())
+
+    @router.message(IssueText.text, F.text)
+    async def text_written(
+        message: Message,
+        user: User,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        pending = (await state.get_data()).get("issue_text", {})
+        issue_id, version, purpose = (
+            int(pending.get("id", 0)),
+            int(pending.get("version", 0)),
+            pending.get("purpose"),
+        )
+        try:
+            if purpose == "comment":
+                await db.issues.comment(user, issue_id, message.text or "")
+            elif purpose == "reject":
+                await db.issues.change_status(
+                    user, issue_id, version, IssueStatus.REJECTED, message.text
+                )
+            elif purpose == "reopen":
+                await db.issues.change_status(
+                    user, issue_id, version, IssueStatus.IN_PROGRESS, message.text
+                )
+            else:
+                raise DomainError()
+        except InvalidValue as problem:
+            await message.answer(issue_value_problem(problem))
+            return
+        except DomainError as problem:
+            await state.set_state(None)
+            await message.answer(issue_problem(problem))
+            if isinstance(problem, IssueChanged):
+                text, markup = await card_view(db, user, problem.issue, locale, settings)
+                await message.answer(text, reply_markup=markup)
+            return
+        await state.set_state(None)
+        issue = await db.issues.get(issue_id)
+        assert issue is not None
+        text, markup = await card_view(db, user, issue, locale, settings)
+        await message.answer(_("Sent.") + "\n\n" + text, reply_markup=markup)
+
+    @router.message(IssueText.text)
+    async def text_not_text(message: Message) -> None:
+        await message.answer(send_text_please())
+
+    @router.callback_query(IssueCb.filter(F.action == "assign"), HasRole(*STAFF))
+    async def choose_assignee(
+        query: CallbackQuery, callback_data: IssueCb, user: User, db: Database
+    ) -> None:
+        issue = await visible_issue(db, user, callback_data.issue_id)
+        if issue is None:
+            await query.answer(not_allowed(), show_alert=True)
+            return
+        builder = InlineKeyboardBuilder()
+        for person in await db.issues.staff():
+            mark = "✓ " if person.id == issue.assignee_id else ""
+            builder.button(
+                text=mark + person.full_name,
+                callback_data=IssueCb(
+                    action="assignee",
+                    issue_id=issue.id,
+                    version=callback_data.version,
+                    value=person.id,
+                ),
+            )
+        builder.button(text=_("⬅️ Back"), callback_data=IssueCb(action="open", issue_id=issue.id))
+        builder.adjust(1)
+        await show(query, _("Who will work on it?"), builder.as_markup())
+
+    @router.callback_query(IssueCb.filter(F.action == "assignee"), HasRole(*STAFF))
+    async def assigned(
+        query: CallbackQuery,
+        callback_data: IssueCb,
+        user: User,
+        db: Database,
+        locale: str,
+        settings: HandlerSettings,
+    ) -> None:
+        try:
+            issue = await db.issues.assign(
+                user, callback_data.issue_id, callback_data.version, callback_data.value
+            )
+        except DomainError as problem:
+            await changed(query, user, db, problem, locale, settings)
+            return
+        await query.answer(_("Assigned."))
+        await refresh(query, user, db, issue, locale, settings)
+
+    @router.callback_query(IssueCb.filter(F.action == "files"))
+    async def files(query: CallbackQuery, callback_data: IssueCb, user: User, db: Database) -> None:
+        issue = await visible_issue(db, user, callback_data.issue_id)
+        if issue is None or not isinstance(query.message, Message):
+            await query.answer(not_allowed(), show_alert=True)
+            return
+        await query.answer()  # the files may take a moment: stop the spinner now
+        caption = f"#{issue.id}"
+        for attachment in await db.issues.attachments(issue.id):
+            if attachment.kind == "photo":
+                await query.message.answer_photo(attachment.file_id, caption=caption)
+            else:
+                await query.message.answer_document(attachment.file_id, caption=caption)
+
+    text_states = (
+        PostIssue.vacancy_subject,
+        PostIssue.vacancy_date,
+        PostIssue.title,
+        PostIssue.description,
+    )
+
+    @router.message(StateFilter(*text_states))
+    async def not_text(message: Message) -> None:
+        await message.answer(send_text_please())
+
+    @router.message(StateFilter(PostIssue.category, PostIssue.urgency))
+    async def expected_button(message: Message) -> None:
+        await message.answer(use_buttons_please())
+
+    return router

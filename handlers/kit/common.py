@@ -1,0 +1,107 @@
+"""What works from anywhere: /cancel (first, so it beats every state), /help, block tracking."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.models import Role, User
+from handlers.kit.commands import commands_for
+from handlers.kit.menu import MenuCb, back_to_menu_button, menu_keyboard, menu_text
+from handlers.kit.ui import show
+
+
+class CancelCb(CallbackData, prefix="cancel"):
+    pass
+
+
+def cancel_item() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=CancelCb().pack())
+
+
+def cancel_button(builder: InlineKeyboardBuilder) -> None:
+    builder.add(cancel_item())
+
+
+def cancel_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    return builder.as_markup()
+
+
+def help_text(role: Role | None) -> str:
+    intro = {
+        None: _("Seriktes connects the university with its partner schools and kindergartens."),
+        Role.STUDENT: _("Here you will find teaching-practice placements, your mentor and events."),
+        Role.MENTOR: _("Here you follow your students on teaching practice and log your visits."),
+        Role.DIRECTOR: _(
+            "Here you publish practice places, send your school's requests and follow events."
+        ),
+        Role.COORDINATOR: _(
+            "Here you run teaching practice, invitations, school requests and events."
+        ),
+        Role.DEPARTMENT: _("Here you follow the partnership network and its events."),
+        Role.ADMIN: _("You run this deployment: everything coordinators can do, and more."),
+    }[role]
+    lines = [intro, ""]
+    lines += [f"/{name} — {description}" for name, description in commands_for(role)]
+    return "\n".join(lines)
+
+
+def get_router() -> Router:
+    router = Router(name="common")
+
+    @router.message(Command("cancel"))
+    async def cancel_command(
+        message: Message, state: FSMContext, user: User | None, db: Database, locale: str
+    ) -> None:
+        had_state = await state.get_state() is not None
+        await state.clear()
+        text = _("Cancelled.") if had_state else _("There is nothing to cancel.")
+        if user is None:
+            await message.answer(text + " " + _("Send /start to register."))
+            return
+        await message.answer(text)
+        await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
+
+    @router.callback_query(CancelCb.filter())
+    async def cancel_button_pressed(
+        query: CallbackQuery, state: FSMContext, user: User | None, db: Database, locale: str
+    ) -> None:
+        await state.clear()
+        if user is None:
+            await show(query, _("Cancelled.") + " " + _("Send /start to register."))
+            return
+        await show(query, await menu_text(user, db, locale), menu_keyboard(user))
+
+    @router.message(Command("help"), StateFilter("*"))
+    async def help_command(message: Message, user: User | None) -> None:
+        await message.answer(help_text(None if user is None else user.role))
+
+    @router.callback_query(MenuCb.filter(F.action == "help"))
+    async def help_button(query: CallbackQuery, user: User | None) -> None:
+        builder = InlineKeyboardBuilder()
+        back_to_menu_button(builder)
+        await show(query, help_text(None if user is None else user.role), builder.as_markup())
+
+    @router.my_chat_member()
+    async def membership_changed(event: ChatMemberUpdated, db: Database) -> None:
+        """Telegram tells us when someone blocks (or unblocks) the bot in their private chat."""
+        if event.chat.type != "private":
+            return
+        blocked = event.new_chat_member.status == "kicked"
+        await db.users.set_blocked(event.chat.id, blocked)
+
+    return router

@@ -1,0 +1,130 @@
+"""The main menu: the role's everyday actions as buttons, so nobody has to remember commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db import Database
+from db.models import Role, User
+from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS
+from handlers.kit.filters import Registered
+from handlers.kit.formatting import esc
+from handlers.kit.texts import role_name
+
+ALL_ROLES = frozenset(Role)
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    action: str
+    label: Callable[[], str]
+    roles: frozenset[Role] = ALL_ROLES
+
+
+def _items() -> list[MenuItem]:
+    staff = frozenset({Role.COORDINATOR, Role.ADMIN})
+    managers = staff | {Role.DIRECTOR}
+    return [
+        MenuItem("offers", lambda: _("🏫 Practice places"), frozenset({Role.STUDENT})),
+        MenuItem("myplacement", lambda: _("📌 My placement"), frozenset({Role.STUDENT})),
+        MenuItem("hours", lambda: _("🕒 Practice hours"), frozenset({Role.STUDENT})),
+        MenuItem("students", lambda: _("👩‍🎓 My students"), frozenset({Role.MENTOR})),
+        MenuItem("visit", lambda: _("📝 Log a visit"), frozenset({Role.MENTOR})),
+        MenuItem("confirm", lambda: _("🕒 Hours to confirm"), frozenset({Role.MENTOR})),
+        MenuItem("progress", lambda: _("📈 Progress"), frozenset(Role) - {Role.DEPARTMENT}),
+        MenuItem("review", lambda: _("📥 Applications to review"), managers),
+        MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
+        MenuItem("newoffer", lambda: _("➕ New offer"), managers),
+        MenuItem(
+            "issue", lambda: _("📨 New school request"), frozenset({Role.DIRECTOR, Role.MENTOR})
+        ),
+        MenuItem(
+            "issues",
+            lambda: _("🗂 School requests"),
+            staff | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
+        ),
+        MenuItem("events", lambda: _("🗓 Events")),
+        MenuItem("newevent", lambda: _("➕ New event"), staff | {Role.DEPARTMENT}),
+        MenuItem(
+            "broadcast", lambda: _("📣 Announcement"), staff | {Role.DEPARTMENT, Role.DIRECTOR}
+        ),
+        MenuItem("stats", lambda: _("📊 Reports"), REPORT_VIEWERS),
+        MenuItem("export", lambda: _("📥 Export to Excel"), REPORT_VIEWERS),
+        MenuItem("partners", lambda: _("🤝 Partners"), NETWORK_VIEWERS),
+        MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
+        MenuItem("support", lambda: _("🔒 Confidential support")),
+        MenuItem("profile", lambda: _("👤 Profile")),
+        MenuItem("language", lambda: _("🌐 Language")),
+        MenuItem("help", lambda: _("❓ Help")),
+    ]
+
+
+def menu_keyboard(user: User) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for item in _items():
+        if user.role in item.roles:
+            builder.button(text=item.label(), callback_data=MenuCb(action=item.action))
+    builder.adjust(1)  # full-width rows: labels in Kazakh and Russian are long
+    return builder.as_markup()
+
+
+async def menu_text(user: User, db: Database, locale: str) -> str:
+    org = await db.orgs.get(user.organization_id) if user.organization_id else None
+    lines = [
+        _("<b>{name}</b>, {role}").format(name=esc(user.full_name), role=role_name(user.role)),
+    ]
+    if org is not None:
+        lines.append(esc(org.name(locale)))
+    lines.append("")
+    lines.append(_("What would you like to do?"))
+    return "\n".join(lines)
+
+
+def menu_item() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("⬅️ Menu"), callback_data=MenuCb(action="home").pack())
+
+
+def back_to_menu_button(builder: InlineKeyboardBuilder) -> None:
+    builder.add(menu_item())
+
+
+async def send_menu(message: Message, user: User, db: Database, locale: str) -> None:
+    await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
+
+
+def get_router() -> Router:
+    router = Router(name="menu")
+    router.message.filter(Registered())
+    router.callback_query.filter(Registered())
+
+    @router.message(Command("menu"))
+    async def menu_command(
+        message: Message, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.clear()
+        await send_menu(message, user, db, locale)
+
+    @router.callback_query(MenuCb.filter(F.action == "home"))
+    async def menu_home(
+        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        await state.clear()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                await menu_text(user, db, locale), reply_markup=menu_keyboard(user)
+            )
+
+    return router

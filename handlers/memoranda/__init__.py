@@ -1,0 +1,1 @@
+"""Partnership memoranda and the partners they cover."""

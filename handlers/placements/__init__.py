@@ -1,0 +1,1 @@
+"""Practice places: browsing and applying, publishing offers, deciding on applications."""

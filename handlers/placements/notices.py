@@ -1,0 +1,303 @@
+"""Notifications about placements, rendered at send time in the recipient's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from db.models import Organization, User
+from db.placements import Application, Offer
+from handlers.kit.formatting import esc
+from handlers.kit.notices import Notice, NoticeContext, Renderer
+from handlers.placements.texts import (
+    offer_card,
+    org_title,
+    period_text,
+    person_link,
+    status_label,
+    student_summary,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    application: Application
+    offer: Offer
+    school: Organization | None
+    student: User
+    mentor: User | None
+    locale: str
+
+    @property
+    def place(self) -> str:
+        return f"{esc(self.offer.subject)} — {org_title(self.school, self.locale)}"
+
+
+async def facts(context: NoticeContext, payload: dict[str, Any]) -> Facts | None:
+    db = context.db
+    application = await db.placements.application(int(payload.get("application_id", 0)))
+    if application is None:
+        return None
+    offer = await db.placements.offer(application.offer_id)
+    if offer is None:
+        return None
+    people = await db.users.by_ids([application.student_id, application.mentor_id])
+    return Facts(
+        application=application,
+        offer=offer,
+        school=await db.orgs.get(offer.organization_id),
+        student=people[application.student_id],
+        mentor=people.get(application.mentor_id or 0),
+        locale=context.locale,
+    )
+
+
+def open_button(application_id: int) -> Any:
+    from handlers.placements.decide import AppCb
+
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Open the application"),
+        callback_data=AppCb(action="open", application_id=application_id),
+    )
+    return builder.as_markup()
+
+
+async def applied(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    university = await context.db.orgs.get(found.student.organization_id or 0)
+    who = student_summary(found.student, university, context.locale)
+    if payload.get("from_waitlist"):
+        text = _(
+            "📥 A place freed up for {place}: application #{id} from the waiting list "
+            "({student}) awaits your decision."
+        )
+    else:
+        text = _("📥 New application #{id} for {place}: {student}.")
+    text = text.format(id=found.application.id, place=found.place, student=who)
+    if found.application.motivation:
+        text += "\n" + _("Motivation: {text}").format(text=esc(found.application.motivation))
+    return Notice(text, open_button(found.application.id))
+
+
+async def approved(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    mentors = [found.mentor] if found.mentor else []
+    text = (
+        _("✅ You have a practice place!")
+        + "\n\n"
+        + offer_card(found.offer, found.school, mentors, context.locale)
+    )
+    if found.mentor is None:
+        text += "\n" + _("Your mentor will be assigned soon; you will get a message.")
+    return Notice(text + "\n\n" + _("Details: /myplacement"))
+
+
+async def new_student(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    university = await context.db.orgs.get(found.student.organization_id or 0)
+    return Notice(
+        _(
+            "👩‍🎓 You are the mentor of {student} for {place}, {period}. Your students: /students"
+        ).format(
+            student=student_summary(found.student, university, context.locale),
+            place=found.place,
+            period=period_text(found.offer),
+        )
+    )
+
+
+async def decided(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    deciders = await context.db.users.by_ids([found.application.decided_by])
+    actor = deciders.get(found.application.decided_by or 0)
+    by = esc(actor.full_name) if actor else _("the practice office")
+    if payload.get("decision") == "placed":
+        text = _("➕ {student} was placed at {place} by {actor}.")
+    else:
+        text = _("✅ Application #{id} of {student} for {place} was approved by {actor}.")
+    return Notice(
+        text.format(
+            id=found.application.id, student=person_link(found.student), place=found.place, actor=by
+        )
+    )
+
+
+async def rejected(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "❌ Your application #{id} for {place} was not accepted.\nReason: {reason}\n\nOther "
+            "places: /offers"
+        ).format(
+            id=found.application.id, place=found.place, reason=esc(found.application.reason or "—")
+        )
+    )
+
+
+async def cancelled(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "🚫 Your placement at {place} was cancelled.\nReason: {reason}\n\nOther places: /offers"
+        ).format(place=found.place, reason=esc(found.application.reason or "—"))
+    )
+
+
+async def student_left(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _("{student} is no longer your student for {place}.").format(
+            student=esc(found.student.full_name), place=found.place
+        )
+    )
+
+
+async def withdrawn(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _("↩️ {student} withdrew application #{id} for {place}.").format(
+            student=esc(found.student.full_name), id=found.application.id, place=found.place
+        )
+    )
+
+
+async def promoted(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "🎉 A place opened up at {place}: your application #{id} has left the waiting list "
+            "and is now under review."
+        ).format(place=found.place, id=found.application.id)
+    )
+
+
+async def moved_to_waitlist(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    position = await context.db.placements.waitlist_position(found.application)
+    return Notice(
+        _(
+            "The number of places at {place} was reduced. Your application #{id} is now: {status}."
+        ).format(
+            place=found.place,
+            id=found.application.id,
+            status=status_label(found.application.status, position),
+        )
+    )
+
+
+async def offer_changed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    offer = await context.db.placements.offer(int(payload.get("offer_id", 0)))
+    if offer is None:
+        return None
+    school = await context.db.orgs.get(offer.organization_id)
+    mentors = list((await context.db.users.by_ids(offer.mentor_ids)).values())
+    return Notice(
+        _("ℹ️ The practice offer has changed. Current details:")
+        + "\n\n"
+        + offer_card(offer, school, mentors, context.locale)
+    )
+
+
+async def offer_closed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "🔒 The offer {place} was closed, so your application #{id} is cancelled. Other "
+            "places: /offers"
+        ).format(place=found.place, id=found.application.id)
+    )
+
+
+async def mentor_assigned(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None or found.mentor is None:
+        return None
+    return Notice(
+        _(
+            "👩‍🏫 Your mentor for {place}: {mentor}. Write to them to arrange your first day."
+        ).format(place=found.place, mentor=person_link(found.mentor))
+    )
+
+
+async def mentor_set(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None or found.mentor is None:
+        return None
+    return Notice(
+        _("👩‍🏫 {mentor} is now the mentor of {student} ({place}).").format(
+            mentor=esc(found.mentor.full_name),
+            student=esc(found.student.full_name),
+            place=found.place,
+        )
+    )
+
+
+async def mentor_left(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None:
+        return None
+    return Notice(
+        _(
+            "👩‍🏫 Your mentor for {place} has left Seriktes. The school will assign you another"
+            " mentor, and you will be told who. Details: /myplacement"
+        ).format(place=found.place)
+    )
+
+
+async def mentor_needed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await facts(context, payload)
+    if found is None or found.mentor is not None:  # someone was assigned meanwhile
+        return None
+    return Notice(
+        _(
+            "⚠️ {student} ({place}) has no mentor now: their mentor has left Seriktes. Please"
+            " assign another one."
+        ).format(student=esc(found.student.full_name), place=found.place),
+        open_button(found.application.id),
+    )
+
+
+RENDERERS: dict[str, Renderer] = {
+    "placement.applied": applied,
+    "placement.approved": approved,
+    "placement.new_student": new_student,
+    "placement.decided": decided,
+    "placement.rejected": rejected,
+    "placement.cancelled": cancelled,
+    "placement.student_left": student_left,
+    "placement.withdrawn": withdrawn,
+    "placement.promoted": promoted,
+    "placement.moved_to_waitlist": moved_to_waitlist,
+    "placement.offer_changed": offer_changed,
+    "placement.offer_closed": offer_closed,
+    "placement.mentor_assigned": mentor_assigned,
+    "placement.mentor_set": mentor_set,
+    "placement.mentor_left": mentor_left,
+    "placement.mentor_needed": mentor_needed,
+}

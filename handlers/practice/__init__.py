@@ -1,0 +1,1 @@
+"""The practice itself: mentors' visits, hours, progress, and a mentor's students."""

@@ -1,0 +1,78 @@
+"""Notifications about the logbook: feedback after a visit, hours to confirm, hours returned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.kit.notices import Notice, NoticeContext, Renderer
+from handlers.practice.texts import hours_line, visit_card
+
+
+async def visit_logged(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    db = context.db
+    visit = await db.practice.visit(int(payload.get("visit_id", 0)))
+    if visit is None:
+        return None
+    application = await db.placements.application(visit.application_id)
+    if application is None:
+        return None
+    people = await db.users.by_ids([application.student_id, visit.author_id])
+    heading = _("Your mentor visited your lesson. Feedback:")
+    if payload.get("updated"):
+        heading = _("Your mentor updated the feedback on a lesson visit:")
+    return Notice(
+        heading
+        + "\n\n"
+        + visit_card(visit, people[application.student_id], people.get(visit.author_id))
+    )
+
+
+async def visit_updated(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    return await visit_logged(context, {**payload, "updated": True})
+
+
+async def hours_logged(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    from handlers.practice.hours import ReviewHoursCb
+
+    db = context.db
+    entry = await db.practice.hours_entry(int(payload.get("entry_id", 0)))
+    if entry is None or entry.status != "pending":
+        return None
+    application = await db.placements.application(entry.application_id)
+    if application is None:
+        return None
+    student = await db.users.get(application.student_id)
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Confirm"), callback_data=ReviewHoursCb(action="confirm", entry_id=entry.id)
+    )
+    builder.button(
+        text=_("↩️ Return"), callback_data=ReviewHoursCb(action="return", entry_id=entry.id)
+    )
+    return Notice(
+        _("🕒 Practice hours to confirm:") + "\n" + hours_line(entry, student), builder.as_markup()
+    )
+
+
+async def hours_returned(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    entry = await context.db.practice.hours_entry(int(payload.get("entry_id", 0)))
+    if entry is None:
+        return None
+    return Notice(
+        _("↩️ Your mentor returned an hours entry:")
+        + "\n"
+        + hours_line(entry)
+        + "\n\n"
+        + _("Log it again, corrected: /hours")
+    )
+
+
+RENDERERS: dict[str, Renderer] = {
+    "visit.logged": visit_logged,
+    "visit.updated": visit_updated,
+    "hours.logged": hours_logged,
+    "hours.returned": hours_returned,
+}

@@ -1,0 +1,1 @@
+"""Figures, charts and exports (the builders run in bot/workers)."""

@@ -1,0 +1,1 @@
+"""Confidential support between a person and the support staff."""
