@@ -18,49 +18,51 @@ from handlers.kit.texts import LANGUAGE_NAMES, use_buttons_please
 from handlers.kit.ui import show
 
 
-def get_router() -> Router:
-    router = Router(name="language")
+async def language_command(message: Message, locale: str) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard(locale))
 
-    @router.message(Command("language"))
-    async def language_command(message: Message, locale: str) -> None:
-        await message.answer(_("Choose your language:"), reply_markup=language_keyboard(locale))
 
-    @router.callback_query(MenuCb.filter(F.action == "language"))
-    async def language_button(query: CallbackQuery, locale: str) -> None:
-        await show(query, _("Choose your language:"), language_keyboard(locale))
+async def language_button(query: CallbackQuery, locale: str) -> None:
+    await show(query, _("Choose your language:"), language_keyboard(locale))
 
-    @router.callback_query(LangCb.filter())
-    async def language_chosen(
-        query: CallbackQuery,
-        callback_data: LangCb,
-        user: User | None,
-        db: Database,
-        state: FSMContext,
-        i18n: I18n,
-        bot: Bot,
-    ) -> None:
-        code = callback_data.code
-        if code not in LOCALES:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        i18n.current_locale = code
-        if user is None:
-            await state.update_data(locale=code)
-            await show(
-                query,
-                _("Language: {language}").format(language=LANGUAGE_NAMES[code])
-                + "\n"
-                + _("Send /start to register."),
-            )
-            return
-        user = await db.users.set_locale(user.id, code)
-        await publish_user_commands(bot, user)
+
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LangCb,
+    user: User | None,
+    db: Database,
+    state: FSMContext,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    code = callback_data.code
+    if code not in LOCALES:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    i18n.current_locale = code
+    if user is None:
+        await state.update_data(locale=code)
         await show(
             query,
             _("Language: {language}").format(language=LANGUAGE_NAMES[code])
-            + "\n\n"
-            + await menu_text(user, db, code),
-            menu_keyboard(user),
+            + "\n"
+            + _("Send /start to register."),
         )
+        return
+    user = await db.users.set_locale(user.id, code)
+    await publish_user_commands(bot, user)
+    await show(
+        query,
+        _("Language: {language}").format(language=LANGUAGE_NAMES[code])
+        + "\n\n"
+        + await menu_text(user, db, code),
+        menu_keyboard(user),
+    )
 
+
+def get_router() -> Router:
+    router = Router(name="language")
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_button, MenuCb.filter(F.action == "language"))
+    router.callback_query.register(language_chosen, LangCb.filter())
     return router

@@ -98,55 +98,59 @@ def erase_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+async def my_data(message: Message, db: Database, user: User) -> None:
+    data = await db.personal.collect(user)
+    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    await message.answer_document(
+        BufferedInputFile(content, filename="seriktes-my-data.json"),
+        caption=mydata_caption(data, fmt_date(db.today())),
+    )
+
+
+async def my_data_button(query: CallbackQuery, db: Database, user: User) -> None:
+    data = await db.personal.collect(user)
+    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+    assert query.bot is not None
+    await query.bot.send_document(
+        query.from_user.id,
+        BufferedInputFile(content, filename="seriktes-my-data.json"),
+        caption=mydata_caption(data, fmt_date(db.today())),
+    )
+
+
+async def delete_me(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(erase_warning(), reply_markup=erase_keyboard())
+
+
+async def delete_me_button(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await show(query, erase_warning(), erase_keyboard())
+
+
+async def confirmed(
+    query: CallbackQuery, bot: Bot, db: Database, user: User, state: FSMContext
+) -> None:
+    await state.clear()
+    try:
+        kept = await db.personal.erase(user)
+    except NotFound:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    with contextlib.suppress(TelegramAPIError):  # cosmetic; the data is already gone
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=query.from_user.id))
+    await show(query, erasure_text(kept))
+
+
 def get_router() -> Router:
     router = Router(name="mydata")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    @router.message(Command("mydata"))
-    async def my_data(message: Message, db: Database, user: User) -> None:
-        data = await db.personal.collect(user)
-        content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-        await message.answer_document(
-            BufferedInputFile(content, filename="seriktes-my-data.json"),
-            caption=mydata_caption(data, fmt_date(db.today())),
-        )
-
-    @router.callback_query(MenuCb.filter(F.action == "mydata"))
-    async def my_data_button(query: CallbackQuery, db: Database, user: User) -> None:
-        data = await db.personal.collect(user)
-        content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-        assert query.bot is not None
-        await query.bot.send_document(
-            query.from_user.id,
-            BufferedInputFile(content, filename="seriktes-my-data.json"),
-            caption=mydata_caption(data, fmt_date(db.today())),
-        )
-
-    @router.message(Command("deleteme"))
-    async def delete_me(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await message.answer(erase_warning(), reply_markup=erase_keyboard())
-
-    @router.callback_query(MenuCb.filter(F.action == "deleteme"))
-    async def delete_me_button(query: CallbackQuery, state: FSMContext) -> None:
-        await state.clear()
-        await show(query, erase_warning(), erase_keyboard())
-
-    @router.callback_query(EraseCb.filter(F.action == "confirm"))
-    async def confirmed(
-        query: CallbackQuery, bot: Bot, db: Database, user: User, state: FSMContext
-    ) -> None:
-        await state.clear()
-        try:
-            kept = await db.personal.erase(user)
-        except NotFound:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        with contextlib.suppress(TelegramAPIError):  # cosmetic; the data is already gone
-            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=query.from_user.id))
-        await show(query, erasure_text(kept))
-
+    router.message.register(my_data, Command("mydata"))
+    router.callback_query.register(my_data_button, MenuCb.filter(F.action == "mydata"))
+    router.message.register(delete_me, Command("deleteme"))
+    router.callback_query.register(delete_me_button, MenuCb.filter(F.action == "deleteme"))
+    router.callback_query.register(confirmed, EraseCb.filter(F.action == "confirm"))
     return router
 
 

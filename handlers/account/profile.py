@@ -79,147 +79,153 @@ def profile_keyboard(user: User) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+async def send_profile(
+    message: Message, user: User, db: Database, locale: str, settings: HandlerSettings
+) -> None:
+    await message.answer(
+        await profile_text(user, db, locale, settings), reply_markup=profile_keyboard(user)
+    )
+
+
+async def profile_command(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    await state.clear()
+    await send_profile(message, user, db, locale, settings)
+
+
+async def profile_button(
+    query: CallbackQuery, user: User, db: Database, locale: str, settings: HandlerSettings
+) -> None:
+    await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
+
+
+async def edit_chosen(
+    query: CallbackQuery,
+    callback_data: ProfileCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    action = callback_data.action
+    if action == "name":
+        await state.set_state(ProfileEdit.full_name)
+        await show(query, _("Write your full name as it should appear:"), cancel_keyboard())
+        return
+    if user.role is not Role.STUDENT or action not in {"university", "programme", "year"}:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    if action == "programme":
+        await state.set_state(ProfileEdit.programme)
+        await show(query, _("Write your educational programme:"), cancel_keyboard())
+    elif action == "year":
+        builder = InlineKeyboardBuilder()
+        for year in STUDY_YEAR_CHOICES:
+            builder.button(text=str(year), callback_data=ProfileYearCb(year=year))
+        builder.adjust(len(STUDY_YEAR_CHOICES))
+        await show(query, _("Which year of study are you in?"), builder.as_markup())
+    else:
+        await state.set_state(ProfileEdit.university)
+        page = await OrgPage.load(db, (OrgKind.UNIVERSITY,), 0, "", locale)
+        await show(query, _("Choose your university:"), org_page_keyboard(page, locale, "profuni"))
+
+
+async def new_name(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    try:
+        user = await db.users.rename(user.id, message.text or "")
+    except InvalidValue as problem:
+        await message.answer(full_name_problem(problem.detail))
+        return
+    await state.clear()
+    await message.answer(_("Saved."))
+    await send_profile(message, user, db, locale, settings)
+
+
+async def new_programme(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    try:
+        user = await db.users.update_study(user.id, programme=message.text or "")
+    except InvalidValue as problem:
+        await message.answer(programme_problem(problem.detail))
+        return
+    await state.clear()
+    await message.answer(_("Saved."))
+    await send_profile(message, user, db, locale, settings)
+
+
+async def new_year(
+    query: CallbackQuery,
+    callback_data: ProfileYearCb,
+    user: User,
+    db: Database,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    try:
+        user = await db.users.update_study(user.id, study_year=callback_data.year)
+    except InvalidValue:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
+
+
+async def new_university(
+    query: CallbackQuery,
+    callback_data: OrgPickCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    if callback_data.page is not None:
+        page = await OrgPage.load(db, (OrgKind.UNIVERSITY,), callback_data.page, "", locale)
+        await show(query, _("Choose your university:"), org_page_keyboard(page, locale, "profuni"))
+        return
+    try:
+        user = await db.users.update_study(user.id, university_id=callback_data.org_id or 0)
+    except (InvalidValue, NotFound):
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.clear()
+    await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
 def get_router() -> Router:
     router = Router(name="profile")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    async def send_profile(
-        message: Message, user: User, db: Database, locale: str, settings: HandlerSettings
-    ) -> None:
-        await message.answer(
-            await profile_text(user, db, locale, settings), reply_markup=profile_keyboard(user)
-        )
-
-    @router.message(Command("profile"))
-    async def profile_command(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        await state.clear()
-        await send_profile(message, user, db, locale, settings)
-
-    @router.callback_query(MenuCb.filter(F.action == "profile"))
-    async def profile_button(
-        query: CallbackQuery, user: User, db: Database, locale: str, settings: HandlerSettings
-    ) -> None:
-        await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
-
-    @router.callback_query(ProfileCb.filter())
-    async def edit_chosen(
-        query: CallbackQuery,
-        callback_data: ProfileCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        action = callback_data.action
-        if action == "name":
-            await state.set_state(ProfileEdit.full_name)
-            await show(query, _("Write your full name as it should appear:"), cancel_keyboard())
-            return
-        if user.role is not Role.STUDENT or action not in {"university", "programme", "year"}:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        if action == "programme":
-            await state.set_state(ProfileEdit.programme)
-            await show(query, _("Write your educational programme:"), cancel_keyboard())
-        elif action == "year":
-            builder = InlineKeyboardBuilder()
-            for year in STUDY_YEAR_CHOICES:
-                builder.button(text=str(year), callback_data=ProfileYearCb(year=year))
-            builder.adjust(len(STUDY_YEAR_CHOICES))
-            await show(query, _("Which year of study are you in?"), builder.as_markup())
-        else:
-            await state.set_state(ProfileEdit.university)
-            page = await OrgPage.load(db, (OrgKind.UNIVERSITY,), 0, "", locale)
-            await show(
-                query, _("Choose your university:"), org_page_keyboard(page, locale, "profuni")
-            )
-
-    @router.message(ProfileEdit.full_name, F.text)
-    async def new_name(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        try:
-            user = await db.users.rename(user.id, message.text or "")
-        except InvalidValue as problem:
-            await message.answer(full_name_problem(problem.detail))
-            return
-        await state.clear()
-        await message.answer(_("Saved."))
-        await send_profile(message, user, db, locale, settings)
-
-    @router.message(ProfileEdit.programme, F.text)
-    async def new_programme(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        try:
-            user = await db.users.update_study(user.id, programme=message.text or "")
-        except InvalidValue as problem:
-            await message.answer(programme_problem(problem.detail))
-            return
-        await state.clear()
-        await message.answer(_("Saved."))
-        await send_profile(message, user, db, locale, settings)
-
-    @router.callback_query(ProfileYearCb.filter())
-    async def new_year(
-        query: CallbackQuery,
-        callback_data: ProfileYearCb,
-        user: User,
-        db: Database,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        try:
-            user = await db.users.update_study(user.id, study_year=callback_data.year)
-        except InvalidValue:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
-
-    @router.callback_query(ProfileEdit.university, OrgPickCb.filter(F.purpose == "profuni"))
-    async def new_university(
-        query: CallbackQuery,
-        callback_data: OrgPickCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        if callback_data.page is not None:
-            page = await OrgPage.load(db, (OrgKind.UNIVERSITY,), callback_data.page, "", locale)
-            await show(
-                query, _("Choose your university:"), org_page_keyboard(page, locale, "profuni")
-            )
-            return
-        try:
-            user = await db.users.update_study(user.id, university_id=callback_data.org_id or 0)
-        except (InvalidValue, NotFound):
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.clear()
-        await show(query, await profile_text(user, db, locale, settings), profile_keyboard(user))
-
-    @router.message(StateFilter(ProfileEdit.full_name, ProfileEdit.programme))
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
+    router.message.register(profile_command, Command("profile"))
+    router.callback_query.register(profile_button, MenuCb.filter(F.action == "profile"))
+    router.callback_query.register(edit_chosen, ProfileCb.filter())
+    router.message.register(new_name, ProfileEdit.full_name, F.text)
+    router.message.register(new_programme, ProfileEdit.programme, F.text)
+    router.callback_query.register(new_year, ProfileYearCb.filter())
+    router.callback_query.register(
+        new_university, ProfileEdit.university, OrgPickCb.filter(F.purpose == "profuni")
+    )
+    router.message.register(not_text, StateFilter(ProfileEdit.full_name, ProfileEdit.programme))
     return router

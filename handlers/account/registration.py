@@ -205,309 +205,316 @@ async def _university_page(
     return text, org_page_keyboard(result, locale, purpose="reguni")
 
 
-def get_router() -> Router:
-    router = Router(name="registration")
-
-    @router.message(CommandStart(), Unregistered())
-    async def start_new(
-        message: Message, command: CommandObject, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        code = normalize_code(command.args or "")
-        await state.set_state(Registration.language)
-        await state.update_data(locale=locale, invite=code or None)
-        await message.answer(
-            _(
-                "Hello! This is <b>Seriktes</b>, the bot of the university's partnership network"
-                " with schools and kindergartens: teaching practice, mentors, school requests,"
-                " seminars and announcements.\n\nChoose your language:"
-            ),
-            reply_markup=language_keyboard(locale),
-        )
-
-    @router.message(CommandStart(), Registered())
-    async def start_registered(
-        message: Message,
-        command: CommandObject,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        await state.clear()
-        code = normalize_code(command.args or "")
-        if not code:
-            await message.answer(
-                await menu_text(user, db, locale), reply_markup=menu_keyboard(user)
-            )
-            return
-        try:
-            invite = await db.invites.peek(code)
-        except InviteInvalid as problem:
-            await message.answer(invite_problem(problem.reason))
-            return
-        org = await db.orgs.get(invite.organization_id)
-        await state.set_state(RoleSwitch.confirm)
-        await state.update_data(invite=code)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("✅ Accept"), callback_data=SwitchRoleCb(accept=True))
-        builder.button(text=_("Keep my current role"), callback_data=SwitchRoleCb(accept=False))
-        builder.adjust(1)
-        await message.answer(
-            _(
-                "This invitation is for: {role}, {organization}.\nYour current role: {current}."
-                "\n\nAccept the new role?"
-            ).format(
-                role=role_name(invite.role),
-                organization=esc(org.name(locale) if org else "—"),
-                current=role_name(user.role),
-            ),
-            reply_markup=builder.as_markup(),
-        )
-
-    @router.callback_query(RoleSwitch.confirm, SwitchRoleCb.filter(), Registered())
-    async def switch_role(
-        query: CallbackQuery,
-        callback_data: SwitchRoleCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        bot: Bot,
-        i18n: I18n,
-        locale: str,
-    ) -> None:
-        data = await state.get_data()
-        await state.clear()
-        if not callback_data.accept:
-            await show(
-                query,
-                _("Nothing changed. Your role: {role}.").format(role=role_name(user.role)),
-            )
-            return
-        person = NewUser(
-            user.telegram_id or query.from_user.id,
-            user.full_name,
-            user.username,
-            user.locale,
-            user.consent_at,
-        )
-        try:
-            redemption = await db.invites.redeem(str(data.get("invite", "")), person)
-        except InviteInvalid as problem:
-            await show(query, invite_problem(problem.reason))
-            return
-        await show(
-            query, _("Your role is now: {role}.").format(role=role_name(redemption.user.role))
-        )
-        if isinstance(query.message, Message):
-            await _welcome(query.message, bot, redemption.user, db, i18n)
-
-    @router.callback_query(Registration.language, LangCb.filter())
-    async def choose_language(
-        query: CallbackQuery, callback_data: LangCb, state: FSMContext, i18n: I18n
-    ) -> None:
-        if callback_data.code not in LOCALES:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        i18n.current_locale = callback_data.code
-        await state.update_data(locale=callback_data.code)
-        await state.set_state(Registration.consent)
-        await show(query, consent_text(), consent_keyboard())
-
-    @router.callback_query(Registration.consent, ConsentCb.filter())
-    async def consent(
-        query: CallbackQuery,
-        callback_data: ConsentCb,
-        state: FSMContext,
-        db: Database,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        if not callback_data.agree:
-            await state.clear()
-            await show(
-                query,
-                _(
-                    "Without your consent we cannot register you."
-                    " If you change your mind, send /start."
-                ),
-            )
-            return
-        await state.update_data(consent_at=to_db(db.clock.now()))
-        data = await state.get_data()
-        message = query.message
-        if data.get("invite") and isinstance(message, Message):
-            await show(query, _("Thank you."))
-            await _offer_invite(message, str(data["invite"]), db, state, locale)
-        elif query.from_user.id in settings.admins:
-            await state.update_data(path="admin")
-            await state.set_state(Registration.full_name)
-            await show(
-                query,
-                _("You are listed as an administrator of this deployment.")
-                + "\n\n"
-                + ask_full_name(),
-            )
-        else:
-            await state.set_state(Registration.path)
-            await show(
-                query,
-                _("Are you a student, or were you given an invitation code?"),
-                path_keyboard(),
-            )
-
-    @router.callback_query(Registration.path, PathCb.filter())
-    async def choose_path(query: CallbackQuery, callback_data: PathCb, state: FSMContext) -> None:
-        if callback_data.path == "student":
-            await state.update_data(path="student")
-            await state.set_state(Registration.full_name)
-            await show(query, ask_full_name())
-        elif callback_data.path == "code":
-            await state.set_state(Registration.code)
-            await show(
-                query,
-                _(
-                    "Send the invitation code you received from the university"
-                    " (it looks like ABCDE-FGHJK-MNPQR-STUVW)."
-                ),
-            )
-        else:
-            await query.answer(use_buttons_please(), show_alert=True)
-
-    @router.message(Registration.code, F.text)
-    async def enter_code(message: Message, state: FSMContext, db: Database, locale: str) -> None:
-        await _offer_invite(message, message.text or "", db, state, locale)
-
-    @router.message(Registration.full_name, F.text)
-    async def enter_full_name(
-        message: Message, state: FSMContext, db: Database, bot: Bot, i18n: I18n, locale: str
-    ) -> None:
-        try:
-            name = clean_full_name(message.text or "")
-        except InvalidValue as problem:
-            await message.answer(full_name_problem(problem.detail))
-            return
-        await state.update_data(full_name=name)
-        data = await state.get_data()
-        if data.get("path") == "student":
-            await state.set_state(Registration.university)
-            text, markup = await _university_page(db, locale, 0)
-            await message.answer(text, reply_markup=markup)
-            return
-        assert message.from_user is not None
-        person = person_from(message.from_user.id, message.from_user.username, data)
-        try:
-            if data.get("path") == "admin":
-                user = await db.users.register_admin(person)
-            else:
-                user = (await db.invites.redeem(str(data.get("invite", "")), person)).user
-        except InviteInvalid as problem:
-            await state.set_state(Registration.code)
-            await message.answer(
-                invite_problem(problem.reason) + "\n\n" + _("Send another code, or /cancel.")
-            )
-            return
-        except AlreadyRegistered:
-            await state.clear()
-            await message.answer(_("You are already registered. Send /menu."))
-            return
-        await state.clear()
-        await _welcome(message, bot, user, db, i18n)
-
-    @router.callback_query(Registration.university, OrgPickCb.filter(F.purpose == "reguni"))
-    async def university_chosen(
-        query: CallbackQuery, callback_data: OrgPickCb, state: FSMContext, db: Database, locale: str
-    ) -> None:
-        picked = callback_data
-        if picked.page is not None:
-            text, markup = await _university_page(
-                db, locale, picked.page, (await state.get_data()).get("uni_query", "")
-            )
-            await show(query, text, markup)
-            return
-        org = await db.orgs.get(picked.org_id or 0)
-        if org is None or org.kind is not OrgKind.UNIVERSITY:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(university_id=org.id)
-        await state.set_state(Registration.programme)
-        await show(
-            query,
-            _("University: {name}").format(name=esc(org.name(locale)))
-            + "\n\n"
-            + _("Write your educational programme, for example “6B01501 Mathematics”."),
-        )
-
-    @router.message(Registration.university, F.text)
-    async def search_university(
-        message: Message, state: FSMContext, db: Database, locale: str
-    ) -> None:
-        query_text = (message.text or "")[:100]
-        await state.update_data(uni_query=query_text)
-        text, markup = await _university_page(db, locale, 0, query_text)
-        await message.answer(text, reply_markup=markup)
-
-    @router.message(Registration.programme, F.text)
-    async def enter_programme(message: Message, state: FSMContext) -> None:
-        try:
-            programme = clean_programme(message.text or "")
-        except InvalidValue as problem:
-            await message.answer(programme_problem(problem.detail))
-            return
-        await state.update_data(programme=programme)
-        await state.set_state(Registration.study_year)
-        await message.answer(
-            _("Which year of study are you in?"), reply_markup=study_year_keyboard()
-        )
-
-    @router.callback_query(Registration.study_year, StudyYearCb.filter())
-    async def choose_study_year(
-        query: CallbackQuery,
-        callback_data: StudyYearCb,
-        state: FSMContext,
-        db: Database,
-        bot: Bot,
-        i18n: I18n,
-    ) -> None:
-        if callback_data.year not in STUDY_YEAR_CHOICES:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        data = await state.get_data()
-        person = person_from(query.from_user.id, query.from_user.username, data)
-        try:
-            user = await db.users.register_student(
-                person, int(data["university_id"]), str(data["programme"]), callback_data.year
-            )
-        except AlreadyRegistered:
-            await state.clear()
-            await show(query, _("You are already registered. Send /menu."))
-            return
-        except (NotFound, InvalidValue, KeyError):
-            await state.clear()
-            await show(
-                query, _("Something in your answers was lost. Please send /start and try again.")
-            )
-            return
-        await state.clear()
-        await show(query, _("Year of study: {year}").format(year=callback_data.year))
-        if isinstance(query.message, Message):
-            await _welcome(query.message, bot, user, db, i18n)
-
-    text_states = (Registration.code, Registration.full_name, Registration.programme)
-    button_states = (
-        Registration.language,
-        Registration.consent,
-        Registration.path,
-        Registration.study_year,
-        RoleSwitch.confirm,
+async def start_new(
+    message: Message, command: CommandObject, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    code = normalize_code(command.args or "")
+    await state.set_state(Registration.language)
+    await state.update_data(locale=locale, invite=code or None)
+    await message.answer(
+        _(
+            "Hello! This is <b>Seriktes</b>, the bot of the university's partnership network"
+            " with schools and kindergartens: teaching practice, mentors, school requests,"
+            " seminars and announcements.\n\nChoose your language:"
+        ),
+        reply_markup=language_keyboard(locale),
     )
 
-    @router.message(StateFilter(*text_states))
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
 
-    @router.message(StateFilter(*button_states, Registration.university))
-    async def expected_button(message: Message) -> None:
-        await message.answer(use_buttons_please())
+async def start_registered(
+    message: Message,
+    command: CommandObject,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    await state.clear()
+    code = normalize_code(command.args or "")
+    if not code:
+        await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
+        return
+    try:
+        invite = await db.invites.peek(code)
+    except InviteInvalid as problem:
+        await message.answer(invite_problem(problem.reason))
+        return
+    org = await db.orgs.get(invite.organization_id)
+    await state.set_state(RoleSwitch.confirm)
+    await state.update_data(invite=code)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Accept"), callback_data=SwitchRoleCb(accept=True))
+    builder.button(text=_("Keep my current role"), callback_data=SwitchRoleCb(accept=False))
+    builder.adjust(1)
+    await message.answer(
+        _(
+            "This invitation is for: {role}, {organization}.\nYour current role: {current}."
+            "\n\nAccept the new role?"
+        ).format(
+            role=role_name(invite.role),
+            organization=esc(org.name(locale) if org else "—"),
+            current=role_name(user.role),
+        ),
+        reply_markup=builder.as_markup(),
+    )
 
+
+async def switch_role(
+    query: CallbackQuery,
+    callback_data: SwitchRoleCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    bot: Bot,
+    i18n: I18n,
+    locale: str,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if not callback_data.accept:
+        await show(
+            query,
+            _("Nothing changed. Your role: {role}.").format(role=role_name(user.role)),
+        )
+        return
+    person = NewUser(
+        user.telegram_id or query.from_user.id,
+        user.full_name,
+        user.username,
+        user.locale,
+        user.consent_at,
+    )
+    try:
+        redemption = await db.invites.redeem(str(data.get("invite", "")), person)
+    except InviteInvalid as problem:
+        await show(query, invite_problem(problem.reason))
+        return
+    await show(query, _("Your role is now: {role}.").format(role=role_name(redemption.user.role)))
+    if isinstance(query.message, Message):
+        await _welcome(query.message, bot, redemption.user, db, i18n)
+
+
+async def choose_language(
+    query: CallbackQuery, callback_data: LangCb, state: FSMContext, i18n: I18n
+) -> None:
+    if callback_data.code not in LOCALES:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    i18n.current_locale = callback_data.code
+    await state.update_data(locale=callback_data.code)
+    await state.set_state(Registration.consent)
+    await show(query, consent_text(), consent_keyboard())
+
+
+async def consent(
+    query: CallbackQuery,
+    callback_data: ConsentCb,
+    state: FSMContext,
+    db: Database,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    if not callback_data.agree:
+        await state.clear()
+        await show(
+            query,
+            _("Without your consent we cannot register you. If you change your mind, send /start."),
+        )
+        return
+    await state.update_data(consent_at=to_db(db.clock.now()))
+    data = await state.get_data()
+    message = query.message
+    if data.get("invite") and isinstance(message, Message):
+        await show(query, _("Thank you."))
+        await _offer_invite(message, str(data["invite"]), db, state, locale)
+    elif query.from_user.id in settings.admins:
+        await state.update_data(path="admin")
+        await state.set_state(Registration.full_name)
+        await show(
+            query,
+            _("You are listed as an administrator of this deployment.") + "\n\n" + ask_full_name(),
+        )
+    else:
+        await state.set_state(Registration.path)
+        await show(
+            query,
+            _("Are you a student, or were you given an invitation code?"),
+            path_keyboard(),
+        )
+
+
+async def choose_path(query: CallbackQuery, callback_data: PathCb, state: FSMContext) -> None:
+    if callback_data.path == "student":
+        await state.update_data(path="student")
+        await state.set_state(Registration.full_name)
+        await show(query, ask_full_name())
+    elif callback_data.path == "code":
+        await state.set_state(Registration.code)
+        await show(
+            query,
+            _(
+                "Send the invitation code you received from the university"
+                " (it looks like ABCDE-FGHJK-MNPQR-STUVW)."
+            ),
+        )
+    else:
+        await query.answer(use_buttons_please(), show_alert=True)
+
+
+async def enter_code(message: Message, state: FSMContext, db: Database, locale: str) -> None:
+    await _offer_invite(message, message.text or "", db, state, locale)
+
+
+async def enter_full_name(
+    message: Message, state: FSMContext, db: Database, bot: Bot, i18n: I18n, locale: str
+) -> None:
+    try:
+        name = clean_full_name(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(full_name_problem(problem.detail))
+        return
+    await state.update_data(full_name=name)
+    data = await state.get_data()
+    if data.get("path") == "student":
+        await state.set_state(Registration.university)
+        text, markup = await _university_page(db, locale, 0)
+        await message.answer(text, reply_markup=markup)
+        return
+    assert message.from_user is not None
+    person = person_from(message.from_user.id, message.from_user.username, data)
+    try:
+        if data.get("path") == "admin":
+            user = await db.users.register_admin(person)
+        else:
+            user = (await db.invites.redeem(str(data.get("invite", "")), person)).user
+    except InviteInvalid as problem:
+        await state.set_state(Registration.code)
+        await message.answer(
+            invite_problem(problem.reason) + "\n\n" + _("Send another code, or /cancel.")
+        )
+        return
+    except AlreadyRegistered:
+        await state.clear()
+        await message.answer(_("You are already registered. Send /menu."))
+        return
+    await state.clear()
+    await _welcome(message, bot, user, db, i18n)
+
+
+async def university_chosen(
+    query: CallbackQuery, callback_data: OrgPickCb, state: FSMContext, db: Database, locale: str
+) -> None:
+    picked = callback_data
+    if picked.page is not None:
+        text, markup = await _university_page(
+            db, locale, picked.page, (await state.get_data()).get("uni_query", "")
+        )
+        await show(query, text, markup)
+        return
+    org = await db.orgs.get(picked.org_id or 0)
+    if org is None or org.kind is not OrgKind.UNIVERSITY:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(university_id=org.id)
+    await state.set_state(Registration.programme)
+    await show(
+        query,
+        _("University: {name}").format(name=esc(org.name(locale)))
+        + "\n\n"
+        + _("Write your educational programme, for example “6B01501 Mathematics”."),
+    )
+
+
+async def search_university(message: Message, state: FSMContext, db: Database, locale: str) -> None:
+    query_text = (message.text or "")[:100]
+    await state.update_data(uni_query=query_text)
+    text, markup = await _university_page(db, locale, 0, query_text)
+    await message.answer(text, reply_markup=markup)
+
+
+async def enter_programme(message: Message, state: FSMContext) -> None:
+    try:
+        programme = clean_programme(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(programme_problem(problem.detail))
+        return
+    await state.update_data(programme=programme)
+    await state.set_state(Registration.study_year)
+    await message.answer(_("Which year of study are you in?"), reply_markup=study_year_keyboard())
+
+
+async def choose_study_year(
+    query: CallbackQuery,
+    callback_data: StudyYearCb,
+    state: FSMContext,
+    db: Database,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    if callback_data.year not in STUDY_YEAR_CHOICES:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    data = await state.get_data()
+    person = person_from(query.from_user.id, query.from_user.username, data)
+    try:
+        user = await db.users.register_student(
+            person, int(data["university_id"]), str(data["programme"]), callback_data.year
+        )
+    except AlreadyRegistered:
+        await state.clear()
+        await show(query, _("You are already registered. Send /menu."))
+        return
+    except (NotFound, InvalidValue, KeyError):
+        await state.clear()
+        await show(
+            query, _("Something in your answers was lost. Please send /start and try again.")
+        )
+        return
+    await state.clear()
+    await show(query, _("Year of study: {year}").format(year=callback_data.year))
+    if isinstance(query.message, Message):
+        await _welcome(query.message, bot, user, db, i18n)
+
+
+TEXT_STATES = (Registration.code, Registration.full_name, Registration.programme)
+
+
+BUTTON_STATES = (
+    Registration.language,
+    Registration.consent,
+    Registration.path,
+    Registration.study_year,
+    RoleSwitch.confirm,
+)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+async def expected_button(message: Message) -> None:
+    await message.answer(use_buttons_please())
+
+
+def get_router() -> Router:
+    router = Router(name="registration")
+    router.message.register(start_new, CommandStart(), Unregistered())
+    router.message.register(start_registered, CommandStart(), Registered())
+    router.callback_query.register(
+        switch_role, RoleSwitch.confirm, SwitchRoleCb.filter(), Registered()
+    )
+    router.callback_query.register(choose_language, Registration.language, LangCb.filter())
+    router.callback_query.register(consent, Registration.consent, ConsentCb.filter())
+    router.callback_query.register(choose_path, Registration.path, PathCb.filter())
+    router.message.register(enter_code, Registration.code, F.text)
+    router.message.register(enter_full_name, Registration.full_name, F.text)
+    router.callback_query.register(
+        university_chosen, Registration.university, OrgPickCb.filter(F.purpose == "reguni")
+    )
+    router.message.register(search_university, Registration.university, F.text)
+    router.message.register(enter_programme, Registration.programme, F.text)
+    router.callback_query.register(choose_study_year, Registration.study_year, StudyYearCb.filter())
+    router.message.register(not_text, StateFilter(*TEXT_STATES))
+    router.message.register(expected_button, StateFilter(*BUTTON_STATES, Registration.university))
     return router

@@ -31,7 +31,7 @@ from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_datetime, upper_first
 from handlers.kit.menu import MenuCb, back_to_menu_button
-from handlers.kit.orgpicker import MultiOrgPicker, OrgPickCb
+from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import LANGUAGE_NAMES, role_name_plural, stale_button, use_buttons_please
 from handlers.kit.ui import show
@@ -143,341 +143,357 @@ async def send_preview(message: Message, data: dict[str, Any], locale: str) -> N
         await message.answer(text)
 
 
+async def begin(user: User, state: FSMContext, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    await state.update_data(bc_token=secrets.token_hex(8), bc_locale=locale, bc_texts={})
+    if user.role is Role.DIRECTOR:
+        await state.set_state(Compose.text)
+        builder = InlineKeyboardBuilder()
+        cancel_button(builder)
+        return _(
+            "An announcement for your school's mentors."
+        ) + "\n\n" + ask_text(), builder.as_markup()
+    await state.set_state(Compose.audience)
+    return audience_prompt(), audience_keyboard(await state.get_data())
+
+
+def ask_text() -> str:
+    return _(
+        "Write the announcement. Formatting is kept. You may send one photo or document "
+        "with the"
+        " text as its caption (up to 1024 characters); plain text may be up to 4096."
+    )
+
+
+async def broadcast_command(message: Message, user: User, state: FSMContext, locale: str) -> None:
+    text, markup = await begin(user, state, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def broadcast_button(
+    query: CallbackQuery, user: User, state: FSMContext, locale: str
+) -> None:
+    text, markup = await begin(user, state, locale)
+    await show(query, text, markup)
+
+
+# ----- the audience ---------------------------------------------------------------------------
+
+
+async def back_to_audience(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(Compose.audience)
+    await show(query, audience_prompt(), audience_keyboard(await state.get_data()))
+
+
+async def toggle(query: CallbackQuery, callback_data: ComposeCb, state: FSMContext) -> None:
+    data = await state.get_data()
+    if callback_data.action == "everyone":
+        await state.update_data(bc_everyone=not data.get("bc_everyone"))
+    elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
+        roles = set(data.get("bc_roles", []))
+        roles ^= {callback_data.value}
+        await state.update_data(bc_roles=sorted(roles))
+    else:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await back_to_audience(query, state)
+
+
+def done_item() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("Done ✅"), callback_data=ComposeCb(action="back").pack())
+
+
+AUDIENCE_ORGS = MultiOrgPicker("bcorg", "bc_orgs", done_item)
+
+
+async def organizations(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
+    await state.set_state(Compose.organizations)
+    markup = await AUDIENCE_ORGS.view(db, state, locale, 0, "")
+    await show(
+        query,
+        _("Tap organizations to add or remove them, or type part of a name. Then Done."),
+        markup,
+    )
+
+
+async def places(query: CallbackQuery, db: Database, state: FSMContext) -> None:
+    await state.set_state(Compose.places)
+    options = await db.broadcasts.places()
+    await state.update_data(bc_place_options=[place for place, _n in options])
+    chosen = set((await state.get_data()).get("bc_places", []))
+    builder = InlineKeyboardBuilder()
+    for index, (place, count) in enumerate(options):
+        mark = "☑️" if place in chosen else "⬜"
+        builder.button(
+            text=f"{mark} {place} ({count})",
+            callback_data=ComposeCb(action="place", value=str(index)),
+        )
+    builder.button(text=_("Done ✅"), callback_data=ComposeCb(action="back"))
+    builder.adjust(1)
+    await show(query, _("Tap cities or regions to add or remove them:"), builder.as_markup())
+
+
+async def place_toggled(
+    query: CallbackQuery, callback_data: ComposeCb, db: Database, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    options = data.get("bc_place_options", [])
+    if not callback_data.value.isdigit() or int(callback_data.value) >= len(options):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    chosen = set(data.get("bc_places", []))
+    chosen ^= {options[int(callback_data.value)]}
+    await state.update_data(bc_places=sorted(chosen))
+    await state.set_state(Compose.audience)
+    await places(query, db, state)
+
+
+async def choose_event(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    await state.set_state(Compose.event)
+    events, _total = await db.events.upcoming_for(user, 0, 10)
+    builder = InlineKeyboardBuilder()
+    for event in events:
+        label = f"{fmt_datetime(event.starts_at, settings.timezone)} {event.title}"[:60]
+        builder.button(text=label, callback_data=ComposeCb(action="event_set", value=str(event.id)))
+    builder.button(text=_("No event"), callback_data=ComposeCb(action="event_set", value="0"))
+    builder.adjust(1)
+    await show(query, _("Whose registrations? Upcoming events:"), builder.as_markup())
+
+
+async def event_set(
+    query: CallbackQuery, callback_data: ComposeCb, user: User, db: Database, state: FSMContext
+) -> None:
+    event_id = int(callback_data.value) if callback_data.value.isdigit() else 0
+    if event_id:
+        event = await db.events.get(event_id)
+        if event is None or not db.events.may_see(user, event):
+            await query.answer(use_buttons_please(), show_alert=True)
+            return
+    await state.update_data(bc_event=event_id or None)
+    await back_to_audience(query, state)
+
+
+async def back(query: CallbackQuery, state: FSMContext) -> None:
+    await back_to_audience(query, state)
+
+
+async def audience_done(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
+    audience = audience_of(await state.get_data())
+    if audience.is_empty() or await db.broadcasts.count(user, audience) == 0:
+        await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
+        return
+    await state.set_state(Compose.text)
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    await show(query, ask_text(), builder.as_markup())
+
+
+# ----- the text and its versions --------------------------------------------------------------
+
+
+async def text_written(message: Message, state: FSMContext) -> None:
+    has_media = bool(message.photo or message.document)
+    visible = message.caption if has_media else message.text
+    problem = length_problem(visible or "", has_media)
+    if problem:
+        await message.answer(problem)
+        return
+    data = await state.get_data()
+    if message.photo:
+        await state.update_data(bc_media_kind="photo", bc_media=message.photo[-1].file_id)
+    elif message.document:
+        await state.update_data(bc_media_kind="document", bc_media=message.document.file_id)
+    # html_text turns the author's formatting into HTML and escapes everything else.
+    texts = {data["bc_locale"]: message.html_text}
+    await state.update_data(bc_texts=texts)
+    await state.set_state(Compose.versions)
+    await message.answer(
+        _("Add a version in another language? Each person gets their language, otherwise yours."),
+        reply_markup=versions_keyboard(await state.get_data()),
+    )
+
+
+async def not_a_text(message: Message) -> None:
+    await message.answer(_("Please send text, a photo or a document."))
+
+
+async def ask_version(query: CallbackQuery, callback_data: ComposeCb, state: FSMContext) -> None:
+    if callback_data.value not in LOCALES:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(bc_version=callback_data.value)
+    await state.set_state(Compose.translation)
+    await show(
+        query, _("The text in {language}:").format(language=LANGUAGE_NAMES[callback_data.value])
+    )
+
+
+async def version_written(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    problem = length_problem(message.text or "", bool(data.get("bc_media_kind")))
+    if problem:
+        await message.answer(problem)
+        return
+    texts = dict(data.get("bc_texts", {}))
+    texts[data["bc_version"]] = message.html_text
+    await state.update_data(bc_texts=texts)
+    await state.set_state(Compose.versions)
+    await message.answer(
+        _("Added. Another language?"), reply_markup=versions_keyboard(await state.get_data())
+    )
+
+
+async def versions_done(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    data = await state.get_data()
+    audience = db.broadcasts.allowed_audience(user, audience_of(data))
+    count = await db.broadcasts.count(user, audience)
+    if count == 0:
+        await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
+        return
+    if not isinstance(query.message, Message):
+        return
+    await state.set_state(Compose.confirm)
+    await show(query, _("This is how it will look:"))
+    await send_preview(query.message, data, locale)
+    organizations = await db.orgs.by_ids(sorted(audience.organization_ids))
+    event = await db.events.get(audience.event_id) if audience.event_id else None
+    summary = "\n".join(
+        [
+            _("Audience: {audience}").format(
+                audience=audience_summary(
+                    audience, organizations, event.title if event else None, locale
+                )
+            ),
+            ngettext("Recipients: {n} person", "Recipients: {n} people", count).format(n=count),
+            _("Languages: {languages}").format(languages=languages_text(data["bc_texts"])),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=ngettext("✅ Send to {n} person", "✅ Send to {n} people", count).format(n=count),
+        callback_data=ComposeCb(action="send"),
+    )
+    cancel_button(builder)
+    builder.adjust(1)
+    await query.message.answer(summary, reply_markup=builder.as_markup())
+
+
+async def send(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        draft = BroadcastDraft(
+            audience=audience_of(data),
+            texts=dict(data["bc_texts"]),
+            author_locale=data["bc_locale"],
+            draft_token=data["bc_token"],
+            media_kind=data.get("bc_media_kind"),
+            media_file_id=data.get("bc_media"),
+        )
+        broadcast, created = await db.broadcasts.send(user, draft)
+    except DomainError as problem:
+        await query.answer(broadcast_problem(problem), show_alert=True)
+        return
+    except KeyError:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await state.clear()
+    if not created:
+        await query.answer(_("This announcement has already been sent."), show_alert=True)
+        return
+    counts = await db.broadcasts.counts(broadcast.id)
+    await show(query, progress_text(broadcast, counts))
+    if isinstance(query.message, Message):
+        await db.broadcasts.set_progress_message(
+            broadcast.id, query.message.chat.id, query.message.message_id
+        )
+
+
+async def version_not_text(message: Message) -> None:
+    await message.answer(_("Please send the text of this version."))
+
+
+# ----- the history ----------------------------------------------------------------------------
+
+
+async def history(
+    message: Message, user: User, db: Database, settings: HandlerSettings, locale: str
+) -> None:
+    found = await db.broadcasts.recent(user)
+    if not found:
+        await message.answer(_("No announcements yet. Send one with /broadcast."))
+        return
+    lines = [_("Recent announcements:"), ""]
+    for broadcast in found:
+        counts = await db.broadcasts.counts(broadcast.id)
+        when = fmt_datetime(broadcast.created_at, settings.timezone)
+        lines.append(
+            f"<b>#{broadcast.id}</b> {when} — {esc(plain_preview(broadcast.text_for(locale), 80))}"
+        )
+        lines.append("    " + progress_text(broadcast, counts).split("\n")[-1])
+    builder = InlineKeyboardBuilder()
+    back_to_menu_button(builder)
+    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
 def get_router() -> Router:
     router = Router(name="broadcasts")
     router.message.filter(HasRole(*SENDERS))
     router.callback_query.filter(HasRole(*SENDERS))
-
-    async def begin(user: User, state: FSMContext, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        await state.update_data(bc_token=secrets.token_hex(8), bc_locale=locale, bc_texts={})
-        if user.role is Role.DIRECTOR:
-            await state.set_state(Compose.text)
-            builder = InlineKeyboardBuilder()
-            cancel_button(builder)
-            return _(
-                "An announcement for your school's mentors."
-            ) + "\n\n" + ask_text(), builder.as_markup()
-        await state.set_state(Compose.audience)
-        return audience_prompt(), audience_keyboard(await state.get_data())
-
-    def ask_text() -> str:
-        return _(
-            "Write the announcement. Formatting is kept. You may send one photo or document "
-            "with the"
-            " text as its caption (up to 1024 characters); plain text may be up to 4096."
-        )
-
-    @router.message(Command("broadcast"))
-    async def broadcast_command(
-        message: Message, user: User, state: FSMContext, locale: str
-    ) -> None:
-        text, markup = await begin(user, state, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "broadcast"))
-    async def broadcast_button(
-        query: CallbackQuery, user: User, state: FSMContext, locale: str
-    ) -> None:
-        text, markup = await begin(user, state, locale)
-        await show(query, text, markup)
-
-    # ----- the audience ---------------------------------------------------------------------------
-
-    async def back_to_audience(query: CallbackQuery, state: FSMContext) -> None:
-        await state.set_state(Compose.audience)
-        await show(query, audience_prompt(), audience_keyboard(await state.get_data()))
-
-    @router.callback_query(
+    router.message.register(broadcast_command, Command("broadcast"))
+    router.callback_query.register(broadcast_button, MenuCb.filter(F.action == "broadcast"))
+    router.callback_query.register(
+        toggle,
         Compose.audience,
         ComposeCb.filter(F.action.in_({"everyone", "role"})),
         HasRole(*STAFF_SENDERS),
     )
-    async def toggle(query: CallbackQuery, callback_data: ComposeCb, state: FSMContext) -> None:
-        data = await state.get_data()
-        if callback_data.action == "everyone":
-            await state.update_data(bc_everyone=not data.get("bc_everyone"))
-        elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
-            roles = set(data.get("bc_roles", []))
-            roles ^= {callback_data.value}
-            await state.update_data(bc_roles=sorted(roles))
-        else:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await back_to_audience(query, state)
-
-    def done_item() -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=_("Done ✅"), callback_data=ComposeCb(action="back").pack()
-        )
-
-    picker = MultiOrgPicker("bcorg", "bc_orgs", done_item)
-
-    @router.callback_query(
-        Compose.audience, ComposeCb.filter(F.action == "orgs"), HasRole(*STAFF_SENDERS)
+    router.callback_query.register(
+        organizations,
+        Compose.audience,
+        ComposeCb.filter(F.action == "orgs"),
+        HasRole(*STAFF_SENDERS),
     )
-    async def organizations(
-        query: CallbackQuery, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.set_state(Compose.organizations)
-        markup = await picker.view(db, state, locale, 0, "")
-        await show(
-            query,
-            _("Tap organizations to add or remove them, or type part of a name. Then Done."),
-            markup,
-        )
-
-    @router.message(Compose.organizations, F.text)
-    async def organization_search(
-        message: Message, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await message.answer(
-            _("Choose:"), reply_markup=await picker.view(db, state, locale, 0, message.text or "")
-        )
-
-    @router.callback_query(Compose.organizations, OrgPickCb.filter(F.purpose == "bcorg"))
-    async def organization_toggled(
-        query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await picker.pressed(query, callback_data, db, state, locale, _("Choose:"))
-
-    @router.callback_query(
-        Compose.audience, ComposeCb.filter(F.action == "places"), HasRole(*STAFF_SENDERS)
+    AUDIENCE_ORGS.register(router, Compose.organizations)
+    router.callback_query.register(
+        places, Compose.audience, ComposeCb.filter(F.action == "places"), HasRole(*STAFF_SENDERS)
     )
-    async def places(query: CallbackQuery, db: Database, state: FSMContext) -> None:
-        await state.set_state(Compose.places)
-        options = await db.broadcasts.places()
-        await state.update_data(bc_place_options=[place for place, _n in options])
-        chosen = set((await state.get_data()).get("bc_places", []))
-        builder = InlineKeyboardBuilder()
-        for index, (place, count) in enumerate(options):
-            mark = "☑️" if place in chosen else "⬜"
-            builder.button(
-                text=f"{mark} {place} ({count})",
-                callback_data=ComposeCb(action="place", value=str(index)),
-            )
-        builder.button(text=_("Done ✅"), callback_data=ComposeCb(action="back"))
-        builder.adjust(1)
-        await show(query, _("Tap cities or regions to add or remove them:"), builder.as_markup())
-
-    @router.callback_query(Compose.places, ComposeCb.filter(F.action == "place"))
-    async def place_toggled(
-        query: CallbackQuery, callback_data: ComposeCb, db: Database, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        options = data.get("bc_place_options", [])
-        if not callback_data.value.isdigit() or int(callback_data.value) >= len(options):
-            await query.answer(stale_button(), show_alert=True)
-            return
-        chosen = set(data.get("bc_places", []))
-        chosen ^= {options[int(callback_data.value)]}
-        await state.update_data(bc_places=sorted(chosen))
-        await state.set_state(Compose.audience)
-        await places(query, db, state)
-
-    @router.callback_query(
-        Compose.audience, ComposeCb.filter(F.action == "event"), HasRole(*STAFF_SENDERS)
+    router.callback_query.register(
+        place_toggled, Compose.places, ComposeCb.filter(F.action == "place")
     )
-    async def choose_event(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        await state.set_state(Compose.event)
-        events, _total = await db.events.upcoming_for(user, 0, 10)
-        builder = InlineKeyboardBuilder()
-        for event in events:
-            label = f"{fmt_datetime(event.starts_at, settings.timezone)} {event.title}"[:60]
-            builder.button(
-                text=label, callback_data=ComposeCb(action="event_set", value=str(event.id))
-            )
-        builder.button(text=_("No event"), callback_data=ComposeCb(action="event_set", value="0"))
-        builder.adjust(1)
-        await show(query, _("Whose registrations? Upcoming events:"), builder.as_markup())
-
-    @router.callback_query(Compose.event, ComposeCb.filter(F.action == "event_set"))
-    async def event_set(
-        query: CallbackQuery, callback_data: ComposeCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        event_id = int(callback_data.value) if callback_data.value.isdigit() else 0
-        if event_id:
-            event = await db.events.get(event_id)
-            if event is None or not db.events.may_see(user, event):
-                await query.answer(use_buttons_please(), show_alert=True)
-                return
-        await state.update_data(bc_event=event_id or None)
-        await back_to_audience(query, state)
-
-    @router.callback_query(
-        StateFilter(Compose.organizations, Compose.places), ComposeCb.filter(F.action == "back")
+    router.callback_query.register(
+        choose_event,
+        Compose.audience,
+        ComposeCb.filter(F.action == "event"),
+        HasRole(*STAFF_SENDERS),
     )
-    async def back(query: CallbackQuery, state: FSMContext) -> None:
-        await back_to_audience(query, state)
-
-    @router.callback_query(
-        Compose.audience, ComposeCb.filter(F.action == "audience_done"), HasRole(*STAFF_SENDERS)
+    router.callback_query.register(
+        event_set, Compose.event, ComposeCb.filter(F.action == "event_set")
     )
-    async def audience_done(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext
-    ) -> None:
-        audience = audience_of(await state.get_data())
-        if audience.is_empty() or await db.broadcasts.count(user, audience) == 0:
-            await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
-            return
-        await state.set_state(Compose.text)
-        builder = InlineKeyboardBuilder()
-        cancel_button(builder)
-        await show(query, ask_text(), builder.as_markup())
-
-    # ----- the text and its versions --------------------------------------------------------------
-
-    @router.message(Compose.text, F.text | F.photo | F.document)
-    async def text_written(message: Message, state: FSMContext) -> None:
-        has_media = bool(message.photo or message.document)
-        visible = message.caption if has_media else message.text
-        problem = length_problem(visible or "", has_media)
-        if problem:
-            await message.answer(problem)
-            return
-        data = await state.get_data()
-        if message.photo:
-            await state.update_data(bc_media_kind="photo", bc_media=message.photo[-1].file_id)
-        elif message.document:
-            await state.update_data(bc_media_kind="document", bc_media=message.document.file_id)
-        # html_text turns the author's formatting into HTML and escapes everything else.
-        texts = {data["bc_locale"]: message.html_text}
-        await state.update_data(bc_texts=texts)
-        await state.set_state(Compose.versions)
-        await message.answer(
-            _(
-                "Add a version in another language? Each person gets their language, otherwise "
-                "yours."
-            ),
-            reply_markup=versions_keyboard(await state.get_data()),
-        )
-
-    @router.message(Compose.text)
-    async def not_a_text(message: Message) -> None:
-        await message.answer(_("Please send text, a photo or a document."))
-
-    @router.callback_query(Compose.versions, ComposeCb.filter(F.action == "version"))
-    async def ask_version(
-        query: CallbackQuery, callback_data: ComposeCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in LOCALES:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(bc_version=callback_data.value)
-        await state.set_state(Compose.translation)
-        await show(
-            query, _("The text in {language}:").format(language=LANGUAGE_NAMES[callback_data.value])
-        )
-
-    @router.message(Compose.translation, F.text)
-    async def version_written(message: Message, state: FSMContext) -> None:
-        data = await state.get_data()
-        problem = length_problem(message.text or "", bool(data.get("bc_media_kind")))
-        if problem:
-            await message.answer(problem)
-            return
-        texts = dict(data.get("bc_texts", {}))
-        texts[data["bc_version"]] = message.html_text
-        await state.update_data(bc_texts=texts)
-        await state.set_state(Compose.versions)
-        await message.answer(
-            _("Added. Another language?"), reply_markup=versions_keyboard(await state.get_data())
-        )
-
-    @router.callback_query(Compose.versions, ComposeCb.filter(F.action == "versions_done"))
-    async def versions_done(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        data = await state.get_data()
-        audience = db.broadcasts.allowed_audience(user, audience_of(data))
-        count = await db.broadcasts.count(user, audience)
-        if count == 0:
-            await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
-            return
-        if not isinstance(query.message, Message):
-            return
-        await state.set_state(Compose.confirm)
-        await show(query, _("This is how it will look:"))
-        await send_preview(query.message, data, locale)
-        organizations = await db.orgs.by_ids(sorted(audience.organization_ids))
-        event = await db.events.get(audience.event_id) if audience.event_id else None
-        summary = "\n".join(
-            [
-                _("Audience: {audience}").format(
-                    audience=audience_summary(
-                        audience, organizations, event.title if event else None, locale
-                    )
-                ),
-                ngettext("Recipients: {n} person", "Recipients: {n} people", count).format(n=count),
-                _("Languages: {languages}").format(languages=languages_text(data["bc_texts"])),
-            ]
-        )
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=ngettext("✅ Send to {n} person", "✅ Send to {n} people", count).format(n=count),
-            callback_data=ComposeCb(action="send"),
-        )
-        cancel_button(builder)
-        builder.adjust(1)
-        await query.message.answer(summary, reply_markup=builder.as_markup())
-
-    @router.callback_query(Compose.confirm, ComposeCb.filter(F.action == "send"))
-    async def send(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
-        data = await state.get_data()
-        try:
-            draft = BroadcastDraft(
-                audience=audience_of(data),
-                texts=dict(data["bc_texts"]),
-                author_locale=data["bc_locale"],
-                draft_token=data["bc_token"],
-                media_kind=data.get("bc_media_kind"),
-                media_file_id=data.get("bc_media"),
-            )
-            broadcast, created = await db.broadcasts.send(user, draft)
-        except DomainError as problem:
-            await query.answer(broadcast_problem(problem), show_alert=True)
-            return
-        except KeyError:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        await state.clear()
-        if not created:
-            await query.answer(_("This announcement has already been sent."), show_alert=True)
-            return
-        counts = await db.broadcasts.counts(broadcast.id)
-        await show(query, progress_text(broadcast, counts))
-        if isinstance(query.message, Message):
-            await db.broadcasts.set_progress_message(
-                broadcast.id, query.message.chat.id, query.message.message_id
-            )
-
-    @router.message(Compose.translation)
-    async def version_not_text(message: Message) -> None:
-        await message.answer(_("Please send the text of this version."))
-
-    # ----- the history ----------------------------------------------------------------------------
-
-    @router.message(Command("broadcasts"))
-    async def history(
-        message: Message, user: User, db: Database, settings: HandlerSettings, locale: str
-    ) -> None:
-        found = await db.broadcasts.recent(user)
-        if not found:
-            await message.answer(_("No announcements yet. Send one with /broadcast."))
-            return
-        lines = [_("Recent announcements:"), ""]
-        for broadcast in found:
-            counts = await db.broadcasts.counts(broadcast.id)
-            when = fmt_datetime(broadcast.created_at, settings.timezone)
-            lines.append(
-                f"<b>#{broadcast.id}</b> {when} — "
-                f"{esc(plain_preview(broadcast.text_for(locale), 80))}"
-            )
-            lines.append("    " + progress_text(broadcast, counts).split("\n")[-1])
-        builder = InlineKeyboardBuilder()
-        back_to_menu_button(builder)
-        await message.answer("\n".join(lines), reply_markup=builder.as_markup())
-
+    router.callback_query.register(
+        back,
+        StateFilter(Compose.organizations, Compose.places),
+        ComposeCb.filter(F.action == "back"),
+    )
+    router.callback_query.register(
+        audience_done,
+        Compose.audience,
+        ComposeCb.filter(F.action == "audience_done"),
+        HasRole(*STAFF_SENDERS),
+    )
+    router.message.register(text_written, Compose.text, F.text | F.photo | F.document)
+    router.message.register(not_a_text, Compose.text)
+    router.callback_query.register(
+        ask_version, Compose.versions, ComposeCb.filter(F.action == "version")
+    )
+    router.message.register(version_written, Compose.translation, F.text)
+    router.callback_query.register(
+        versions_done, Compose.versions, ComposeCb.filter(F.action == "versions_done")
+    )
+    router.callback_query.register(send, Compose.confirm, ComposeCb.filter(F.action == "send"))
+    router.message.register(version_not_text, Compose.translation)
+    router.message.register(history, Command("broadcasts"))
     return router

@@ -173,156 +173,165 @@ async def attendee_csv(db: Database, event: Event, locale: str) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()  # the BOM makes Excel read UTF-8
 
 
+async def visible(db: Database, user: User, event_id: int) -> Event | None:
+    event = await db.events.get(event_id)
+    return event if event is not None and db.events.may_see(user, event) else None
+
+
+async def events_command(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    await state.set_state(None)
+    text, markup = await list_view(db, user, 0, settings, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def events_button(
+    query: CallbackQuery, user: User, db: Database, settings: HandlerSettings, locale: str
+) -> None:
+    text, markup = await list_view(db, user, 0, settings, locale)
+    await show(query, text, markup)
+
+
+async def page(
+    query: CallbackQuery,
+    callback_data: EventCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    await state.set_state(None)
+    text, markup = await list_view(db, user, max(0, callback_data.value), settings, locale)
+    await show(query, text, markup)
+
+
+async def open_event(
+    query: CallbackQuery,
+    callback_data: EventCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    event = await visible(db, user, callback_data.event_id)
+    if event is None:
+        await query.answer(_("This event is not for you."), show_alert=True)
+        return
+    await state.set_state(None)
+    text, markup = await card_view(db, user, event, settings, locale)
+    await show(query, text, markup)
+
+
+async def answer(
+    query: CallbackQuery,
+    callback_data: EventCb,
+    user: User,
+    db: Database,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    try:
+        registration = await db.events.answer(
+            user, callback_data.event_id, callback_data.action == "going"
+        )
+    except DomainError as problem:
+        await query.answer(event_problem(problem), show_alert=True)
+        return
+    if registration.status is Rsvp.WAITLISTED:
+        await query.answer(
+            _("The event is full: you are on the waiting list, position {position}.").format(
+                position=registration.position
+            ),
+            show_alert=True,
+        )
+    else:
+        await query.answer(_("Noted."))
+    event = await db.events.get(callback_data.event_id)
+    assert event is not None
+    text, markup = await card_view(db, user, event, settings, locale)
+    await show(query, text, markup)
+
+
+async def calendar(
+    query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
+) -> None:
+    event = await visible(db, user, callback_data.event_id)
+    if event is None or not isinstance(query.message, Message):
+        await query.answer(_("This event is not for you."), show_alert=True)
+        return
+    place = await db.orgs.get(event.organization_id) if event.organization_id else None
+    location = where_plain(event, place, locale)
+    data = ics(event, location, db.clock.now())
+    await query.message.answer_document(
+        BufferedInputFile(data, filename=f"event-{event.id}.ics"),
+        caption=_("Open the file to add “{title}” to your calendar.").format(
+            title=esc(event.title)
+        ),
+    )
+
+
+async def attendance(
+    query: CallbackQuery, callback_data: EventCb, user: User, db: Database
+) -> None:
+    event = await db.events.get(callback_data.event_id)
+    if event is None or not db.events.may_manage(user, event):
+        await query.answer(_("This is not available to you."), show_alert=True)
+        return
+    text, markup = await attendance_view(db, event)
+    await show(query, text, markup)
+
+
+async def mark(query: CallbackQuery, callback_data: AttendCb, user: User, db: Database) -> None:
+    try:
+        await db.events.mark_attendance(
+            user, callback_data.event_id, callback_data.user_id, callback_data.attended
+        )
+    except DomainError as problem:
+        await query.answer(event_problem(problem), show_alert=True)
+        return
+    event = await db.events.get(callback_data.event_id)
+    assert event is not None
+    text, markup = await attendance_view(db, event)
+    await show(query, text, markup)
+
+
+async def export(
+    query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
+) -> None:
+    event = await db.events.get(callback_data.event_id)
+    if (
+        event is None
+        or not db.events.may_manage(user, event)
+        or not isinstance(query.message, Message)
+    ):
+        await query.answer(_("This is not available to you."), show_alert=True)
+        return
+    data = await attendee_csv(db, event, locale)
+    await query.message.answer_document(
+        BufferedInputFile(data, filename=f"attendees-{event.id}.csv"),
+        caption=_("Attendees: {title}").format(title=esc(event.title)),
+    )
+
+
 def get_router() -> Router:
     router = Router(name="events")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    async def visible(db: Database, user: User, event_id: int) -> Event | None:
-        event = await db.events.get(event_id)
-        return event if event is not None and db.events.may_see(user, event) else None
-
-    @router.message(Command("events"))
-    async def events_command(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        await state.set_state(None)
-        text, markup = await list_view(db, user, 0, settings, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "events"))
-    async def events_button(
-        query: CallbackQuery, user: User, db: Database, settings: HandlerSettings, locale: str
-    ) -> None:
-        text, markup = await list_view(db, user, 0, settings, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(EventCb.filter(F.action == "page"))
-    async def page(
-        query: CallbackQuery,
-        callback_data: EventCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        await state.set_state(None)
-        text, markup = await list_view(db, user, max(0, callback_data.value), settings, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(EventCb.filter(F.action == "open"))
-    async def open_event(
-        query: CallbackQuery,
-        callback_data: EventCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        event = await visible(db, user, callback_data.event_id)
-        if event is None:
-            await query.answer(_("This event is not for you."), show_alert=True)
-            return
-        await state.set_state(None)
-        text, markup = await card_view(db, user, event, settings, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(EventCb.filter(F.action.in_({"going", "decline"})))
-    async def answer(
-        query: CallbackQuery,
-        callback_data: EventCb,
-        user: User,
-        db: Database,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        try:
-            registration = await db.events.answer(
-                user, callback_data.event_id, callback_data.action == "going"
-            )
-        except DomainError as problem:
-            await query.answer(event_problem(problem), show_alert=True)
-            return
-        if registration.status is Rsvp.WAITLISTED:
-            await query.answer(
-                _("The event is full: you are on the waiting list, position {position}.").format(
-                    position=registration.position
-                ),
-                show_alert=True,
-            )
-        else:
-            await query.answer(_("Noted."))
-        event = await db.events.get(callback_data.event_id)
-        assert event is not None
-        text, markup = await card_view(db, user, event, settings, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(EventCb.filter(F.action == "ics"))
-    async def calendar(
-        query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
-    ) -> None:
-        event = await visible(db, user, callback_data.event_id)
-        if event is None or not isinstance(query.message, Message):
-            await query.answer(_("This event is not for you."), show_alert=True)
-            return
-        place = await db.orgs.get(event.organization_id) if event.organization_id else None
-        location = where_plain(event, place, locale)
-        data = ics(event, location, db.clock.now())
-        await query.message.answer_document(
-            BufferedInputFile(data, filename=f"event-{event.id}.ics"),
-            caption=_("Open the file to add “{title}” to your calendar.").format(
-                title=esc(event.title)
-            ),
-        )
-
-    @router.callback_query(EventCb.filter(F.action == "attendance"))
-    async def attendance(
-        query: CallbackQuery, callback_data: EventCb, user: User, db: Database
-    ) -> None:
-        event = await db.events.get(callback_data.event_id)
-        if event is None or not db.events.may_manage(user, event):
-            await query.answer(_("This is not available to you."), show_alert=True)
-            return
-        text, markup = await attendance_view(db, event)
-        await show(query, text, markup)
-
-    @router.callback_query(AttendCb.filter())
-    async def mark(query: CallbackQuery, callback_data: AttendCb, user: User, db: Database) -> None:
-        try:
-            await db.events.mark_attendance(
-                user, callback_data.event_id, callback_data.user_id, callback_data.attended
-            )
-        except DomainError as problem:
-            await query.answer(event_problem(problem), show_alert=True)
-            return
-        event = await db.events.get(callback_data.event_id)
-        assert event is not None
-        text, markup = await attendance_view(db, event)
-        await show(query, text, markup)
-
-    @router.callback_query(EventCb.filter(F.action == "export"))
-    async def export(
-        query: CallbackQuery, callback_data: EventCb, user: User, db: Database, locale: str
-    ) -> None:
-        event = await db.events.get(callback_data.event_id)
-        if (
-            event is None
-            or not db.events.may_manage(user, event)
-            or not isinstance(query.message, Message)
-        ):
-            await query.answer(_("This is not available to you."), show_alert=True)
-            return
-        data = await attendee_csv(db, event, locale)
-        await query.message.answer_document(
-            BufferedInputFile(data, filename=f"attendees-{event.id}.csv"),
-            caption=_("Attendees: {title}").format(title=esc(event.title)),
-        )
-
+    router.message.register(events_command, Command("events"))
+    router.callback_query.register(events_button, MenuCb.filter(F.action == "events"))
+    router.callback_query.register(page, EventCb.filter(F.action == "page"))
+    router.callback_query.register(open_event, EventCb.filter(F.action == "open"))
+    router.callback_query.register(answer, EventCb.filter(F.action.in_({"going", "decline"})))
+    router.callback_query.register(calendar, EventCb.filter(F.action == "ics"))
+    router.callback_query.register(attendance, EventCb.filter(F.action == "attendance"))
+    router.callback_query.register(mark, AttendCb.filter())
+    router.callback_query.register(export, EventCb.filter(F.action == "export"))
     return router

@@ -201,607 +201,645 @@ async def preview_text(
     return "\n".join(lines)
 
 
+async def begin(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    await state.set_state(NewEvent.kind)
+    options = [(kind.value, upper_first(kind_name(kind))) for kind in EventKind]
+    return _("What kind of event?"), choice_keyboard(options, "kind")
+
+
+async def new_event_command(message: Message, state: FSMContext) -> None:
+    text, markup = await begin(state)
+    await message.answer(text, reply_markup=markup)
+
+
+async def new_event_button(query: CallbackQuery, state: FSMContext) -> None:
+    text, markup = await begin(state)
+    await show(query, text, markup)
+
+
+async def kind_chosen(query: CallbackQuery, callback_data: NewEventCb, state: FSMContext) -> None:
+    if callback_data.value not in {kind.value for kind in EventKind}:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(ev_kind=callback_data.value)
+    await state.set_state(NewEvent.title)
+    await show(query, _("The title, for example “Inclusive pedagogy in practice”:"))
+
+
+async def title_written(message: Message, state: FSMContext) -> None:
+    try:
+        title = clean_title(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
+        return
+    await state.update_data(ev_title=title)
+    await state.set_state(NewEvent.description)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip ▶️"), callback_data=NewEventCb(action="nodescription"))
+    await message.answer(
+        _("A short description (programme, speakers, what to bring), or Skip:"),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def ask_start(target: Message, state: FSMContext) -> None:
+    await state.set_state(NewEvent.starts_at)
+    await target.answer(_("When does it start? Date and time, for example 25.12.2026 15:00:"))
+
+
+async def description_written(message: Message, state: FSMContext) -> None:
+    text = (message.text or "").strip()
+    if len(text) > 2500:
+        await message.answer(event_value_problem(InvalidValue("description", "too_long")))
+        return
+    await state.update_data(ev_description=text)
+    await ask_start(message, state)
+
+
+async def no_description(query: CallbackQuery, state: FSMContext) -> None:
+    if isinstance(query.message, Message):
+        await show(query, _("No description."))
+        await ask_start(query.message, state)
+
+
+async def start_written(
+    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    start = parse_local_datetime(message.text or "", db.today(), settings.timezone)
+    if start is None:
+        await message.answer(time_hint())
+        return
+    if start <= db.clock.now():
+        await message.answer(event_value_problem(InvalidValue("starts_at", "in_past")))
+        return
+    await state.update_data(ev_start=start.isoformat())
+    await state.set_state(NewEvent.ends_at)
+    await message.answer(_("When does it end? A time (17:00) or a date and time:"))
+
+
+async def end_written(
+    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    data = await state.get_data()
+    start = datetime.fromisoformat(data["ev_start"])
+    end = parse_local_datetime(
+        message.text or "",
+        db.today(),
+        settings.timezone,
+        day=start.astimezone(settings.timezone).date(),
+    )
+    if end is None:
+        await message.answer(time_hint())
+        return
+    if end <= start:
+        await message.answer(event_value_problem(InvalidValue("ends_at", "before_start")))
+        return
+    if end - start > EVENT_LENGTH_MAX:
+        await message.answer(event_value_problem(InvalidValue("ends_at", "too_long")))
+        return
+    await state.update_data(ev_end=end.isoformat())
+    await state.set_state(NewEvent.place)
+    options = [
+        ("org", _("🏫 At a school or organization")),
+        ("address", _("📍 At an address")),
+        ("online", _("💻 Online")),
+    ]
+    await message.answer(_("Where?"), reply_markup=choice_keyboard(options, "place"))
+
+
+async def place_kind(
+    query: CallbackQuery,
+    callback_data: NewEventCb,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    if callback_data.value == "org":
+        await state.set_state(NewEvent.place_org)
+        page = await OrgPage.load(db, [], 0, "", locale)
+        await show(
+            query,
+            _("Choose the organization, or type part of its name:"),
+            org_page_keyboard(page, locale, "evplace", cancel_item()),
+        )
+    elif callback_data.value == "address":
+        await state.set_state(NewEvent.address)
+        await show(query, _("The address:"))
+    elif callback_data.value == "online":
+        await state.set_state(NewEvent.online_url)
+        await show(query, _("The link to join (https://…):"))
+    else:
+        await query.answer(use_buttons_please(), show_alert=True)
+
+
+async def search_place(message: Message, db: Database, locale: str) -> None:
+    page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale)
+    await message.answer(
+        _("Choose:"), reply_markup=org_page_keyboard(page, locale, "evplace", cancel_item())
+    )
+
+
+async def ask_audience(target: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(NewEvent.audience)
+    text = _(
+        "Who is it for? Choose roles and/or organizations (both: people with those roles "
+        "there), or everyone:"
+    )
+    markup = audience_keyboard(await state.get_data())
+    if isinstance(target, CallbackQuery):
+        await show(target, text, markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+async def place_chosen(
+    query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
+) -> None:
+    if callback_data.page is not None:
+        page = await OrgPage.load(db, [], callback_data.page, "", locale)
+        await show(query, _("Choose:"), org_page_keyboard(page, locale, "evplace", cancel_item()))
+        return
+    org = await db.orgs.get(callback_data.org_id or 0)
+    if org is None:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(ev_place_org=org.id)
+    await ask_audience(query, state)
+
+
+async def address_written(message: Message, state: FSMContext) -> None:
+    await state.update_data(ev_address=" ".join((message.text or "").split())[:300])
+    await ask_audience(message, state)
+
+
+async def url_written(message: Message, state: FSMContext) -> None:
+    try:
+        url = clean_url(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
+        return
+    await state.update_data(ev_url=url)
+    await ask_audience(message, state)
+
+
+async def audience_toggled(
+    query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    if callback_data.action == "everyone":
+        await state.update_data(ev_everyone=not data.get("ev_everyone"))
+    elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
+        roles = list(data.get("ev_roles", []))
+        if callback_data.value in roles:
+            roles.remove(callback_data.value)
+        else:
+            roles.append(callback_data.value)
+        await state.update_data(ev_roles=roles)
+    else:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await ask_audience(query, state)
+
+
+AUDIENCE_ORGS = MultiOrgPicker("evaud", "ev_orgs", orgs_done_item)
+
+
+async def audience_orgs(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
+    await state.set_state(NewEvent.audience_orgs)
+    markup = await AUDIENCE_ORGS.view(db, state, locale, 0, "")
+    await show(
+        query,
+        _("Tap organizations to add or remove them, or type part of a name. Then Done."),
+        markup,
+    )
+
+
+async def audience_orgs_done(query: CallbackQuery, state: FSMContext) -> None:
+    await ask_audience(query, state)
+
+
+async def audience_done(query: CallbackQuery, state: FSMContext) -> None:
+    if audience_of(await state.get_data()).is_empty():
+        await query.answer(event_value_problem(InvalidValue("audience", "empty")), show_alert=True)
+        return
+    await state.set_state(NewEvent.registration)
+    options = [
+        ("open", _("No registration: it is for the whole audience")),
+        ("unlimited", _("Registration, no limit on places")),
+        ("limited", _("Registration with a limited number of places")),
+    ]
+    await show(query, _("Do people register?"), choice_keyboard(options, "registration"))
+
+
+async def ask_reminders(target: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(NewEvent.reminders)
+    options = [
+        ("day_hour", _("1 day and 1 hour before")),
+        ("hour", _("1 hour before")),
+        ("day", _("1 day before")),
+        ("week_day", _("1 week and 1 day before")),
+        ("none", _("No reminders")),
+    ]
+    markup = choice_keyboard(options, "reminders")
+    if isinstance(target, CallbackQuery):
+        await show(target, _("When should people be reminded?"), markup)
+    else:
+        await target.answer(_("When should people be reminded?"), reply_markup=markup)
+
+
+async def registration_chosen(
+    query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
+) -> None:
+    if callback_data.value not in ("open", "unlimited", "limited"):
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(ev_registration=callback_data.value != "open", ev_capacity=None)
+    if callback_data.value == "limited":
+        await state.set_state(NewEvent.capacity)
+        await show(query, _("How many places?"))
+        return
+    await ask_reminders(query, state)
+
+
+async def capacity_written(message: Message, state: FSMContext) -> None:
+    text = (message.text or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
+        return
+    await state.update_data(ev_capacity=int(text))
+    await ask_reminders(message, state)
+
+
+async def reminders_chosen(
+    query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
+) -> None:
+    if callback_data.value not in REMINDER_PRESETS:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(ev_reminders=list(REMINDER_PRESETS[callback_data.value]))
+    await state.set_state(NewEvent.repeat)
+    options = [("once", _("Once")), ("weekly", _("Every week")), ("monthly", _("Every month"))]
+    await show(query, _("Does it repeat?"), choice_keyboard(options, "repeat", 3))
+
+
+async def ask_confirm(
+    target: Message | CallbackQuery,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    await state.set_state(NewEvent.confirm)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Publish"), callback_data=NewEventCb(action="publish"))
+    cancel_button(builder)
+    builder.adjust(1)
+    text = await preview_text(db, await state.get_data(), settings, locale)
+    if isinstance(target, CallbackQuery):
+        await show(target, text, builder.as_markup())
+    else:
+        await target.answer(text, reply_markup=builder.as_markup())
+
+
+async def repeat_chosen(
+    query: CallbackQuery,
+    callback_data: NewEventCb,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+) -> None:
+    if callback_data.value not in ("once", "weekly", "monthly"):
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    if callback_data.value == "once":
+        await state.update_data(ev_repeat=None, ev_until=None)
+        await ask_confirm(query, db, state, settings, locale)
+        return
+    await state.update_data(ev_repeat=callback_data.value)
+    await state.set_state(NewEvent.until)
+    await show(query, _("Until which date (for example 31.05.2027)?"))
+
+
+async def until_written(
+    message: Message, db: Database, state: FSMContext, settings: HandlerSettings, locale: str
+) -> None:
+    until = parse_date(message.text or "", db.today())
+    if until is None:
+        await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
+        return
+    await state.update_data(ev_until=until.isoformat())
+    try:
+        from db.events import occurrences
+
+        data = await state.get_data()
+        occurrences(datetime.fromisoformat(data["ev_start"]), data["ev_repeat"], until)
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
+        return
+    await ask_confirm(message, db, state, settings, locale)
+
+
+async def publish(
+    query: CallbackQuery,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+    reminders: ReminderPlanner,
+) -> None:
+    data = await state.get_data()
+    try:
+        events = await db.events.create(user, event_input(data))
+    except DomainError as problem:
+        await query.answer(event_problem(problem), show_alert=True)
+        return
+    except (KeyError, ValueError):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await state.clear()
+    await reminders.refresh()
+    text, markup = await card_view(db, user, events[0], settings, locale)
+    published = _("Published; the audience has been told.")
+    if len(events) > 1:
+        published += " " + _("Sessions in the series: {n}.").format(n=len(events))
+    await show(query, published + "\n\n" + text, markup)
+
+
+# ----- editing and cancelling -----------------------------------------------------------------
+
+
+async def edit_menu(
+    query: CallbackQuery, callback_data: EventCb, user: User, db: Database, state: FSMContext
+) -> None:
+    event = await db.events.get(callback_data.event_id)
+    if event is None or not db.events.may_manage(user, event):
+        await query.answer(_("This is not available to you."), show_alert=True)
+        return
+    await state.set_data({"edit_event": event.id, "edit_version": callback_data.version})
+    builder = InlineKeyboardBuilder()
+    for field, label in (
+        ("time", _("🗓 Time")),
+        ("address", _("📍 Address")),
+        ("online_url", _("💻 Link")),
+        ("title", _("Title")),
+        ("description", _("Description")),
+        ("capacity", _("Places")),
+    ):
+        builder.button(text=label, callback_data=NewEventCb(action="edit", value=field))
+    builder.button(text=_("⬅️ Back"), callback_data=EventCb(action="open", event_id=event.id))
+    builder.adjust(2)
+    await show(query, _("What changes? Everyone registered will be told."), builder.as_markup())
+
+
+async def edit_field(query: CallbackQuery, callback_data: NewEventCb, state: FSMContext) -> None:
+    data = await state.get_data()
+    if "edit_event" not in data:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    if callback_data.value == "time":
+        await state.set_state(EditEvent.starts_at)
+        await show(query, _("New start, date and time (for example 25.12.2026 15:00):"))
+        return
+    await state.update_data(edit_field=callback_data.value)
+    await state.set_state(EditEvent.text)
+    prompts = {
+        "address": _("The new address (send “-” to remove it):"),
+        "online_url": _("The new link (https://…), or “-” to remove it:"),
+        "title": _("The new title:"),
+        "description": _("The new description:"),
+        "capacity": _("The new number of places:"),
+    }
+    if callback_data.value not in prompts:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await show(query, prompts[callback_data.value])
+
+
+async def save_changes(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    changes: EventChanges,
+    settings: HandlerSettings,
+    locale: str,
+    reminders: ReminderPlanner,
+) -> None:
+    data = await state.get_data()
+    try:
+        event = await db.events.update(
+            user, int(data["edit_event"]), int(data.get("edit_version", 0)), changes
+        )
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
+        return
+    except DomainError as problem:
+        await state.clear()
+        await message.answer(event_problem(problem))
+        return
+    await state.clear()
+    await reminders.refresh()
+    text, markup = await card_view(db, user, event, settings, locale)
+    await message.answer(
+        _("Saved; everyone registered has been told.") + "\n\n" + text, reply_markup=markup
+    )
+
+
+async def new_start(
+    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    start = parse_local_datetime(message.text or "", db.today(), settings.timezone)
+    if start is None:
+        await message.answer(time_hint())
+        return
+    await state.update_data(edit_start=start.isoformat())
+    await state.set_state(EditEvent.ends_at)
+    await message.answer(_("New end: a time (17:00) or a date and time:"))
+
+
+async def new_end(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+    reminders: ReminderPlanner,
+) -> None:
+    start = datetime.fromisoformat((await state.get_data())["edit_start"])
+    end = parse_local_datetime(
+        message.text or "",
+        db.today(),
+        settings.timezone,
+        day=start.astimezone(settings.timezone).date(),
+    )
+    if end is None:
+        await message.answer(time_hint())
+        return
+    await save_changes(
+        message,
+        user,
+        db,
+        state,
+        EventChanges(starts_at=start, ends_at=end),
+        settings,
+        locale,
+        reminders,
+    )
+
+
+async def new_text(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+    locale: str,
+    reminders: ReminderPlanner,
+) -> None:
+    field = (await state.get_data()).get("edit_field")
+    text = message.text or ""
+    if field == "capacity":
+        if not text.strip().isdigit():
+            await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
+            return
+        changes = EventChanges(capacity=int(text.strip()))
+    elif field == "address":
+        changes = EventChanges(address="" if text.strip() == "-" else text)
+    elif field == "online_url":
+        changes = EventChanges(online_url="" if text.strip() == "-" else text)
+    elif field == "title":
+        changes = EventChanges(title=text)
+    elif field == "description":
+        changes = EventChanges(description=text)
+    else:
+        await state.clear()
+        await message.answer(stale_button())
+        return
+    await save_changes(message, user, db, state, changes, settings, locale, reminders)
+
+
+async def confirm_cancel(
+    query: CallbackQuery, callback_data: EventCb, user: User, db: Database
+) -> None:
+    event = await db.events.get(callback_data.event_id)
+    if event is None or not db.events.may_manage(user, event):
+        await query.answer(_("This is not available to you."), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, cancel the event"),
+        callback_data=EventCb(action="cancelled", event_id=event.id, version=callback_data.version),
+    )
+    builder.button(text=_("No"), callback_data=EventCb(action="open", event_id=event.id))
+    builder.adjust(1)
+    await show(
+        query,
+        _("Cancel “{title}”? Everyone concerned will be told.").format(title=esc(event.title)),
+        builder.as_markup(),
+    )
+
+
+async def cancel(
+    query: CallbackQuery,
+    callback_data: EventCb,
+    user: User,
+    db: Database,
+    settings: HandlerSettings,
+    locale: str,
+    reminders: ReminderPlanner,
+) -> None:
+    try:
+        event = await db.events.cancel(user, callback_data.event_id, callback_data.version)
+    except DomainError as problem:
+        await query.answer(event_problem(problem), show_alert=True)
+        return
+    await reminders.refresh()
+    await query.answer(_("The event is cancelled."))
+    text, markup = await card_view(db, user, event, settings, locale)
+    await show(query, text, markup)
+
+
+TEXT_STATES = (
+    NewEvent.title,
+    NewEvent.description,
+    NewEvent.starts_at,
+    NewEvent.ends_at,
+    NewEvent.address,
+    NewEvent.online_url,
+    NewEvent.capacity,
+    NewEvent.until,
+    EditEvent.starts_at,
+    EditEvent.ends_at,
+    EditEvent.text,
+)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
 def get_router() -> Router:
     router = Router(name="event_admin")
     router.message.filter(HasRole(*ORGANIZERS))
     router.callback_query.filter(HasRole(*ORGANIZERS))
-
-    async def begin(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        await state.set_state(NewEvent.kind)
-        options = [(kind.value, upper_first(kind_name(kind))) for kind in EventKind]
-        return _("What kind of event?"), choice_keyboard(options, "kind")
-
-    @router.message(Command("newevent"))
-    async def new_event_command(message: Message, state: FSMContext) -> None:
-        text, markup = await begin(state)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "newevent"))
-    async def new_event_button(query: CallbackQuery, state: FSMContext) -> None:
-        text, markup = await begin(state)
-        await show(query, text, markup)
-
-    @router.callback_query(NewEvent.kind, NewEventCb.filter(F.action == "kind"))
-    async def kind_chosen(
-        query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in {kind.value for kind in EventKind}:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(ev_kind=callback_data.value)
-        await state.set_state(NewEvent.title)
-        await show(query, _("The title, for example “Inclusive pedagogy in practice”:"))
-
-    @router.message(NewEvent.title, F.text)
-    async def title_written(message: Message, state: FSMContext) -> None:
-        try:
-            title = clean_title(message.text or "")
-        except InvalidValue as problem:
-            await message.answer(event_value_problem(problem))
-            return
-        await state.update_data(ev_title=title)
-        await state.set_state(NewEvent.description)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Skip ▶️"), callback_data=NewEventCb(action="nodescription"))
-        await message.answer(
-            _("A short description (programme, speakers, what to bring), or Skip:"),
-            reply_markup=builder.as_markup(),
-        )
-
-    async def ask_start(target: Message, state: FSMContext) -> None:
-        await state.set_state(NewEvent.starts_at)
-        await target.answer(_("When does it start? Date and time, for example 25.12.2026 15:00:"))
-
-    @router.message(NewEvent.description, F.text)
-    async def description_written(message: Message, state: FSMContext) -> None:
-        text = (message.text or "").strip()
-        if len(text) > 2500:
-            await message.answer(event_value_problem(InvalidValue("description", "too_long")))
-            return
-        await state.update_data(ev_description=text)
-        await ask_start(message, state)
-
-    @router.callback_query(NewEvent.description, NewEventCb.filter(F.action == "nodescription"))
-    async def no_description(query: CallbackQuery, state: FSMContext) -> None:
-        if isinstance(query.message, Message):
-            await show(query, _("No description."))
-            await ask_start(query.message, state)
-
-    @router.message(NewEvent.starts_at, F.text)
-    async def start_written(
-        message: Message, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        start = parse_local_datetime(message.text or "", db.today(), settings.timezone)
-        if start is None:
-            await message.answer(time_hint())
-            return
-        if start <= db.clock.now():
-            await message.answer(event_value_problem(InvalidValue("starts_at", "in_past")))
-            return
-        await state.update_data(ev_start=start.isoformat())
-        await state.set_state(NewEvent.ends_at)
-        await message.answer(_("When does it end? A time (17:00) or a date and time:"))
-
-    @router.message(NewEvent.ends_at, F.text)
-    async def end_written(
-        message: Message, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        data = await state.get_data()
-        start = datetime.fromisoformat(data["ev_start"])
-        end = parse_local_datetime(
-            message.text or "",
-            db.today(),
-            settings.timezone,
-            day=start.astimezone(settings.timezone).date(),
-        )
-        if end is None:
-            await message.answer(time_hint())
-            return
-        if end <= start:
-            await message.answer(event_value_problem(InvalidValue("ends_at", "before_start")))
-            return
-        if end - start > EVENT_LENGTH_MAX:
-            await message.answer(event_value_problem(InvalidValue("ends_at", "too_long")))
-            return
-        await state.update_data(ev_end=end.isoformat())
-        await state.set_state(NewEvent.place)
-        options = [
-            ("org", _("🏫 At a school or organization")),
-            ("address", _("📍 At an address")),
-            ("online", _("💻 Online")),
-        ]
-        await message.answer(_("Where?"), reply_markup=choice_keyboard(options, "place"))
-
-    @router.callback_query(NewEvent.place, NewEventCb.filter(F.action == "place"))
-    async def place_kind(
-        query: CallbackQuery,
-        callback_data: NewEventCb,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        if callback_data.value == "org":
-            await state.set_state(NewEvent.place_org)
-            page = await OrgPage.load(db, [], 0, "", locale)
-            await show(
-                query,
-                _("Choose the organization, or type part of its name:"),
-                org_page_keyboard(page, locale, "evplace", cancel_item()),
-            )
-        elif callback_data.value == "address":
-            await state.set_state(NewEvent.address)
-            await show(query, _("The address:"))
-        elif callback_data.value == "online":
-            await state.set_state(NewEvent.online_url)
-            await show(query, _("The link to join (https://…):"))
-        else:
-            await query.answer(use_buttons_please(), show_alert=True)
-
-    @router.message(NewEvent.place_org, F.text)
-    async def search_place(message: Message, db: Database, locale: str) -> None:
-        page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale)
-        await message.answer(
-            _("Choose:"), reply_markup=org_page_keyboard(page, locale, "evplace", cancel_item())
-        )
-
-    async def ask_audience(target: Message | CallbackQuery, state: FSMContext) -> None:
-        await state.set_state(NewEvent.audience)
-        text = _(
-            "Who is it for? Choose roles and/or organizations (both: people with those roles "
-            "there), or everyone:"
-        )
-        markup = audience_keyboard(await state.get_data())
-        if isinstance(target, CallbackQuery):
-            await show(target, text, markup)
-        else:
-            await target.answer(text, reply_markup=markup)
-
-    @router.callback_query(NewEvent.place_org, OrgPickCb.filter(F.purpose == "evplace"))
-    async def place_chosen(
-        query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        if callback_data.page is not None:
-            page = await OrgPage.load(db, [], callback_data.page, "", locale)
-            await show(
-                query, _("Choose:"), org_page_keyboard(page, locale, "evplace", cancel_item())
-            )
-            return
-        org = await db.orgs.get(callback_data.org_id or 0)
-        if org is None:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(ev_place_org=org.id)
-        await ask_audience(query, state)
-
-    @router.message(NewEvent.address, F.text)
-    async def address_written(message: Message, state: FSMContext) -> None:
-        await state.update_data(ev_address=" ".join((message.text or "").split())[:300])
-        await ask_audience(message, state)
-
-    @router.message(NewEvent.online_url, F.text)
-    async def url_written(message: Message, state: FSMContext) -> None:
-        try:
-            url = clean_url(message.text or "")
-        except InvalidValue as problem:
-            await message.answer(event_value_problem(problem))
-            return
-        await state.update_data(ev_url=url)
-        await ask_audience(message, state)
-
-    @router.callback_query(NewEvent.audience, NewEventCb.filter(F.action.in_({"everyone", "role"})))
-    async def audience_toggled(
-        query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        if callback_data.action == "everyone":
-            await state.update_data(ev_everyone=not data.get("ev_everyone"))
-        elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
-            roles = list(data.get("ev_roles", []))
-            if callback_data.value in roles:
-                roles.remove(callback_data.value)
-            else:
-                roles.append(callback_data.value)
-            await state.update_data(ev_roles=roles)
-        else:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await ask_audience(query, state)
-
-    picker = MultiOrgPicker("evaud", "ev_orgs", orgs_done_item)
-
-    @router.callback_query(NewEvent.audience, NewEventCb.filter(F.action == "orgs"))
-    async def audience_orgs(
-        query: CallbackQuery, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.set_state(NewEvent.audience_orgs)
-        markup = await picker.view(db, state, locale, 0, "")
-        await show(
-            query,
-            _("Tap organizations to add or remove them, or type part of a name. Then Done."),
-            markup,
-        )
-
-    @router.message(NewEvent.audience_orgs, F.text)
-    async def audience_org_search(
-        message: Message, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await message.answer(
-            _("Choose:"), reply_markup=await picker.view(db, state, locale, 0, message.text or "")
-        )
-
-    @router.callback_query(NewEvent.audience_orgs, OrgPickCb.filter(F.purpose == "evaud"))
-    async def audience_org_toggled(
-        query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await picker.pressed(query, callback_data, db, state, locale, _("Choose:"))
-
-    @router.callback_query(NewEvent.audience_orgs, NewEventCb.filter(F.action == "orgs_done"))
-    async def audience_orgs_done(query: CallbackQuery, state: FSMContext) -> None:
-        await ask_audience(query, state)
-
-    @router.callback_query(NewEvent.audience, NewEventCb.filter(F.action == "audience_done"))
-    async def audience_done(query: CallbackQuery, state: FSMContext) -> None:
-        if audience_of(await state.get_data()).is_empty():
-            await query.answer(
-                event_value_problem(InvalidValue("audience", "empty")), show_alert=True
-            )
-            return
-        await state.set_state(NewEvent.registration)
-        options = [
-            ("open", _("No registration: it is for the whole audience")),
-            ("unlimited", _("Registration, no limit on places")),
-            ("limited", _("Registration with a limited number of places")),
-        ]
-        await show(query, _("Do people register?"), choice_keyboard(options, "registration"))
-
-    async def ask_reminders(target: Message | CallbackQuery, state: FSMContext) -> None:
-        await state.set_state(NewEvent.reminders)
-        options = [
-            ("day_hour", _("1 day and 1 hour before")),
-            ("hour", _("1 hour before")),
-            ("day", _("1 day before")),
-            ("week_day", _("1 week and 1 day before")),
-            ("none", _("No reminders")),
-        ]
-        markup = choice_keyboard(options, "reminders")
-        if isinstance(target, CallbackQuery):
-            await show(target, _("When should people be reminded?"), markup)
-        else:
-            await target.answer(_("When should people be reminded?"), reply_markup=markup)
-
-    @router.callback_query(NewEvent.registration, NewEventCb.filter(F.action == "registration"))
-    async def registration_chosen(
-        query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in ("open", "unlimited", "limited"):
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(ev_registration=callback_data.value != "open", ev_capacity=None)
-        if callback_data.value == "limited":
-            await state.set_state(NewEvent.capacity)
-            await show(query, _("How many places?"))
-            return
-        await ask_reminders(query, state)
-
-    @router.message(NewEvent.capacity, F.text)
-    async def capacity_written(message: Message, state: FSMContext) -> None:
-        text = (message.text or "").strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100_000:
-            await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
-            return
-        await state.update_data(ev_capacity=int(text))
-        await ask_reminders(message, state)
-
-    @router.callback_query(NewEvent.reminders, NewEventCb.filter(F.action == "reminders"))
-    async def reminders_chosen(
-        query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in REMINDER_PRESETS:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(ev_reminders=list(REMINDER_PRESETS[callback_data.value]))
-        await state.set_state(NewEvent.repeat)
-        options = [("once", _("Once")), ("weekly", _("Every week")), ("monthly", _("Every month"))]
-        await show(query, _("Does it repeat?"), choice_keyboard(options, "repeat", 3))
-
-    async def ask_confirm(
-        target: Message | CallbackQuery,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        await state.set_state(NewEvent.confirm)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("✅ Publish"), callback_data=NewEventCb(action="publish"))
-        cancel_button(builder)
-        builder.adjust(1)
-        text = await preview_text(db, await state.get_data(), settings, locale)
-        if isinstance(target, CallbackQuery):
-            await show(target, text, builder.as_markup())
-        else:
-            await target.answer(text, reply_markup=builder.as_markup())
-
-    @router.callback_query(NewEvent.repeat, NewEventCb.filter(F.action == "repeat"))
-    async def repeat_chosen(
-        query: CallbackQuery,
-        callback_data: NewEventCb,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-    ) -> None:
-        if callback_data.value not in ("once", "weekly", "monthly"):
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        if callback_data.value == "once":
-            await state.update_data(ev_repeat=None, ev_until=None)
-            await ask_confirm(query, db, state, settings, locale)
-            return
-        await state.update_data(ev_repeat=callback_data.value)
-        await state.set_state(NewEvent.until)
-        await show(query, _("Until which date (for example 31.05.2027)?"))
-
-    @router.message(NewEvent.until, F.text)
-    async def until_written(
-        message: Message, db: Database, state: FSMContext, settings: HandlerSettings, locale: str
-    ) -> None:
-        until = parse_date(message.text or "", db.today())
-        if until is None:
-            await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
-            return
-        await state.update_data(ev_until=until.isoformat())
-        try:
-            from db.events import occurrences
-
-            data = await state.get_data()
-            occurrences(datetime.fromisoformat(data["ev_start"]), data["ev_repeat"], until)
-        except InvalidValue as problem:
-            await message.answer(event_value_problem(problem))
-            return
-        await ask_confirm(message, db, state, settings, locale)
-
-    @router.callback_query(NewEvent.confirm, NewEventCb.filter(F.action == "publish"))
-    async def publish(
-        query: CallbackQuery,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-        reminders: ReminderPlanner,
-    ) -> None:
-        data = await state.get_data()
-        try:
-            events = await db.events.create(user, event_input(data))
-        except DomainError as problem:
-            await query.answer(event_problem(problem), show_alert=True)
-            return
-        except (KeyError, ValueError):
-            await query.answer(stale_button(), show_alert=True)
-            return
-        await state.clear()
-        await reminders.refresh()
-        text, markup = await card_view(db, user, events[0], settings, locale)
-        published = _("Published; the audience has been told.")
-        if len(events) > 1:
-            published += " " + _("Sessions in the series: {n}.").format(n=len(events))
-        await show(query, published + "\n\n" + text, markup)
-
-    # ----- editing and cancelling -----------------------------------------------------------------
-
-    @router.callback_query(EventCb.filter(F.action == "edit"))
-    async def edit_menu(
-        query: CallbackQuery, callback_data: EventCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        event = await db.events.get(callback_data.event_id)
-        if event is None or not db.events.may_manage(user, event):
-            await query.answer(_("This is not available to you."), show_alert=True)
-            return
-        await state.set_data({"edit_event": event.id, "edit_version": callback_data.version})
-        builder = InlineKeyboardBuilder()
-        for field, label in (
-            ("time", _("🗓 Time")),
-            ("address", _("📍 Address")),
-            ("online_url", _("💻 Link")),
-            ("title", _("Title")),
-            ("description", _("Description")),
-            ("capacity", _("Places")),
-        ):
-            builder.button(text=label, callback_data=NewEventCb(action="edit", value=field))
-        builder.button(text=_("⬅️ Back"), callback_data=EventCb(action="open", event_id=event.id))
-        builder.adjust(2)
-        await show(query, _("What changes? Everyone registered will be told."), builder.as_markup())
-
-    @router.callback_query(NewEventCb.filter(F.action == "edit"))
-    async def edit_field(
-        query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        if "edit_event" not in data:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        if callback_data.value == "time":
-            await state.set_state(EditEvent.starts_at)
-            await show(query, _("New start, date and time (for example 25.12.2026 15:00):"))
-            return
-        await state.update_data(edit_field=callback_data.value)
-        await state.set_state(EditEvent.text)
-        prompts = {
-            "address": _("The new address (send “-” to remove it):"),
-            "online_url": _("The new link (https://…), or “-” to remove it:"),
-            "title": _("The new title:"),
-            "description": _("The new description:"),
-            "capacity": _("The new number of places:"),
-        }
-        if callback_data.value not in prompts:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await show(query, prompts[callback_data.value])
-
-    async def save_changes(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        changes: EventChanges,
-        settings: HandlerSettings,
-        locale: str,
-        reminders: ReminderPlanner,
-    ) -> None:
-        data = await state.get_data()
-        try:
-            event = await db.events.update(
-                user, int(data["edit_event"]), int(data.get("edit_version", 0)), changes
-            )
-        except InvalidValue as problem:
-            await message.answer(event_value_problem(problem))
-            return
-        except DomainError as problem:
-            await state.clear()
-            await message.answer(event_problem(problem))
-            return
-        await state.clear()
-        await reminders.refresh()
-        text, markup = await card_view(db, user, event, settings, locale)
-        await message.answer(
-            _("Saved; everyone registered has been told.") + "\n\n" + text, reply_markup=markup
-        )
-
-    @router.message(EditEvent.starts_at, F.text)
-    async def new_start(
-        message: Message, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        start = parse_local_datetime(message.text or "", db.today(), settings.timezone)
-        if start is None:
-            await message.answer(time_hint())
-            return
-        await state.update_data(edit_start=start.isoformat())
-        await state.set_state(EditEvent.ends_at)
-        await message.answer(_("New end: a time (17:00) or a date and time:"))
-
-    @router.message(EditEvent.ends_at, F.text)
-    async def new_end(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-        reminders: ReminderPlanner,
-    ) -> None:
-        start = datetime.fromisoformat((await state.get_data())["edit_start"])
-        end = parse_local_datetime(
-            message.text or "",
-            db.today(),
-            settings.timezone,
-            day=start.astimezone(settings.timezone).date(),
-        )
-        if end is None:
-            await message.answer(time_hint())
-            return
-        await save_changes(
-            message,
-            user,
-            db,
-            state,
-            EventChanges(starts_at=start, ends_at=end),
-            settings,
-            locale,
-            reminders,
-        )
-
-    @router.message(EditEvent.text, F.text)
-    async def new_text(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        settings: HandlerSettings,
-        locale: str,
-        reminders: ReminderPlanner,
-    ) -> None:
-        field = (await state.get_data()).get("edit_field")
-        text = message.text or ""
-        if field == "capacity":
-            if not text.strip().isdigit():
-                await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
-                return
-            changes = EventChanges(capacity=int(text.strip()))
-        elif field == "address":
-            changes = EventChanges(address="" if text.strip() == "-" else text)
-        elif field == "online_url":
-            changes = EventChanges(online_url="" if text.strip() == "-" else text)
-        elif field == "title":
-            changes = EventChanges(title=text)
-        elif field == "description":
-            changes = EventChanges(description=text)
-        else:
-            await state.clear()
-            await message.answer(stale_button())
-            return
-        await save_changes(message, user, db, state, changes, settings, locale, reminders)
-
-    @router.callback_query(EventCb.filter(F.action == "cancel"))
-    async def confirm_cancel(
-        query: CallbackQuery, callback_data: EventCb, user: User, db: Database
-    ) -> None:
-        event = await db.events.get(callback_data.event_id)
-        if event is None or not db.events.may_manage(user, event):
-            await query.answer(_("This is not available to you."), show_alert=True)
-            return
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Yes, cancel the event"),
-            callback_data=EventCb(
-                action="cancelled", event_id=event.id, version=callback_data.version
-            ),
-        )
-        builder.button(text=_("No"), callback_data=EventCb(action="open", event_id=event.id))
-        builder.adjust(1)
-        await show(
-            query,
-            _("Cancel “{title}”? Everyone concerned will be told.").format(title=esc(event.title)),
-            builder.as_markup(),
-        )
-
-    @router.callback_query(EventCb.filter(F.action == "cancelled"))
-    async def cancel(
-        query: CallbackQuery,
-        callback_data: EventCb,
-        user: User,
-        db: Database,
-        settings: HandlerSettings,
-        locale: str,
-        reminders: ReminderPlanner,
-    ) -> None:
-        try:
-            event = await db.events.cancel(user, callback_data.event_id, callback_data.version)
-        except DomainError as problem:
-            await query.answer(event_problem(problem), show_alert=True)
-            return
-        await reminders.refresh()
-        await query.answer(_("The event is cancelled."))
-        text, markup = await card_view(db, user, event, settings, locale)
-        await show(query, text, markup)
-
-    text_states = (
-        NewEvent.title,
-        NewEvent.description,
-        NewEvent.starts_at,
-        NewEvent.ends_at,
-        NewEvent.address,
-        NewEvent.online_url,
-        NewEvent.capacity,
-        NewEvent.until,
-        EditEvent.starts_at,
-        EditEvent.ends_at,
-        EditEvent.text,
+    router.message.register(new_event_command, Command("newevent"))
+    router.callback_query.register(new_event_button, MenuCb.filter(F.action == "newevent"))
+    router.callback_query.register(
+        kind_chosen, NewEvent.kind, NewEventCb.filter(F.action == "kind")
     )
-
-    @router.message(StateFilter(*text_states))
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
+    router.message.register(title_written, NewEvent.title, F.text)
+    router.message.register(description_written, NewEvent.description, F.text)
+    router.callback_query.register(
+        no_description, NewEvent.description, NewEventCb.filter(F.action == "nodescription")
+    )
+    router.message.register(start_written, NewEvent.starts_at, F.text)
+    router.message.register(end_written, NewEvent.ends_at, F.text)
+    router.callback_query.register(
+        place_kind, NewEvent.place, NewEventCb.filter(F.action == "place")
+    )
+    router.message.register(search_place, NewEvent.place_org, F.text)
+    router.callback_query.register(
+        place_chosen, NewEvent.place_org, OrgPickCb.filter(F.purpose == "evplace")
+    )
+    router.message.register(address_written, NewEvent.address, F.text)
+    router.message.register(url_written, NewEvent.online_url, F.text)
+    router.callback_query.register(
+        audience_toggled, NewEvent.audience, NewEventCb.filter(F.action.in_({"everyone", "role"}))
+    )
+    router.callback_query.register(
+        audience_orgs, NewEvent.audience, NewEventCb.filter(F.action == "orgs")
+    )
+    AUDIENCE_ORGS.register(router, NewEvent.audience_orgs)
+    router.callback_query.register(
+        audience_orgs_done, NewEvent.audience_orgs, NewEventCb.filter(F.action == "orgs_done")
+    )
+    router.callback_query.register(
+        audience_done, NewEvent.audience, NewEventCb.filter(F.action == "audience_done")
+    )
+    router.callback_query.register(
+        registration_chosen, NewEvent.registration, NewEventCb.filter(F.action == "registration")
+    )
+    router.message.register(capacity_written, NewEvent.capacity, F.text)
+    router.callback_query.register(
+        reminders_chosen, NewEvent.reminders, NewEventCb.filter(F.action == "reminders")
+    )
+    router.callback_query.register(
+        repeat_chosen, NewEvent.repeat, NewEventCb.filter(F.action == "repeat")
+    )
+    router.message.register(until_written, NewEvent.until, F.text)
+    router.callback_query.register(
+        publish, NewEvent.confirm, NewEventCb.filter(F.action == "publish")
+    )
+    router.callback_query.register(edit_menu, EventCb.filter(F.action == "edit"))
+    router.callback_query.register(edit_field, NewEventCb.filter(F.action == "edit"))
+    router.message.register(new_start, EditEvent.starts_at, F.text)
+    router.message.register(new_end, EditEvent.ends_at, F.text)
+    router.message.register(new_text, EditEvent.text, F.text)
+    router.callback_query.register(confirm_cancel, EventCb.filter(F.action == "cancel"))
+    router.callback_query.register(cancel, EventCb.filter(F.action == "cancelled"))
+    router.message.register(not_text, StateFilter(*TEXT_STATES))
     return router

@@ -60,48 +60,52 @@ def help_text(role: Role | None) -> str:
     return "\n".join(lines)
 
 
+async def cancel_command(
+    message: Message, state: FSMContext, user: User | None, db: Database, locale: str
+) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    text = _("Cancelled.") if had_state else _("There is nothing to cancel.")
+    if user is None:
+        await message.answer(text + " " + _("Send /start to register."))
+        return
+    await message.answer(text)
+    await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
+
+
+async def cancel_button_pressed(
+    query: CallbackQuery, state: FSMContext, user: User | None, db: Database, locale: str
+) -> None:
+    await state.clear()
+    if user is None:
+        await show(query, _("Cancelled.") + " " + _("Send /start to register."))
+        return
+    await show(query, await menu_text(user, db, locale), menu_keyboard(user))
+
+
+async def help_command(message: Message, user: User | None) -> None:
+    await message.answer(help_text(None if user is None else user.role))
+
+
+async def help_button(query: CallbackQuery, user: User | None) -> None:
+    builder = InlineKeyboardBuilder()
+    back_to_menu_button(builder)
+    await show(query, help_text(None if user is None else user.role), builder.as_markup())
+
+
+async def membership_changed(event: ChatMemberUpdated, db: Database) -> None:
+    """Telegram tells us when someone blocks (or unblocks) the bot in their private chat."""
+    if event.chat.type != "private":
+        return
+    blocked = event.new_chat_member.status == "kicked"
+    await db.users.set_blocked(event.chat.id, blocked)
+
+
 def get_router() -> Router:
     router = Router(name="common")
-
-    @router.message(Command("cancel"))
-    async def cancel_command(
-        message: Message, state: FSMContext, user: User | None, db: Database, locale: str
-    ) -> None:
-        had_state = await state.get_state() is not None
-        await state.clear()
-        text = _("Cancelled.") if had_state else _("There is nothing to cancel.")
-        if user is None:
-            await message.answer(text + " " + _("Send /start to register."))
-            return
-        await message.answer(text)
-        await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
-
-    @router.callback_query(CancelCb.filter())
-    async def cancel_button_pressed(
-        query: CallbackQuery, state: FSMContext, user: User | None, db: Database, locale: str
-    ) -> None:
-        await state.clear()
-        if user is None:
-            await show(query, _("Cancelled.") + " " + _("Send /start to register."))
-            return
-        await show(query, await menu_text(user, db, locale), menu_keyboard(user))
-
-    @router.message(Command("help"), StateFilter("*"))
-    async def help_command(message: Message, user: User | None) -> None:
-        await message.answer(help_text(None if user is None else user.role))
-
-    @router.callback_query(MenuCb.filter(F.action == "help"))
-    async def help_button(query: CallbackQuery, user: User | None) -> None:
-        builder = InlineKeyboardBuilder()
-        back_to_menu_button(builder)
-        await show(query, help_text(None if user is None else user.role), builder.as_markup())
-
-    @router.my_chat_member()
-    async def membership_changed(event: ChatMemberUpdated, db: Database) -> None:
-        """Telegram tells us when someone blocks (or unblocks) the bot in their private chat."""
-        if event.chat.type != "private":
-            return
-        blocked = event.new_chat_member.status == "kicked"
-        await db.users.set_blocked(event.chat.id, blocked)
-
+    router.message.register(cancel_command, Command("cancel"))
+    router.callback_query.register(cancel_button_pressed, CancelCb.filter())
+    router.message.register(help_command, Command("help"), StateFilter("*"))
+    router.callback_query.register(help_button, MenuCb.filter(F.action == "help"))
+    router.my_chat_member.register(membership_changed)
     return router

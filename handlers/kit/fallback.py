@@ -18,40 +18,38 @@ def _command_name(text: str) -> str:
     return text.split()[0][1:].split("@")[0].lower()
 
 
-def get_router() -> Router:
-    router = Router(name="fallback")
+async def unhandled_command(message: Message, user: User | None) -> None:
+    if user is None:
+        await message.answer(register_first())
+    elif _command_name(message.text or "/") in known_command_names():
+        await message.answer(_("This command is not available for your role. /help lists yours."))
+    else:
+        await message.answer(_("I do not know this command. /help lists what I can do."))
 
-    @router.message(F.text.startswith("/"))
-    async def unhandled_command(message: Message, user: User | None) -> None:
-        if user is None:
-            await message.answer(register_first())
-        elif _command_name(message.text or "/") in known_command_names():
-            await message.answer(
-                _("This command is not available for your role. /help lists yours.")
-            )
-        else:
-            await message.answer(_("I do not know this command. /help lists what I can do."))
 
-    @router.message()
-    async def unhandled_message(
-        message: Message, user: User | None, state: FSMContext, db: Database, locale: str
-    ) -> None:
-        if await state.get_state() is not None:
-            await message.answer(use_buttons_please())
-        elif user is None:
-            await message.answer(register_first())
-        else:
-            await message.answer(
-                _("I did not understand that. Here is the menu:")
-                + "\n\n"
-                + await menu_text(user, db, locale),
-                reply_markup=menu_keyboard(user),
-            )
-
-    @router.callback_query()
-    async def unhandled_button(query: CallbackQuery, user: User | None) -> None:
-        await query.answer(
-            stale_button() if user is not None else register_first(), show_alert=True
+async def unhandled_message(
+    message: Message, user: User | None, state: FSMContext, db: Database, locale: str
+) -> None:
+    if await state.get_state() is not None:
+        await message.answer(use_buttons_please())
+    elif user is None:
+        await message.answer(register_first())
+    else:
+        await message.answer(
+            _("I did not understand that. Here is the menu:")
+            + "\n\n"
+            + await menu_text(user, db, locale),
+            reply_markup=menu_keyboard(user),
         )
 
+
+async def unhandled_button(query: CallbackQuery, user: User | None) -> None:
+    await query.answer(stale_button() if user is not None else register_first(), show_alert=True)
+
+
+def get_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unhandled_command, F.text.startswith("/"))
+    router.message.register(unhandled_message)
+    router.callback_query.register(unhandled_button)
     return router

@@ -105,26 +105,27 @@ async def send_menu(message: Message, user: User, db: Database, locale: str) -> 
     await message.answer(await menu_text(user, db, locale), reply_markup=menu_keyboard(user))
 
 
+async def menu_command(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    await send_menu(message, user, db, locale)
+
+
+async def menu_home(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            await menu_text(user, db, locale), reply_markup=menu_keyboard(user)
+        )
+
+
 def get_router() -> Router:
     router = Router(name="menu")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    @router.message(Command("menu"))
-    async def menu_command(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        await send_menu(message, user, db, locale)
-
-    @router.callback_query(MenuCb.filter(F.action == "home"))
-    async def menu_home(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(
-                await menu_text(user, db, locale), reply_markup=menu_keyboard(user)
-            )
-
+    router.message.register(menu_command, Command("menu"))
+    router.callback_query.register(menu_home, MenuCb.filter(F.action == "home"))
     return router

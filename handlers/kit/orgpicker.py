@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from aiogram import F, Router
+from aiogram.dispatcher.event.handler import CallbackType
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
@@ -104,6 +108,7 @@ class MultiOrgPicker:
     """Several organizations chosen by tapping (☑️ marks them), with pages and search.
 
     The choice, the page and the search live in the conversation's data under `key`.
+    A flow opens it with `view` and lets `register` handle the typing and the taps.
     """
 
     purpose: str
@@ -125,6 +130,29 @@ class MultiOrgPicker:
         result = await OrgPage.load(db, [], page, query, locale)
         chosen = frozenset(int(org_id) for org_id in data.get(self.key, []))
         return org_page_keyboard(result, locale, self.purpose, self.done(), chosen=chosen)
+
+    def register(self, router: Router, state: State, *filters: CallbackType) -> None:
+        """In `state`, typed text searches and the picker's buttons turn pages or toggle."""
+        router.message.register(self.searched, state, F.text, *filters)
+        router.callback_query.register(
+            self.tapped, state, OrgPickCb.filter(F.purpose == self.purpose), *filters
+        )
+
+    async def searched(
+        self, message: Message, db: Database, state: FSMContext, locale: str
+    ) -> None:
+        markup = await self.view(db, state, locale, 0, message.text or "")
+        await message.answer(_("Choose:"), reply_markup=markup)
+
+    async def tapped(
+        self,
+        query: CallbackQuery,
+        callback_data: OrgPickCb,
+        db: Database,
+        state: FSMContext,
+        locale: str,
+    ) -> None:
+        await self.pressed(query, callback_data, db, state, locale, _("Choose:"))
 
     async def pressed(
         self,

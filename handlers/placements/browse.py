@@ -240,227 +240,234 @@ async def _application_block(db: Database, application: Application, locale: str
     return "\n".join(lines)
 
 
+async def offers_command(message: Message, db: Database, state: FSMContext, locale: str) -> None:
+    await state.set_state(None)
+    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def offers_button(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
+    await state.set_state(None)
+    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await show(query, text, markup)
+
+
+async def turn_page(
+    query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
+) -> None:
+    text, markup = await browse_view(
+        db, await state.get_data(), max(0, callback_data.value), locale
+    )
+    await show(query, text, markup)
+
+
+async def reset_filters(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
+    await state.update_data(browse={})
+    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await show(query, text, markup)
+
+
+async def choose_filter(
+    query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext
+) -> None:
+    if callback_data.name not in FILTERS:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    choices = await filter_choices(db, await state.get_data(), callback_data.name)
+    await state.update_data(choices={"name": callback_data.name, "values": choices})
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("All"),
+        callback_data=BrowseCb(action="choose", value=-1, name=callback_data.name),
+    )
+    for index, (_value, label) in enumerate(choices):
+        builder.button(
+            text=label,
+            callback_data=BrowseCb(action="choose", value=index, name=callback_data.name),
+        )
+    builder.adjust(1)
+    await show(query, _("Choose:"), builder.as_markup())
+
+
+async def filter_chosen(
+    query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
+) -> None:
+    data = await state.get_data()
+    offered = data.get("choices", {})
+    values = offered.get("values", [])
+    name = callback_data.name
+    if offered.get("name") != name or not -1 <= callback_data.value < len(values):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    chosen = dict(data.get("browse", {}))
+    if callback_data.value == -1:
+        chosen.pop(name, None)
+        chosen.pop(f"{name}_label", None)
+    else:
+        value, label = values[callback_data.value]
+        chosen[name] = value
+        chosen[f"{name}_label"] = label.rsplit(" (", 1)[0]
+    await state.update_data(browse=chosen, choices={})
+    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await show(query, text, markup)
+
+
+async def view_offer(
+    query: CallbackQuery, callback_data: OfferCb, user: User, db: Database, locale: str
+) -> None:
+    offer = await db.placements.offer(callback_data.offer_id)
+    if offer is None:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    text, markup = await offer_view(db, offer, user, locale)
+    await show(query, text, markup)
+
+
+async def start_application(
+    query: CallbackQuery, callback_data: OfferCb, db: Database, state: FSMContext
+) -> None:
+    offer = await db.placements.offer(callback_data.offer_id)
+    if offer is None:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await state.set_state(ApplyFlow.motivation)
+    await state.update_data(apply_offer=offer.id, apply_waitlist=callback_data.action == "waitlist")
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip ▶️"), callback_data=SkipMotivationCb())
+    cancel_button(builder)
+    builder.adjust(2)
+    await show(
+        query,
+        _(
+            "In a few sentences, why this school and what experience do you have?"
+            " The school will read it. You can also skip this."
+        ),
+        builder.as_markup(),
+    )
+
+
+async def submit(
+    target: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    motivation: str | None,
+    locale: str,
+) -> None:
+    data = await state.get_data()
+    offer_id = data.get("apply_offer")
+    await state.set_state(None)
+    if offer_id is None:
+        await target.answer(stale_button())
+        return
+    try:
+        result = await db.placements.apply(
+            user, int(offer_id), motivation, bool(data.get("apply_waitlist"))
+        )
+    except DomainError as problem:
+        await target.answer(placement_problem(problem))
+        return
+    if result.waitlist_position is not None:
+        text = _(
+            "You are on the waiting list, position {position}. We will tell you as soon as "
+            "a place is free."
+        ).format(position=result.waitlist_position)
+    else:
+        text = _(
+            "Your application #{id} has been sent. The school and the practice coordinator will"
+            " review it; you will get a message with their decision."
+        ).format(id=result.application.id)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📌 My placement"), callback_data=MenuCb(action="myplacement"))
+    await target.answer(text, reply_markup=builder.as_markup())
+
+
+async def skip_motivation(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    if isinstance(query.message, Message):
+        await show(query, _("Sending your application…"))
+        await submit(query.message, user, db, state, None, locale)
+
+
+async def motivation_written(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await submit(message, user, db, state, message.text, locale)
+
+
+async def motivation_not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+async def my_placement_command(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await state.set_state(None)
+    text, markup = await my_placement_view(db, user, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def my_placement_button(query: CallbackQuery, user: User, db: Database, locale: str) -> None:
+    text, markup = await my_placement_view(db, user, locale)
+    await show(query, text, markup)
+
+
+async def confirm_withdrawal(
+    query: CallbackQuery, callback_data: WithdrawCb, user: User, db: Database
+) -> None:
+    application = await db.placements.application(callback_data.application_id)
+    if application is None or application.student_id != user.id or not application.active:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, withdraw"),
+        callback_data=WithdrawCb(application_id=application.id, confirmed=True),
+    )
+    builder.button(text=_("No, keep it"), callback_data=MenuCb(action="myplacement"))
+    builder.adjust(1)
+    await show(
+        query,
+        _("Withdraw application #{id}? Your place will go to the next student in line.").format(
+            id=application.id
+        ),
+        builder.as_markup(),
+    )
+
+
+async def withdraw(
+    query: CallbackQuery, callback_data: WithdrawCb, user: User, db: Database, locale: str
+) -> None:
+    try:
+        await db.placements.withdraw(user, callback_data.application_id)
+    except DomainError as problem:
+        await query.answer(placement_problem(problem), show_alert=True)
+        return
+    await query.answer(_("Application withdrawn."))
+    text, markup = await my_placement_view(db, user, locale)
+    await show(query, text, markup)
+
+
 def get_router() -> Router:
     router = Router(name="offers")
     router.message.filter(HasRole(Role.STUDENT))
     router.callback_query.filter(HasRole(Role.STUDENT))
-
-    @router.message(Command("offers"))
-    async def offers_command(
-        message: Message, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.set_state(None)
-        text, markup = await browse_view(db, await state.get_data(), 0, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "offers"))
-    async def offers_button(
-        query: CallbackQuery, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.set_state(None)
-        text, markup = await browse_view(db, await state.get_data(), 0, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(BrowseCb.filter(F.action == "page"))
-    async def turn_page(
-        query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        text, markup = await browse_view(
-            db, await state.get_data(), max(0, callback_data.value), locale
-        )
-        await show(query, text, markup)
-
-    @router.callback_query(BrowseCb.filter(F.action == "reset"))
-    async def reset_filters(
-        query: CallbackQuery, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.update_data(browse={})
-        text, markup = await browse_view(db, await state.get_data(), 0, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(BrowseCb.filter(F.action == "filter"))
-    async def choose_filter(
-        query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext
-    ) -> None:
-        if callback_data.name not in FILTERS:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        choices = await filter_choices(db, await state.get_data(), callback_data.name)
-        await state.update_data(choices={"name": callback_data.name, "values": choices})
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("All"),
-            callback_data=BrowseCb(action="choose", value=-1, name=callback_data.name),
-        )
-        for index, (_value, label) in enumerate(choices):
-            builder.button(
-                text=label,
-                callback_data=BrowseCb(action="choose", value=index, name=callback_data.name),
-            )
-        builder.adjust(1)
-        await show(query, _("Choose:"), builder.as_markup())
-
-    @router.callback_query(BrowseCb.filter(F.action == "choose"))
-    async def filter_chosen(
-        query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        data = await state.get_data()
-        offered = data.get("choices", {})
-        values = offered.get("values", [])
-        name = callback_data.name
-        if offered.get("name") != name or not -1 <= callback_data.value < len(values):
-            await query.answer(stale_button(), show_alert=True)
-            return
-        chosen = dict(data.get("browse", {}))
-        if callback_data.value == -1:
-            chosen.pop(name, None)
-            chosen.pop(f"{name}_label", None)
-        else:
-            value, label = values[callback_data.value]
-            chosen[name] = value
-            chosen[f"{name}_label"] = label.rsplit(" (", 1)[0]
-        await state.update_data(browse=chosen, choices={})
-        text, markup = await browse_view(db, await state.get_data(), 0, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(OfferCb.filter(F.action == "view"))
-    async def view_offer(
-        query: CallbackQuery, callback_data: OfferCb, user: User, db: Database, locale: str
-    ) -> None:
-        offer = await db.placements.offer(callback_data.offer_id)
-        if offer is None:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        text, markup = await offer_view(db, offer, user, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(OfferCb.filter(F.action.in_({"apply", "waitlist"})))
-    async def start_application(
-        query: CallbackQuery, callback_data: OfferCb, db: Database, state: FSMContext
-    ) -> None:
-        offer = await db.placements.offer(callback_data.offer_id)
-        if offer is None:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        await state.set_state(ApplyFlow.motivation)
-        await state.update_data(
-            apply_offer=offer.id, apply_waitlist=callback_data.action == "waitlist"
-        )
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Skip ▶️"), callback_data=SkipMotivationCb())
-        cancel_button(builder)
-        builder.adjust(2)
-        await show(
-            query,
-            _(
-                "In a few sentences, why this school and what experience do you have?"
-                " The school will read it. You can also skip this."
-            ),
-            builder.as_markup(),
-        )
-
-    async def submit(
-        target: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        motivation: str | None,
-        locale: str,
-    ) -> None:
-        data = await state.get_data()
-        offer_id = data.get("apply_offer")
-        await state.set_state(None)
-        if offer_id is None:
-            await target.answer(stale_button())
-            return
-        try:
-            result = await db.placements.apply(
-                user, int(offer_id), motivation, bool(data.get("apply_waitlist"))
-            )
-        except DomainError as problem:
-            await target.answer(placement_problem(problem))
-            return
-        if result.waitlist_position is not None:
-            text = _(
-                "You are on the waiting list, position {position}. We will tell you as soon as "
-                "a place is free."
-            ).format(position=result.waitlist_position)
-        else:
-            text = _(
-                "Your application #{id} has been sent. The school and the practice coordinator will"
-                " review it; you will get a message with their decision."
-            ).format(id=result.application.id)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("📌 My placement"), callback_data=MenuCb(action="myplacement"))
-        await target.answer(text, reply_markup=builder.as_markup())
-
-    @router.callback_query(ApplyFlow.motivation, SkipMotivationCb.filter())
-    async def skip_motivation(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        if isinstance(query.message, Message):
-            await show(query, _("Sending your application…"))
-            await submit(query.message, user, db, state, None, locale)
-
-    @router.message(ApplyFlow.motivation, F.text)
-    async def motivation_written(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await submit(message, user, db, state, message.text, locale)
-
-    @router.message(ApplyFlow.motivation)
-    async def motivation_not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
-    @router.message(Command("myplacement"))
-    async def my_placement_command(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.set_state(None)
-        text, markup = await my_placement_view(db, user, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "myplacement"))
-    async def my_placement_button(
-        query: CallbackQuery, user: User, db: Database, locale: str
-    ) -> None:
-        text, markup = await my_placement_view(db, user, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(WithdrawCb.filter(~F.confirmed))
-    async def confirm_withdrawal(
-        query: CallbackQuery, callback_data: WithdrawCb, user: User, db: Database
-    ) -> None:
-        application = await db.placements.application(callback_data.application_id)
-        if application is None or application.student_id != user.id or not application.active:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Yes, withdraw"),
-            callback_data=WithdrawCb(application_id=application.id, confirmed=True),
-        )
-        builder.button(text=_("No, keep it"), callback_data=MenuCb(action="myplacement"))
-        builder.adjust(1)
-        await show(
-            query,
-            _("Withdraw application #{id}? Your place will go to the next student in line.").format(
-                id=application.id
-            ),
-            builder.as_markup(),
-        )
-
-    @router.callback_query(WithdrawCb.filter(F.confirmed))
-    async def withdraw(
-        query: CallbackQuery, callback_data: WithdrawCb, user: User, db: Database, locale: str
-    ) -> None:
-        try:
-            await db.placements.withdraw(user, callback_data.application_id)
-        except DomainError as problem:
-            await query.answer(placement_problem(problem), show_alert=True)
-            return
-        await query.answer(_("Application withdrawn."))
-        text, markup = await my_placement_view(db, user, locale)
-        await show(query, text, markup)
-
+    router.message.register(offers_command, Command("offers"))
+    router.callback_query.register(offers_button, MenuCb.filter(F.action == "offers"))
+    router.callback_query.register(turn_page, BrowseCb.filter(F.action == "page"))
+    router.callback_query.register(reset_filters, BrowseCb.filter(F.action == "reset"))
+    router.callback_query.register(choose_filter, BrowseCb.filter(F.action == "filter"))
+    router.callback_query.register(filter_chosen, BrowseCb.filter(F.action == "choose"))
+    router.callback_query.register(view_offer, OfferCb.filter(F.action == "view"))
+    router.callback_query.register(
+        start_application, OfferCb.filter(F.action.in_({"apply", "waitlist"}))
+    )
+    router.callback_query.register(skip_motivation, ApplyFlow.motivation, SkipMotivationCb.filter())
+    router.message.register(motivation_written, ApplyFlow.motivation, F.text)
+    router.message.register(motivation_not_text, ApplyFlow.motivation)
+    router.message.register(my_placement_command, Command("myplacement"))
+    router.callback_query.register(my_placement_button, MenuCb.filter(F.action == "myplacement"))
+    router.callback_query.register(confirm_withdrawal, WithdrawCb.filter(~F.confirmed))
+    router.callback_query.register(withdraw, WithdrawCb.filter(F.confirmed))
     return router

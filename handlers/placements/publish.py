@@ -218,527 +218,567 @@ async def load_managed_offer(db: Database, user: User, offer_id: int) -> Offer |
     return offer
 
 
+# ----- publishing a new offer ---------------------------------------------------------------
+
+
+async def begin(
+    user: User, db: Database, state: FSMContext, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    if user.role is Role.DIRECTOR:
+        if user.organization_id is None:
+            return not_allowed(), InlineKeyboardBuilder().as_markup()
+        await state.update_data(offer_org=user.organization_id)
+        return await ask_kind(state)
+    await state.set_state(NewOffer.organization)
+    page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
+    return _(
+        "Which school or kindergarten offers the places? Choose, or type part of its name:"
+    ), org_page_keyboard(page, locale, "offerorg", cancel_item())
+
+
+async def ask_kind(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+    await state.set_state(NewOffer.kind)
+    builder = InlineKeyboardBuilder()
+    for kind in PracticeKind:
+        builder.button(
+            text=upper_first(kind_name(kind)),
+            callback_data=NewOfferCb(action="kind", value=kind.value),
+        )
+    cancel_button(builder)
+    builder.adjust(1)
+    return _("Which practice are the places for?"), builder.as_markup()
+
+
+async def new_offer_command(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    text, markup = await begin(user, db, state, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def new_offer_button(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    text, markup = await begin(user, db, state, locale)
+    await show(query, text, markup)
+
+
+async def search_school(message: Message, db: Database, state: FSMContext, locale: str) -> None:
+    query_text = (message.text or "")[:100]
+    await state.update_data(org_query=query_text)
+    page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, query_text, locale)
+    text = (
+        _("Choose the school:")
+        if page.total
+        else _("Nothing found. Type another part of the name.")
+    )
+    await message.answer(
+        text, reply_markup=org_page_keyboard(page, locale, "offerorg", cancel_item())
+    )
+
+
+async def school_chosen(
+    query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
+) -> None:
+    if callback_data.page is not None:
+        data = await state.get_data()
+        page = await OrgPage.load(
+            db, sorted(PARTNER_KINDS), callback_data.page, data.get("org_query", ""), locale
+        )
+        await show(
+            query,
+            _("Choose the school:"),
+            org_page_keyboard(page, locale, "offerorg", cancel_item()),
+        )
+        return
+    org = await db.orgs.get(callback_data.org_id or 0)
+    if org is None or org.kind not in PARTNER_KINDS:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(offer_org=org.id)
+    text, markup = await ask_kind(state)
+    await show(query, esc(org.name(locale)) + "\n\n" + text, markup)
+
+
+async def kind_chosen(query: CallbackQuery, callback_data: NewOfferCb, state: FSMContext) -> None:
+    if callback_data.value not in {kind.value for kind in PracticeKind}:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(kind=callback_data.value)
+    await state.set_state(NewOffer.subject)
+    await show(
+        query,
+        _(
+            "Subject or age group, for example “Informatics”, “Robotics” or “Preschool "
+            "group, 5–6 years”:"
+        ),
+    )
+
+
+async def subject_written(message: Message, state: FSMContext) -> None:
+    try:
+        subject = clean_subject(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(subject_problem(problem.detail))
+        return
+    await state.update_data(subject=subject)
+    await state.set_state(NewOffer.starts_on)
+    await message.answer(_("First day of the practice (for example 12.01.2027):"))
+
+
+async def start_written(message: Message, db: Database, state: FSMContext) -> None:
+    starts_on = parse_date(message.text or "", db.today())
+    if starts_on is None:
+        await message.answer(date_hint())
+        return
+    if starts_on < db.today():
+        await message.answer(_("The start date has already passed. Please give a later date."))
+        return
+    await state.update_data(starts_on=starts_on.isoformat())
+    await state.set_state(NewOffer.ends_on)
+    await message.answer(_("Last day of the practice:"))
+
+
+async def end_written(message: Message, db: Database, state: FSMContext) -> None:
+    data = await state.get_data()
+    starts_on = date.fromisoformat(data["starts_on"])
+    ends_on = parse_date(message.text or "", starts_on)
+    if ends_on is None:
+        await message.answer(date_hint())
+        return
+    if ends_on < starts_on:
+        await message.answer(_("The end date is before the start date. Please check the dates."))
+        return
+    if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
+        await message.answer(_("A practice period cannot be longer than a year."))
+        return
+    await state.update_data(ends_on=ends_on.isoformat())
+    await state.set_state(NewOffer.places)
+    await message.answer(_("How many students can you take?"))
+
+
+async def places_written(message: Message, db: Database, state: FSMContext) -> None:
+    places = parse_places(message.text or "")
+    if places is None:
+        await message.answer(places_hint())
+        return
+    await state.update_data(places=places, mentors=[])
+    data = await state.get_data()
+    mentors = await db.placements.mentors_of(int(data["offer_org"]))
+    if not mentors:
+        await ask_notes(
+            message,
+            state,
+            _(
+                "No mentors of this school are registered yet; you can assign them to "
+                "students later."
+            ),
+        )
+        return
+    await state.set_state(NewOffer.mentors)
+    await message.answer(
+        _(
+            "Who will mentor the students? Tap names to select them, then Done (or just "
+            "Done to decide later)."
+        ),
+        reply_markup=mentor_toggle_keyboard(mentors, [], NewOfferCb(action="mentors_done")),
+    )
+
+
+async def ask_notes(message: Message, state: FSMContext, prefix: str = "") -> None:
+    await state.set_state(NewOffer.notes)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip ▶️"), callback_data=NewOfferCb(action="skip_notes"))
+    cancel_button(builder)
+    builder.adjust(2)
+    text = _(
+        "Anything students should know (schedule, documents, what to bring)? Write it, or Skip."
+    )
+    await message.answer(
+        (prefix + "\n\n" if prefix else "") + text, reply_markup=builder.as_markup()
+    )
+
+
+async def mentor_toggled(
+    query: CallbackQuery, callback_data: NewOfferCb, db: Database, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    org_id = int(data.get("offer_org", 0))
+    mentors = await db.placements.mentors_of(org_id)
+    if not callback_data.value.isdigit() or int(callback_data.value) not in {m.id for m in mentors}:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    chosen = list(data.get("mentors", []))
+    mentor_id = int(callback_data.value)
+    if mentor_id in chosen:
+        chosen.remove(mentor_id)
+    else:
+        chosen.append(mentor_id)
+    await state.update_data(mentors=chosen)
+    editing = await state.get_state() == EditOffer.mentors.state
+    done = (
+        ManageCb(action="mentors_saved", offer_id=int(data.get("edit_offer", 0)))
+        if editing
+        else NewOfferCb(action="mentors_done")
+    )
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=mentor_toggle_keyboard(mentors, chosen, done)
+        )
+
+
+async def mentors_done(query: CallbackQuery, state: FSMContext) -> None:
+    if isinstance(query.message, Message):
+        await show(query, _("Mentors noted."))
+        await ask_notes(query.message, state)
+
+
+async def preview(message: Message, db: Database, state: FSMContext, locale: str) -> None:
+    data = await state.get_data()
+    await state.set_state(NewOffer.confirm)
+    org = await db.orgs.get(int(data["offer_org"]))
+    mentors = list((await db.users.by_ids(data.get("mentors", []))).values())
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Publish"), callback_data=NewOfferCb(action="publish"))
+    cancel_button(builder)
+    builder.adjust(1)
+    await message.answer(draft_text(data, org, mentors, locale), reply_markup=builder.as_markup())
+
+
+async def notes_written(message: Message, db: Database, state: FSMContext, locale: str) -> None:
+    notes = (message.text or "").strip()
+    if len(notes) > 1000:
+        await message.answer(_("Please keep the notes under 1000 characters."))
+        return
+    await state.update_data(notes=notes)
+    await preview(message, db, state, locale)
+
+
+async def notes_skipped(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
+    await state.update_data(notes=None)
+    if isinstance(query.message, Message):
+        await show(query, _("No notes."))
+        await preview(query.message, db, state, locale)
+
+
+async def publish(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    try:
+        offer = await db.placements.create_offer(
+            user,
+            OfferInput(
+                organization_id=int(data["offer_org"]),
+                kind=PracticeKind(data["kind"]),
+                subject=data["subject"],
+                starts_on=date.fromisoformat(data["starts_on"]),
+                ends_on=date.fromisoformat(data["ends_on"]),
+                places=int(data["places"]),
+                notes=data.get("notes"),
+                mentor_ids=tuple(data.get("mentors", [])),
+            ),
+        )
+    except DomainError as problem:
+        await show(query, placement_problem(problem))
+        return
+    except (KeyError, ValueError):
+        await show(query, stale_button())
+        return
+    text, markup = await manage_view(db, user, offer, locale)
+    await show(query, _("Published: students can now apply.") + "\n\n" + text, markup)
+
+
+# ----- the list and one offer ---------------------------------------------------------------
+
+
+async def my_offers_command(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    text, markup = await offers_page(db, user, 0, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def my_offers_button(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    text, markup = await offers_page(db, user, 0, locale)
+    await show(query, text, markup)
+
+
+async def list_page(
+    query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, locale: str
+) -> None:
+    text, markup = await offers_page(db, user, max(0, callback_data.value), locale)
+    await show(query, text, markup)
+
+
+async def open_offer(
+    query: CallbackQuery,
+    callback_data: ManageCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    await state.set_state(None)
+    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    if offer is None:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    text, markup = await manage_view(db, user, offer, locale)
+    await show(query, text, markup)
+
+
+async def close_or_reopen(
+    query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, locale: str
+) -> None:
+    try:
+        offer = await db.placements.set_open(
+            user, callback_data.offer_id, callback_data.action == "reopen"
+        )
+    except DomainError as problem:
+        await query.answer(placement_problem(problem), show_alert=True)
+        return
+    await query.answer(
+        _("Closed for applications.") if not offer.is_open else _("Open for applications.")
+    )
+    text, markup = await manage_view(db, user, offer, locale)
+    await show(query, text, markup)
+
+
+# ----- editing ------------------------------------------------------------------------------
+
+
+async def edit_menu(
+    query: CallbackQuery, callback_data: ManageCb, user: User, db: Database
+) -> None:
+    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    if offer is None:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    labels = {
+        "places": _("Number of places"),
+        "dates": _("Dates"),
+        "subject": _("Subject or age group"),
+        "notes": _("Notes"),
+        "mentors": _("Mentors"),
+    }
+    builder = InlineKeyboardBuilder()
+    for index, name in enumerate(EDITABLE):
+        builder.button(
+            text=labels[name],
+            callback_data=ManageCb(action="field", offer_id=offer.id, value=index),
+        )
+    builder.button(text=_("⬅️ Back"), callback_data=ManageCb(action="open", offer_id=offer.id))
+    builder.adjust(1)
+    await show(
+        query,
+        _("What would you like to change? Students concerned will be told."),
+        builder.as_markup(),
+    )
+
+
+async def edit_field(
+    query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, state: FSMContext
+) -> None:
+    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    if offer is None or not 0 <= callback_data.value < len(EDITABLE):
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    name = EDITABLE[callback_data.value]
+    await state.set_data(
+        {
+            "edit_offer": offer.id,
+            "offer_org": offer.organization_id,
+            "mentors": list(offer.mentor_ids),
+        }
+    )
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    if name == "mentors":
+        await state.set_state(EditOffer.mentors)
+        mentors = await db.placements.mentors_of(offer.organization_id)
+        done = ManageCb(action="mentors_saved", offer_id=offer.id)
+        await show(
+            query,
+            _("Tap names to select the mentors, then Done."),
+            mentor_toggle_keyboard(mentors, list(offer.mentor_ids), done),
+        )
+        return
+    prompts = {
+        "places": (
+            EditOffer.places,
+            _("New number of places (at least {taken}, already placed):").format(
+                taken=max(1, offer.taken)
+            ),
+        ),
+        "dates": (
+            EditOffer.starts_on,
+            _("New first day of the practice (for example 12.01.2027):"),
+        ),
+        "subject": (EditOffer.subject, _("New subject or age group:")),
+        "notes": (EditOffer.notes, _("New notes for students (send “-” to remove them):")),
+    }
+    new_state, prompt = prompts[name]
+    await state.set_state(new_state)
+    await show(query, prompt, builder.as_markup())
+
+
+async def apply_changes(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    changes: OfferChanges,
+    locale: str,
+) -> None:
+    data = await state.get_data()
+    try:
+        offer = await db.placements.update_offer(user, int(data.get("edit_offer", 0)), changes)
+    except InvalidValue as problem:
+        await message.answer(value_problem(problem))
+        return
+    except DomainError as problem:
+        await state.clear()
+        await message.answer(placement_problem(problem))
+        return
+    await state.clear()
+    text, markup = await manage_view(db, user, offer, locale)
+    await message.answer(
+        _("Saved. The students concerned have been told.") + "\n\n" + text, reply_markup=markup
+    )
+
+
+async def new_places(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    places = parse_places(message.text or "")
+    if places is None:
+        await message.answer(places_hint())
+        return
+    await apply_changes(message, user, db, state, OfferChanges(places=places), locale)
+
+
+async def new_start(message: Message, db: Database, state: FSMContext) -> None:
+    starts_on = parse_date(message.text or "", db.today())
+    if starts_on is None:
+        await message.answer(date_hint())
+        return
+    await state.update_data(new_start=starts_on.isoformat())
+    await state.set_state(EditOffer.ends_on)
+    await message.answer(_("New last day of the practice:"))
+
+
+async def new_end(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    data = await state.get_data()
+    starts_on = date.fromisoformat(data["new_start"])
+    ends_on = parse_date(message.text or "", starts_on)
+    if ends_on is None:
+        await message.answer(date_hint())
+        return
+    await apply_changes(
+        message, user, db, state, OfferChanges(starts_on=starts_on, ends_on=ends_on), locale
+    )
+
+
+async def new_subject(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    await apply_changes(message, user, db, state, OfferChanges(subject=message.text or ""), locale)
+
+
+async def new_notes(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    text = (message.text or "").strip()
+    await apply_changes(
+        message, user, db, state, OfferChanges(notes="" if text == "-" else text), locale
+    )
+
+
+async def mentors_saved(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    data = await state.get_data()
+    if isinstance(query.message, Message):
+        await show(query, _("Mentors noted."))
+        changes = OfferChanges(mentor_ids=tuple(data.get("mentors", [])))
+        await apply_changes(query.message, user, db, state, changes, locale)
+
+
+TEXT_STATES = (
+    NewOffer.subject,
+    NewOffer.starts_on,
+    NewOffer.ends_on,
+    NewOffer.places,
+    NewOffer.notes,
+    EditOffer.places,
+    EditOffer.starts_on,
+    EditOffer.ends_on,
+    EditOffer.subject,
+    EditOffer.notes,
+)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
 def get_router() -> Router:
     router = Router(name="offer_admin")
     router.message.filter(HasRole(*MANAGERS))
     router.callback_query.filter(HasRole(*MANAGERS))
-
-    # ----- publishing a new offer ---------------------------------------------------------------
-
-    async def begin(
-        user: User, db: Database, state: FSMContext, locale: str
-    ) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        if user.role is Role.DIRECTOR:
-            if user.organization_id is None:
-                return not_allowed(), InlineKeyboardBuilder().as_markup()
-            await state.update_data(offer_org=user.organization_id)
-            return await ask_kind(state)
-        await state.set_state(NewOffer.organization)
-        page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
-        return _(
-            "Which school or kindergarten offers the places? Choose, or type part of its name:"
-        ), org_page_keyboard(page, locale, "offerorg", cancel_item())
-
-    async def ask_kind(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
-        await state.set_state(NewOffer.kind)
-        builder = InlineKeyboardBuilder()
-        for kind in PracticeKind:
-            builder.button(
-                text=upper_first(kind_name(kind)),
-                callback_data=NewOfferCb(action="kind", value=kind.value),
-            )
-        cancel_button(builder)
-        builder.adjust(1)
-        return _("Which practice are the places for?"), builder.as_markup()
-
-    @router.message(Command("newoffer"))
-    async def new_offer_command(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        text, markup = await begin(user, db, state, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "newoffer"))
-    async def new_offer_button(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        text, markup = await begin(user, db, state, locale)
-        await show(query, text, markup)
-
-    @router.message(NewOffer.organization, F.text)
-    async def search_school(message: Message, db: Database, state: FSMContext, locale: str) -> None:
-        query_text = (message.text or "")[:100]
-        await state.update_data(org_query=query_text)
-        page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, query_text, locale)
-        text = (
-            _("Choose the school:")
-            if page.total
-            else _("Nothing found. Type another part of the name.")
-        )
-        await message.answer(
-            text, reply_markup=org_page_keyboard(page, locale, "offerorg", cancel_item())
-        )
-
-    @router.callback_query(NewOffer.organization, OrgPickCb.filter(F.purpose == "offerorg"))
-    async def school_chosen(
-        query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        if callback_data.page is not None:
-            data = await state.get_data()
-            page = await OrgPage.load(
-                db, sorted(PARTNER_KINDS), callback_data.page, data.get("org_query", ""), locale
-            )
-            await show(
-                query,
-                _("Choose the school:"),
-                org_page_keyboard(page, locale, "offerorg", cancel_item()),
-            )
-            return
-        org = await db.orgs.get(callback_data.org_id or 0)
-        if org is None or org.kind not in PARTNER_KINDS:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(offer_org=org.id)
-        text, markup = await ask_kind(state)
-        await show(query, esc(org.name(locale)) + "\n\n" + text, markup)
-
-    @router.callback_query(NewOffer.kind, NewOfferCb.filter(F.action == "kind"))
-    async def kind_chosen(
-        query: CallbackQuery, callback_data: NewOfferCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in {kind.value for kind in PracticeKind}:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(kind=callback_data.value)
-        await state.set_state(NewOffer.subject)
-        await show(
-            query,
-            _(
-                "Subject or age group, for example “Informatics”, “Robotics” or “Preschool "
-                "group, 5–6 years”:"
-            ),
-        )
-
-    @router.message(NewOffer.subject, F.text)
-    async def subject_written(message: Message, state: FSMContext) -> None:
-        try:
-            subject = clean_subject(message.text or "")
-        except InvalidValue as problem:
-            await message.answer(subject_problem(problem.detail))
-            return
-        await state.update_data(subject=subject)
-        await state.set_state(NewOffer.starts_on)
-        await message.answer(_("First day of the practice (for example 12.01.2027):"))
-
-    @router.message(NewOffer.starts_on, F.text)
-    async def start_written(message: Message, db: Database, state: FSMContext) -> None:
-        starts_on = parse_date(message.text or "", db.today())
-        if starts_on is None:
-            await message.answer(date_hint())
-            return
-        if starts_on < db.today():
-            await message.answer(_("The start date has already passed. Please give a later date."))
-            return
-        await state.update_data(starts_on=starts_on.isoformat())
-        await state.set_state(NewOffer.ends_on)
-        await message.answer(_("Last day of the practice:"))
-
-    @router.message(NewOffer.ends_on, F.text)
-    async def end_written(message: Message, db: Database, state: FSMContext) -> None:
-        data = await state.get_data()
-        starts_on = date.fromisoformat(data["starts_on"])
-        ends_on = parse_date(message.text or "", starts_on)
-        if ends_on is None:
-            await message.answer(date_hint())
-            return
-        if ends_on < starts_on:
-            await message.answer(
-                _("The end date is before the start date. Please check the dates.")
-            )
-            return
-        if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
-            await message.answer(_("A practice period cannot be longer than a year."))
-            return
-        await state.update_data(ends_on=ends_on.isoformat())
-        await state.set_state(NewOffer.places)
-        await message.answer(_("How many students can you take?"))
-
-    @router.message(NewOffer.places, F.text)
-    async def places_written(message: Message, db: Database, state: FSMContext) -> None:
-        places = parse_places(message.text or "")
-        if places is None:
-            await message.answer(places_hint())
-            return
-        await state.update_data(places=places, mentors=[])
-        data = await state.get_data()
-        mentors = await db.placements.mentors_of(int(data["offer_org"]))
-        if not mentors:
-            await ask_notes(
-                message,
-                state,
-                _(
-                    "No mentors of this school are registered yet; you can assign them to "
-                    "students later."
-                ),
-            )
-            return
-        await state.set_state(NewOffer.mentors)
-        await message.answer(
-            _(
-                "Who will mentor the students? Tap names to select them, then Done (or just "
-                "Done to decide later)."
-            ),
-            reply_markup=mentor_toggle_keyboard(mentors, [], NewOfferCb(action="mentors_done")),
-        )
-
-    async def ask_notes(message: Message, state: FSMContext, prefix: str = "") -> None:
-        await state.set_state(NewOffer.notes)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Skip ▶️"), callback_data=NewOfferCb(action="skip_notes"))
-        cancel_button(builder)
-        builder.adjust(2)
-        text = _(
-            "Anything students should know (schedule, documents, what to bring)? Write it, or Skip."
-        )
-        await message.answer(
-            (prefix + "\n\n" if prefix else "") + text, reply_markup=builder.as_markup()
-        )
-
-    @router.callback_query(
-        StateFilter(NewOffer.mentors, EditOffer.mentors), NewOfferCb.filter(F.action == "mentor")
+    router.message.register(new_offer_command, Command("newoffer"))
+    router.callback_query.register(new_offer_button, MenuCb.filter(F.action == "newoffer"))
+    router.message.register(search_school, NewOffer.organization, F.text)
+    router.callback_query.register(
+        school_chosen, NewOffer.organization, OrgPickCb.filter(F.purpose == "offerorg")
     )
-    async def mentor_toggled(
-        query: CallbackQuery, callback_data: NewOfferCb, db: Database, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        org_id = int(data.get("offer_org", 0))
-        mentors = await db.placements.mentors_of(org_id)
-        if not callback_data.value.isdigit() or int(callback_data.value) not in {
-            m.id for m in mentors
-        }:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        chosen = list(data.get("mentors", []))
-        mentor_id = int(callback_data.value)
-        if mentor_id in chosen:
-            chosen.remove(mentor_id)
-        else:
-            chosen.append(mentor_id)
-        await state.update_data(mentors=chosen)
-        editing = await state.get_state() == EditOffer.mentors.state
-        done = (
-            ManageCb(action="mentors_saved", offer_id=int(data.get("edit_offer", 0)))
-            if editing
-            else NewOfferCb(action="mentors_done")
-        )
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(
-                reply_markup=mentor_toggle_keyboard(mentors, chosen, done)
-            )
-
-    @router.callback_query(NewOffer.mentors, NewOfferCb.filter(F.action == "mentors_done"))
-    async def mentors_done(query: CallbackQuery, state: FSMContext) -> None:
-        if isinstance(query.message, Message):
-            await show(query, _("Mentors noted."))
-            await ask_notes(query.message, state)
-
-    async def preview(message: Message, db: Database, state: FSMContext, locale: str) -> None:
-        data = await state.get_data()
-        await state.set_state(NewOffer.confirm)
-        org = await db.orgs.get(int(data["offer_org"]))
-        mentors = list((await db.users.by_ids(data.get("mentors", []))).values())
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("✅ Publish"), callback_data=NewOfferCb(action="publish"))
-        cancel_button(builder)
-        builder.adjust(1)
-        await message.answer(
-            draft_text(data, org, mentors, locale), reply_markup=builder.as_markup()
-        )
-
-    @router.message(NewOffer.notes, F.text)
-    async def notes_written(message: Message, db: Database, state: FSMContext, locale: str) -> None:
-        notes = (message.text or "").strip()
-        if len(notes) > 1000:
-            await message.answer(_("Please keep the notes under 1000 characters."))
-            return
-        await state.update_data(notes=notes)
-        await preview(message, db, state, locale)
-
-    @router.callback_query(NewOffer.notes, NewOfferCb.filter(F.action == "skip_notes"))
-    async def notes_skipped(
-        query: CallbackQuery, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.update_data(notes=None)
-        if isinstance(query.message, Message):
-            await show(query, _("No notes."))
-            await preview(query.message, db, state, locale)
-
-    @router.callback_query(NewOffer.confirm, NewOfferCb.filter(F.action == "publish"))
-    async def publish(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        data = await state.get_data()
-        await state.clear()
-        try:
-            offer = await db.placements.create_offer(
-                user,
-                OfferInput(
-                    organization_id=int(data["offer_org"]),
-                    kind=PracticeKind(data["kind"]),
-                    subject=data["subject"],
-                    starts_on=date.fromisoformat(data["starts_on"]),
-                    ends_on=date.fromisoformat(data["ends_on"]),
-                    places=int(data["places"]),
-                    notes=data.get("notes"),
-                    mentor_ids=tuple(data.get("mentors", [])),
-                ),
-            )
-        except DomainError as problem:
-            await show(query, placement_problem(problem))
-            return
-        except (KeyError, ValueError):
-            await show(query, stale_button())
-            return
-        text, markup = await manage_view(db, user, offer, locale)
-        await show(query, _("Published: students can now apply.") + "\n\n" + text, markup)
-
-    # ----- the list and one offer ---------------------------------------------------------------
-
-    @router.message(Command("myoffers"))
-    async def my_offers_command(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        text, markup = await offers_page(db, user, 0, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "myoffers"))
-    async def my_offers_button(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        text, markup = await offers_page(db, user, 0, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(ManageCb.filter(F.action == "list"))
-    async def list_page(
-        query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, locale: str
-    ) -> None:
-        text, markup = await offers_page(db, user, max(0, callback_data.value), locale)
-        await show(query, text, markup)
-
-    @router.callback_query(ManageCb.filter(F.action == "open"))
-    async def open_offer(
-        query: CallbackQuery,
-        callback_data: ManageCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        await state.set_state(None)
-        offer = await load_managed_offer(db, user, callback_data.offer_id)
-        if offer is None:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        text, markup = await manage_view(db, user, offer, locale)
-        await show(query, text, markup)
-
-    @router.callback_query(ManageCb.filter(F.action.in_({"close", "reopen"})))
-    async def close_or_reopen(
-        query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, locale: str
-    ) -> None:
-        try:
-            offer = await db.placements.set_open(
-                user, callback_data.offer_id, callback_data.action == "reopen"
-            )
-        except DomainError as problem:
-            await query.answer(placement_problem(problem), show_alert=True)
-            return
-        await query.answer(
-            _("Closed for applications.") if not offer.is_open else _("Open for applications.")
-        )
-        text, markup = await manage_view(db, user, offer, locale)
-        await show(query, text, markup)
-
-    # ----- editing ------------------------------------------------------------------------------
-
-    @router.callback_query(ManageCb.filter(F.action == "edit"))
-    async def edit_menu(
-        query: CallbackQuery, callback_data: ManageCb, user: User, db: Database
-    ) -> None:
-        offer = await load_managed_offer(db, user, callback_data.offer_id)
-        if offer is None:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        labels = {
-            "places": _("Number of places"),
-            "dates": _("Dates"),
-            "subject": _("Subject or age group"),
-            "notes": _("Notes"),
-            "mentors": _("Mentors"),
-        }
-        builder = InlineKeyboardBuilder()
-        for index, name in enumerate(EDITABLE):
-            builder.button(
-                text=labels[name],
-                callback_data=ManageCb(action="field", offer_id=offer.id, value=index),
-            )
-        builder.button(text=_("⬅️ Back"), callback_data=ManageCb(action="open", offer_id=offer.id))
-        builder.adjust(1)
-        await show(
-            query,
-            _("What would you like to change? Students concerned will be told."),
-            builder.as_markup(),
-        )
-
-    @router.callback_query(ManageCb.filter(F.action == "field"))
-    async def edit_field(
-        query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        offer = await load_managed_offer(db, user, callback_data.offer_id)
-        if offer is None or not 0 <= callback_data.value < len(EDITABLE):
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        name = EDITABLE[callback_data.value]
-        await state.set_data(
-            {
-                "edit_offer": offer.id,
-                "offer_org": offer.organization_id,
-                "mentors": list(offer.mentor_ids),
-            }
-        )
-        builder = InlineKeyboardBuilder()
-        cancel_button(builder)
-        if name == "mentors":
-            await state.set_state(EditOffer.mentors)
-            mentors = await db.placements.mentors_of(offer.organization_id)
-            done = ManageCb(action="mentors_saved", offer_id=offer.id)
-            await show(
-                query,
-                _("Tap names to select the mentors, then Done."),
-                mentor_toggle_keyboard(mentors, list(offer.mentor_ids), done),
-            )
-            return
-        prompts = {
-            "places": (
-                EditOffer.places,
-                _("New number of places (at least {taken}, already placed):").format(
-                    taken=max(1, offer.taken)
-                ),
-            ),
-            "dates": (
-                EditOffer.starts_on,
-                _("New first day of the practice (for example 12.01.2027):"),
-            ),
-            "subject": (EditOffer.subject, _("New subject or age group:")),
-            "notes": (EditOffer.notes, _("New notes for students (send “-” to remove them):")),
-        }
-        new_state, prompt = prompts[name]
-        await state.set_state(new_state)
-        await show(query, prompt, builder.as_markup())
-
-    async def apply_changes(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        changes: OfferChanges,
-        locale: str,
-    ) -> None:
-        data = await state.get_data()
-        try:
-            offer = await db.placements.update_offer(user, int(data.get("edit_offer", 0)), changes)
-        except InvalidValue as problem:
-            await message.answer(value_problem(problem))
-            return
-        except DomainError as problem:
-            await state.clear()
-            await message.answer(placement_problem(problem))
-            return
-        await state.clear()
-        text, markup = await manage_view(db, user, offer, locale)
-        await message.answer(
-            _("Saved. The students concerned have been told.") + "\n\n" + text, reply_markup=markup
-        )
-
-    @router.message(EditOffer.places, F.text)
-    async def new_places(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        places = parse_places(message.text or "")
-        if places is None:
-            await message.answer(places_hint())
-            return
-        await apply_changes(message, user, db, state, OfferChanges(places=places), locale)
-
-    @router.message(EditOffer.starts_on, F.text)
-    async def new_start(message: Message, db: Database, state: FSMContext) -> None:
-        starts_on = parse_date(message.text or "", db.today())
-        if starts_on is None:
-            await message.answer(date_hint())
-            return
-        await state.update_data(new_start=starts_on.isoformat())
-        await state.set_state(EditOffer.ends_on)
-        await message.answer(_("New last day of the practice:"))
-
-    @router.message(EditOffer.ends_on, F.text)
-    async def new_end(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        data = await state.get_data()
-        starts_on = date.fromisoformat(data["new_start"])
-        ends_on = parse_date(message.text or "", starts_on)
-        if ends_on is None:
-            await message.answer(date_hint())
-            return
-        await apply_changes(
-            message, user, db, state, OfferChanges(starts_on=starts_on, ends_on=ends_on), locale
-        )
-
-    @router.message(EditOffer.subject, F.text)
-    async def new_subject(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        await apply_changes(
-            message, user, db, state, OfferChanges(subject=message.text or ""), locale
-        )
-
-    @router.message(EditOffer.notes, F.text)
-    async def new_notes(
-        message: Message, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        text = (message.text or "").strip()
-        await apply_changes(
-            message, user, db, state, OfferChanges(notes="" if text == "-" else text), locale
-        )
-
-    @router.callback_query(EditOffer.mentors, ManageCb.filter(F.action == "mentors_saved"))
-    async def mentors_saved(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
-    ) -> None:
-        data = await state.get_data()
-        if isinstance(query.message, Message):
-            await show(query, _("Mentors noted."))
-            changes = OfferChanges(mentor_ids=tuple(data.get("mentors", [])))
-            await apply_changes(query.message, user, db, state, changes, locale)
-
-    text_states = (
-        NewOffer.subject,
-        NewOffer.starts_on,
-        NewOffer.ends_on,
-        NewOffer.places,
-        NewOffer.notes,
-        EditOffer.places,
-        EditOffer.starts_on,
-        EditOffer.ends_on,
-        EditOffer.subject,
-        EditOffer.notes,
+    router.callback_query.register(
+        kind_chosen, NewOffer.kind, NewOfferCb.filter(F.action == "kind")
     )
-
-    @router.message(StateFilter(*text_states))
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
+    router.message.register(subject_written, NewOffer.subject, F.text)
+    router.message.register(start_written, NewOffer.starts_on, F.text)
+    router.message.register(end_written, NewOffer.ends_on, F.text)
+    router.message.register(places_written, NewOffer.places, F.text)
+    router.callback_query.register(
+        mentor_toggled,
+        StateFilter(NewOffer.mentors, EditOffer.mentors),
+        NewOfferCb.filter(F.action == "mentor"),
+    )
+    router.callback_query.register(
+        mentors_done, NewOffer.mentors, NewOfferCb.filter(F.action == "mentors_done")
+    )
+    router.message.register(notes_written, NewOffer.notes, F.text)
+    router.callback_query.register(
+        notes_skipped, NewOffer.notes, NewOfferCb.filter(F.action == "skip_notes")
+    )
+    router.callback_query.register(
+        publish, NewOffer.confirm, NewOfferCb.filter(F.action == "publish")
+    )
+    router.message.register(my_offers_command, Command("myoffers"))
+    router.callback_query.register(my_offers_button, MenuCb.filter(F.action == "myoffers"))
+    router.callback_query.register(list_page, ManageCb.filter(F.action == "list"))
+    router.callback_query.register(open_offer, ManageCb.filter(F.action == "open"))
+    router.callback_query.register(
+        close_or_reopen, ManageCb.filter(F.action.in_({"close", "reopen"}))
+    )
+    router.callback_query.register(edit_menu, ManageCb.filter(F.action == "edit"))
+    router.callback_query.register(edit_field, ManageCb.filter(F.action == "field"))
+    router.message.register(new_places, EditOffer.places, F.text)
+    router.message.register(new_start, EditOffer.starts_on, F.text)
+    router.message.register(new_end, EditOffer.ends_on, F.text)
+    router.message.register(new_subject, EditOffer.subject, F.text)
+    router.message.register(new_notes, EditOffer.notes, F.text)
+    router.callback_query.register(
+        mentors_saved, EditOffer.mentors, ManageCb.filter(F.action == "mentors_saved")
+    )
+    router.message.register(not_text, StateFilter(*TEXT_STATES))
     return router

@@ -117,258 +117,289 @@ async def pending_view(db: Database, reviewer: User) -> tuple[str, InlineKeyboar
     return "\n".join(lines), builder.as_markup()
 
 
+# ----- students ----------------------------------------------------------------------------
+
+
+async def hours_command(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    await state.clear()
+    text, markup = await hours_overview(db, user, settings)
+    await message.answer(text, reply_markup=markup)
+
+
+async def hours_button(
+    query: CallbackQuery, user: User, db: Database, settings: HandlerSettings
+) -> None:
+    text, markup = await hours_overview(db, user, settings)
+    await show(query, text, markup)
+
+
+async def new_entry(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(HoursFlow.day)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Today"), callback_data=HoursCb(action="day", value="0"))
+    builder.button(text=_("Yesterday"), callback_data=HoursCb(action="day", value="1"))
+    builder.button(text=_("📅 Other date"), callback_data=HoursCb(action="day", value="other"))
+    cancel_button(builder)
+    builder.adjust(2, 1, 1)
+    await show(query, _("Which day?"), builder.as_markup())
+
+
+async def ask_hours(state: FSMContext, day: date) -> tuple[str, InlineKeyboardMarkup]:
+    await state.update_data(hours_day=day.isoformat())
+    await state.set_state(HoursFlow.hours)
+    builder = InlineKeyboardBuilder()
+    for hours in HOUR_CHOICES:
+        builder.button(text=str(hours), callback_data=HoursCb(action="hours", value=str(hours)))
+    cancel_button(builder)
+    builder.adjust(len(HOUR_CHOICES), 1)
+    return (
+        _("{date}: how many hours? Choose, or type a number such as 1.5:").format(
+            date=fmt_date(day)
+        ),
+        builder.as_markup(),
+    )
+
+
+async def day_chosen(
+    query: CallbackQuery, callback_data: HoursCb, db: Database, state: FSMContext
+) -> None:
+    if callback_data.value == "other":
+        await state.set_state(HoursFlow.typed_day)
+        await show(query, _("Type the date (for example 20.11.2026):"))
+        return
+    if callback_data.value not in {"0", "1"}:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    text, markup = await ask_hours(state, db.today() - timedelta(days=int(callback_data.value)))
+    await show(query, text, markup)
+
+
+async def day_typed(message: Message, db: Database, state: FSMContext) -> None:
+    day = parse_date(message.text or "", db.today())
+    if day is None:
+        await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
+        return
+    if day > db.today():
+        await message.answer(logbook_value_problem(InvalidValue("worked_on", "future")))
+        return
+    text, markup = await ask_hours(state, day)
+    await message.answer(text, reply_markup=markup)
+
+
+async def ask_activity(state: FSMContext, hours: float) -> tuple[str, InlineKeyboardMarkup] | None:
+    if not 0 < hours <= 12 or round(hours * 2) != hours * 2:
+        return None
+    await state.update_data(hours_value=hours)
+    await state.set_state(HoursFlow.activity)
+    builder = InlineKeyboardBuilder()
+    for activity in Activity:
+        builder.button(
+            text=upper_first(activity_name(activity)),
+            callback_data=HoursCb(action="activity", value=activity.value),
+        )
+    cancel_button(builder)
+    builder.adjust(1)
+    return _("What did you do?"), builder.as_markup()
+
+
+async def hours_chosen(query: CallbackQuery, callback_data: HoursCb, state: FSMContext) -> None:
+    step = await ask_activity(state, parse_hours(callback_data.value) or 0)
+    if step is None:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await show(query, *step)
+
+
+async def hours_typed(message: Message, state: FSMContext) -> None:
+    step = await ask_activity(state, parse_hours(message.text or "") or 0)
+    if step is None:
+        await message.answer(logbook_value_problem(InvalidValue("hours", "out_of_range")))
+        return
+    await message.answer(step[0], reply_markup=step[1])
+
+
+async def activity_chosen(query: CallbackQuery, callback_data: HoursCb, state: FSMContext) -> None:
+    if callback_data.value not in {a.value for a in Activity}:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    await state.update_data(hours_activity=callback_data.value)
+    await state.set_state(HoursFlow.note)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip ▶️"), callback_data=HoursCb(action="nonote"))
+    cancel_button(builder)
+    builder.adjust(2)
+    await show(
+        query, _("A short note for your mentor (class, topic), or Skip:"), builder.as_markup()
+    )
+
+
+async def save(
+    target: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    note: str | None,
+    settings: HandlerSettings,
+) -> None:
+    data = await state.get_data()
+    try:
+        entry = await db.practice.log_hours(
+            user,
+            date.fromisoformat(data["hours_day"]),
+            float(data["hours_value"]),
+            Activity(data["hours_activity"]),
+            note,
+        )
+    except InvalidValue as problem:
+        await state.clear()
+        await target.answer(
+            logbook_value_problem(problem) + "\n" + _("Nothing was saved. /hours to try again.")
+        )
+        return
+    except (DomainError, KeyError, ValueError) as problem:
+        await state.clear()
+        await target.answer(
+            logbook_problem(problem) if isinstance(problem, DomainError) else stale_button()
+        )
+        return
+    await state.clear()
+    text, markup = await hours_overview(db, user, settings)
+    await target.answer(
+        _("Saved: {entry}").format(entry=hours_line(entry)) + "\n\n" + text, reply_markup=markup
+    )
+
+
+async def note_written(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    if len(message.text or "") > 500:
+        await message.answer(logbook_value_problem(InvalidValue("note", "too_long")))
+        return
+    await save(message, user, db, state, message.text, settings)
+
+
+async def no_note(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    if isinstance(query.message, Message):
+        await show(query, _("No note."))
+        await save(query.message, user, db, state, None, settings)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+# ----- mentors -----------------------------------------------------------------------------
+
+
+async def confirm_command(message: Message, user: User, db: Database, state: FSMContext) -> None:
+    await state.clear()
+    text, markup = await pending_view(db, user)
+    await message.answer(text, reply_markup=markup)
+
+
+async def confirm_button(query: CallbackQuery, user: User, db: Database) -> None:
+    text, markup = await pending_view(db, user)
+    await show(query, text, markup)
+
+
+async def confirm_entry(
+    query: CallbackQuery, callback_data: ReviewHoursCb, user: User, db: Database
+) -> None:
+    try:
+        await db.practice.review_hours(user, callback_data.entry_id, confirm=True)
+    except DomainError as problem:
+        await query.answer(logbook_problem(problem), show_alert=True)
+        return
+    await query.answer(_("Confirmed."))
+    text, markup = await pending_view(db, user)
+    await show(query, text, markup)
+
+
+async def return_entry(
+    query: CallbackQuery,
+    callback_data: ReviewHoursCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+) -> None:
+    entry = await db.practice.hours_entry(callback_data.entry_id)
+    if entry is None or entry.status != "pending":
+        await query.answer(_("This entry has already been reviewed."), show_alert=True)
+        return
+    await state.set_state(ReturnHours.comment)
+    await state.update_data(return_entry=entry.id)
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    await show(
+        query,
+        _("What should the student correct? They will read your comment:"),
+        builder.as_markup(),
+    )
+
+
+async def return_comment(message: Message, user: User, db: Database, state: FSMContext) -> None:
+    entry_id = int((await state.get_data()).get("return_entry", 0))
+    try:
+        await db.practice.review_hours(user, entry_id, confirm=False, comment=message.text)
+    except InvalidValue as problem:
+        await message.answer(logbook_value_problem(problem))
+        return
+    except DomainError as problem:
+        await state.clear()
+        await message.answer(logbook_problem(problem))
+        return
+    await state.clear()
+    text, markup = await pending_view(db, user)
+    await message.answer(
+        _("Returned to the student with your comment.") + "\n\n" + text, reply_markup=markup
+    )
+
+
 def get_router() -> Router:
     router = Router(name="hours")
-
-    # ----- students ----------------------------------------------------------------------------
-
-    @router.message(Command("hours"), HasRole(Role.STUDENT))
-    async def hours_command(
-        message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        await state.clear()
-        text, markup = await hours_overview(db, user, settings)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "hours"), HasRole(Role.STUDENT))
-    async def hours_button(
-        query: CallbackQuery, user: User, db: Database, settings: HandlerSettings
-    ) -> None:
-        text, markup = await hours_overview(db, user, settings)
-        await show(query, text, markup)
-
-    @router.callback_query(HoursCb.filter(F.action == "new"), HasRole(Role.STUDENT))
-    async def new_entry(query: CallbackQuery, state: FSMContext) -> None:
-        await state.set_state(HoursFlow.day)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Today"), callback_data=HoursCb(action="day", value="0"))
-        builder.button(text=_("Yesterday"), callback_data=HoursCb(action="day", value="1"))
-        builder.button(text=_("📅 Other date"), callback_data=HoursCb(action="day", value="other"))
-        cancel_button(builder)
-        builder.adjust(2, 1, 1)
-        await show(query, _("Which day?"), builder.as_markup())
-
-    async def ask_hours(state: FSMContext, day: date) -> tuple[str, InlineKeyboardMarkup]:
-        await state.update_data(hours_day=day.isoformat())
-        await state.set_state(HoursFlow.hours)
-        builder = InlineKeyboardBuilder()
-        for hours in HOUR_CHOICES:
-            builder.button(text=str(hours), callback_data=HoursCb(action="hours", value=str(hours)))
-        cancel_button(builder)
-        builder.adjust(len(HOUR_CHOICES), 1)
-        return (
-            _("{date}: how many hours? Choose, or type a number such as 1.5:").format(
-                date=fmt_date(day)
-            ),
-            builder.as_markup(),
-        )
-
-    @router.callback_query(HoursFlow.day, HoursCb.filter(F.action == "day"), HasRole(Role.STUDENT))
-    async def day_chosen(
-        query: CallbackQuery, callback_data: HoursCb, db: Database, state: FSMContext
-    ) -> None:
-        if callback_data.value == "other":
-            await state.set_state(HoursFlow.typed_day)
-            await show(query, _("Type the date (for example 20.11.2026):"))
-            return
-        if callback_data.value not in {"0", "1"}:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        text, markup = await ask_hours(state, db.today() - timedelta(days=int(callback_data.value)))
-        await show(query, text, markup)
-
-    @router.message(HoursFlow.typed_day, F.text, HasRole(Role.STUDENT))
-    async def day_typed(message: Message, db: Database, state: FSMContext) -> None:
-        day = parse_date(message.text or "", db.today())
-        if day is None:
-            await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
-            return
-        if day > db.today():
-            await message.answer(logbook_value_problem(InvalidValue("worked_on", "future")))
-            return
-        text, markup = await ask_hours(state, day)
-        await message.answer(text, reply_markup=markup)
-
-    async def ask_activity(
-        state: FSMContext, hours: float
-    ) -> tuple[str, InlineKeyboardMarkup] | None:
-        if not 0 < hours <= 12 or round(hours * 2) != hours * 2:
-            return None
-        await state.update_data(hours_value=hours)
-        await state.set_state(HoursFlow.activity)
-        builder = InlineKeyboardBuilder()
-        for activity in Activity:
-            builder.button(
-                text=upper_first(activity_name(activity)),
-                callback_data=HoursCb(action="activity", value=activity.value),
-            )
-        cancel_button(builder)
-        builder.adjust(1)
-        return _("What did you do?"), builder.as_markup()
-
-    @router.callback_query(
-        HoursFlow.hours, HoursCb.filter(F.action == "hours"), HasRole(Role.STUDENT)
+    router.message.register(hours_command, Command("hours"), HasRole(Role.STUDENT))
+    router.callback_query.register(
+        hours_button, MenuCb.filter(F.action == "hours"), HasRole(Role.STUDENT)
     )
-    async def hours_chosen(query: CallbackQuery, callback_data: HoursCb, state: FSMContext) -> None:
-        step = await ask_activity(state, parse_hours(callback_data.value) or 0)
-        if step is None:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await show(query, *step)
-
-    @router.message(HoursFlow.hours, F.text, HasRole(Role.STUDENT))
-    async def hours_typed(message: Message, state: FSMContext) -> None:
-        step = await ask_activity(state, parse_hours(message.text or "") or 0)
-        if step is None:
-            await message.answer(logbook_value_problem(InvalidValue("hours", "out_of_range")))
-            return
-        await message.answer(step[0], reply_markup=step[1])
-
-    @router.callback_query(
-        HoursFlow.activity, HoursCb.filter(F.action == "activity"), HasRole(Role.STUDENT)
+    router.callback_query.register(
+        new_entry, HoursCb.filter(F.action == "new"), HasRole(Role.STUDENT)
     )
-    async def activity_chosen(
-        query: CallbackQuery, callback_data: HoursCb, state: FSMContext
-    ) -> None:
-        if callback_data.value not in {a.value for a in Activity}:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        await state.update_data(hours_activity=callback_data.value)
-        await state.set_state(HoursFlow.note)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Skip ▶️"), callback_data=HoursCb(action="nonote"))
-        cancel_button(builder)
-        builder.adjust(2)
-        await show(
-            query, _("A short note for your mentor (class, topic), or Skip:"), builder.as_markup()
-        )
-
-    async def save(
-        target: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        note: str | None,
-        settings: HandlerSettings,
-    ) -> None:
-        data = await state.get_data()
-        try:
-            entry = await db.practice.log_hours(
-                user,
-                date.fromisoformat(data["hours_day"]),
-                float(data["hours_value"]),
-                Activity(data["hours_activity"]),
-                note,
-            )
-        except InvalidValue as problem:
-            await state.clear()
-            await target.answer(
-                logbook_value_problem(problem) + "\n" + _("Nothing was saved. /hours to try again.")
-            )
-            return
-        except (DomainError, KeyError, ValueError) as problem:
-            await state.clear()
-            await target.answer(
-                logbook_problem(problem) if isinstance(problem, DomainError) else stale_button()
-            )
-            return
-        await state.clear()
-        text, markup = await hours_overview(db, user, settings)
-        await target.answer(
-            _("Saved: {entry}").format(entry=hours_line(entry)) + "\n\n" + text, reply_markup=markup
-        )
-
-    @router.message(HoursFlow.note, F.text, HasRole(Role.STUDENT))
-    async def note_written(
-        message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        if len(message.text or "") > 500:
-            await message.answer(logbook_value_problem(InvalidValue("note", "too_long")))
-            return
-        await save(message, user, db, state, message.text, settings)
-
-    @router.callback_query(
-        HoursFlow.note, HoursCb.filter(F.action == "nonote"), HasRole(Role.STUDENT)
+    router.callback_query.register(
+        day_chosen, HoursFlow.day, HoursCb.filter(F.action == "day"), HasRole(Role.STUDENT)
     )
-    async def no_note(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        if isinstance(query.message, Message):
-            await show(query, _("No note."))
-            await save(query.message, user, db, state, None, settings)
-
-    @router.message(
-        StateFilter(HoursFlow.typed_day, HoursFlow.hours, HoursFlow.note), HasRole(Role.STUDENT)
+    router.message.register(day_typed, HoursFlow.typed_day, F.text, HasRole(Role.STUDENT))
+    router.callback_query.register(
+        hours_chosen, HoursFlow.hours, HoursCb.filter(F.action == "hours"), HasRole(Role.STUDENT)
     )
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
-    # ----- mentors -----------------------------------------------------------------------------
-
-    @router.message(Command("confirm"), HasRole(*REVIEWERS))
-    async def confirm_command(
-        message: Message, user: User, db: Database, state: FSMContext
-    ) -> None:
-        await state.clear()
-        text, markup = await pending_view(db, user)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "confirm"), HasRole(*REVIEWERS))
-    async def confirm_button(query: CallbackQuery, user: User, db: Database) -> None:
-        text, markup = await pending_view(db, user)
-        await show(query, text, markup)
-
-    @router.callback_query(ReviewHoursCb.filter(F.action == "confirm"), HasRole(*REVIEWERS))
-    async def confirm_entry(
-        query: CallbackQuery, callback_data: ReviewHoursCb, user: User, db: Database
-    ) -> None:
-        try:
-            await db.practice.review_hours(user, callback_data.entry_id, confirm=True)
-        except DomainError as problem:
-            await query.answer(logbook_problem(problem), show_alert=True)
-            return
-        await query.answer(_("Confirmed."))
-        text, markup = await pending_view(db, user)
-        await show(query, text, markup)
-
-    @router.callback_query(ReviewHoursCb.filter(F.action == "return"), HasRole(*REVIEWERS))
-    async def return_entry(
-        query: CallbackQuery,
-        callback_data: ReviewHoursCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-    ) -> None:
-        entry = await db.practice.hours_entry(callback_data.entry_id)
-        if entry is None or entry.status != "pending":
-            await query.answer(_("This entry has already been reviewed."), show_alert=True)
-            return
-        await state.set_state(ReturnHours.comment)
-        await state.update_data(return_entry=entry.id)
-        builder = InlineKeyboardBuilder()
-        cancel_button(builder)
-        await show(
-            query,
-            _("What should the student correct? They will read your comment:"),
-            builder.as_markup(),
-        )
-
-    @router.message(ReturnHours.comment, F.text, HasRole(*REVIEWERS))
-    async def return_comment(message: Message, user: User, db: Database, state: FSMContext) -> None:
-        entry_id = int((await state.get_data()).get("return_entry", 0))
-        try:
-            await db.practice.review_hours(user, entry_id, confirm=False, comment=message.text)
-        except InvalidValue as problem:
-            await message.answer(logbook_value_problem(problem))
-            return
-        except DomainError as problem:
-            await state.clear()
-            await message.answer(logbook_problem(problem))
-            return
-        await state.clear()
-        text, markup = await pending_view(db, user)
-        await message.answer(
-            _("Returned to the student with your comment.") + "\n\n" + text, reply_markup=markup
-        )
-
+    router.message.register(hours_typed, HoursFlow.hours, F.text, HasRole(Role.STUDENT))
+    router.callback_query.register(
+        activity_chosen,
+        HoursFlow.activity,
+        HoursCb.filter(F.action == "activity"),
+        HasRole(Role.STUDENT),
+    )
+    router.message.register(note_written, HoursFlow.note, F.text, HasRole(Role.STUDENT))
+    router.callback_query.register(
+        no_note, HoursFlow.note, HoursCb.filter(F.action == "nonote"), HasRole(Role.STUDENT)
+    )
+    router.message.register(
+        not_text,
+        StateFilter(HoursFlow.typed_day, HoursFlow.hours, HoursFlow.note),
+        HasRole(Role.STUDENT),
+    )
+    router.message.register(confirm_command, Command("confirm"), HasRole(*REVIEWERS))
+    router.callback_query.register(
+        confirm_button, MenuCb.filter(F.action == "confirm"), HasRole(*REVIEWERS)
+    )
+    router.callback_query.register(
+        confirm_entry, ReviewHoursCb.filter(F.action == "confirm"), HasRole(*REVIEWERS)
+    )
+    router.callback_query.register(
+        return_entry, ReviewHoursCb.filter(F.action == "return"), HasRole(*REVIEWERS)
+    )
+    router.message.register(return_comment, ReturnHours.comment, F.text, HasRole(*REVIEWERS))
     return router

@@ -140,146 +140,152 @@ async def no_visit_view(
     return "\n".join(lines), builder.as_markup()
 
 
+async def overview(
+    user: User, db: Database, state: FSMContext, locale: str, settings: HandlerSettings
+) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    if user.role is Role.STUDENT:
+        placement = await db.practice.current_placement(user)
+        builder = InlineKeyboardBuilder()
+        back_to_menu_button(builder)
+        if placement is None:
+            return _(
+                "Your progress appears here once your practice has started."
+            ), builder.as_markup()
+        return await card(db, placement, locale, settings), builder.as_markup()
+    if user.role is Role.MENTOR:
+        return await list_view(
+            db,
+            await db.placements.mentor_students(user.id),
+            _("Your students:"),
+            settings,
+        )
+    if user.role is Role.DIRECTOR and user.organization_id is not None:
+        return await school_view(db, user.organization_id, locale, settings)
+    if user.role in STAFF:
+        await state.set_state(SchoolSearch.query)
+        page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
+        no_visit = InlineKeyboardButton(
+            text=_("🔕 No visit for {days} days").format(days=settings.no_visit_days),
+            callback_data=ProgressCb(action="novisit", value=0).pack(),
+        )
+        markup = org_page_keyboard(page, locale, "progorg", no_visit, menu_item())
+        return _("Which school? Choose, or type part of its name:"), markup
+    return not_allowed(), InlineKeyboardBuilder().as_markup()
+
+
+async def progress_command(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    text, markup = await overview(user, db, state, locale, settings)
+    await message.answer(text, reply_markup=markup)
+
+
+async def progress_button(
+    query: CallbackQuery,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    text, markup = await overview(user, db, state, locale, settings)
+    await show(query, text, markup)
+
+
+async def one_student(
+    query: CallbackQuery,
+    callback_data: ProgressCb,
+    user: User,
+    db: Database,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    application = await db.placements.application(callback_data.value)
+    if (
+        application is None
+        or application.status is not ApplicationStatus.APPROVED
+        or not await may_see(db, user, application)
+    ):
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    if user.role is Role.MENTOR or user.role in STAFF:
+        from handlers.practice.visits import VisitCb
+
+        builder.button(
+            text=_("📝 Log a visit"), callback_data=VisitCb(action="for", value=application.id)
+        )
+    back_to_menu_button(builder)
+    builder.adjust(1)
+    await show(query, await card(db, application, locale, settings), builder.as_markup())
+
+
+async def search_school(message: Message, user: User, db: Database, locale: str) -> None:
+    if user.role not in STAFF:
+        return
+    page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, (message.text or "")[:100], locale)
+    text = (
+        _("Choose the school:")
+        if page.total
+        else _("Nothing found. Type another part of the name.")
+    )
+    await message.answer(text, reply_markup=org_page_keyboard(page, locale, "progorg"))
+
+
+async def school_chosen(
+    query: CallbackQuery,
+    callback_data: OrgPickCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
+) -> None:
+    if user.role not in STAFF:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    if callback_data.page is not None:
+        page = await OrgPage.load(db, sorted(PARTNER_KINDS), callback_data.page, "", locale)
+        await show(query, _("Choose the school:"), org_page_keyboard(page, locale, "progorg"))
+        return
+    await state.clear()
+    text, markup = await school_view(db, callback_data.org_id or 0, locale, settings)
+    await show(query, text, markup)
+
+
+async def no_visit(
+    query: CallbackQuery,
+    callback_data: ProgressCb,
+    user: User,
+    db: Database,
+    settings: HandlerSettings,
+) -> None:
+    organization_id: int | None = callback_data.value or None
+    if user.role is Role.DIRECTOR:
+        if organization_id != user.organization_id:
+            await query.answer(not_allowed(), show_alert=True)
+            return
+    elif user.role not in STAFF:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    text, markup = await no_visit_view(db, organization_id, settings)
+    await show(query, text, markup)
+
+
 def get_router() -> Router:
     router = Router(name="progress")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    async def overview(
-        user: User, db: Database, state: FSMContext, locale: str, settings: HandlerSettings
-    ) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        if user.role is Role.STUDENT:
-            placement = await db.practice.current_placement(user)
-            builder = InlineKeyboardBuilder()
-            back_to_menu_button(builder)
-            if placement is None:
-                return _(
-                    "Your progress appears here once your practice has started."
-                ), builder.as_markup()
-            return await card(db, placement, locale, settings), builder.as_markup()
-        if user.role is Role.MENTOR:
-            return await list_view(
-                db,
-                await db.placements.mentor_students(user.id),
-                _("Your students:"),
-                settings,
-            )
-        if user.role is Role.DIRECTOR and user.organization_id is not None:
-            return await school_view(db, user.organization_id, locale, settings)
-        if user.role in STAFF:
-            await state.set_state(SchoolSearch.query)
-            page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
-            no_visit = InlineKeyboardButton(
-                text=_("🔕 No visit for {days} days").format(days=settings.no_visit_days),
-                callback_data=ProgressCb(action="novisit", value=0).pack(),
-            )
-            markup = org_page_keyboard(page, locale, "progorg", no_visit, menu_item())
-            return _("Which school? Choose, or type part of its name:"), markup
-        return not_allowed(), InlineKeyboardBuilder().as_markup()
-
-    @router.message(Command("progress"))
-    async def progress_command(
-        message: Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        text, markup = await overview(user, db, state, locale, settings)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "progress"))
-    async def progress_button(
-        query: CallbackQuery,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        text, markup = await overview(user, db, state, locale, settings)
-        await show(query, text, markup)
-
-    @router.callback_query(ProgressCb.filter(F.action == "app"))
-    async def one_student(
-        query: CallbackQuery,
-        callback_data: ProgressCb,
-        user: User,
-        db: Database,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        application = await db.placements.application(callback_data.value)
-        if (
-            application is None
-            or application.status is not ApplicationStatus.APPROVED
-            or not await may_see(db, user, application)
-        ):
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        builder = InlineKeyboardBuilder()
-        if user.role is Role.MENTOR or user.role in STAFF:
-            from handlers.practice.visits import VisitCb
-
-            builder.button(
-                text=_("📝 Log a visit"), callback_data=VisitCb(action="for", value=application.id)
-            )
-        back_to_menu_button(builder)
-        builder.adjust(1)
-        await show(query, await card(db, application, locale, settings), builder.as_markup())
-
-    @router.message(SchoolSearch.query, F.text)
-    async def search_school(message: Message, user: User, db: Database, locale: str) -> None:
-        if user.role not in STAFF:
-            return
-        page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, (message.text or "")[:100], locale)
-        text = (
-            _("Choose the school:")
-            if page.total
-            else _("Nothing found. Type another part of the name.")
-        )
-        await message.answer(text, reply_markup=org_page_keyboard(page, locale, "progorg"))
-
-    @router.callback_query(OrgPickCb.filter(F.purpose == "progorg"))
-    async def school_chosen(
-        query: CallbackQuery,
-        callback_data: OrgPickCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        locale: str,
-        settings: HandlerSettings,
-    ) -> None:
-        if user.role not in STAFF:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        if callback_data.page is not None:
-            page = await OrgPage.load(db, sorted(PARTNER_KINDS), callback_data.page, "", locale)
-            await show(query, _("Choose the school:"), org_page_keyboard(page, locale, "progorg"))
-            return
-        await state.clear()
-        text, markup = await school_view(db, callback_data.org_id or 0, locale, settings)
-        await show(query, text, markup)
-
-    @router.callback_query(ProgressCb.filter(F.action == "novisit"))
-    async def no_visit(
-        query: CallbackQuery,
-        callback_data: ProgressCb,
-        user: User,
-        db: Database,
-        settings: HandlerSettings,
-    ) -> None:
-        organization_id: int | None = callback_data.value or None
-        if user.role is Role.DIRECTOR:
-            if organization_id != user.organization_id:
-                await query.answer(not_allowed(), show_alert=True)
-                return
-        elif user.role not in STAFF:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        text, markup = await no_visit_view(db, organization_id, settings)
-        await show(query, text, markup)
-
+    router.message.register(progress_command, Command("progress"))
+    router.callback_query.register(progress_button, MenuCb.filter(F.action == "progress"))
+    router.callback_query.register(one_student, ProgressCb.filter(F.action == "app"))
+    router.message.register(search_school, SchoolSearch.query, F.text)
+    router.callback_query.register(school_chosen, OrgPickCb.filter(F.purpose == "progorg"))
+    router.callback_query.register(no_visit, ProgressCb.filter(F.action == "novisit"))
     return router

@@ -63,19 +63,20 @@ async def students_view(
     return header + "\n\n" + "\n\n".join(blocks) + "\n\n" + footer, actions.as_markup()
 
 
+async def students_command(message: Message, user: User, db: Database, locale: str) -> None:
+    text, markup = await students_view(db, user, locale)
+    await message.answer(text, reply_markup=markup)
+
+
+async def students_button(query: CallbackQuery, user: User, db: Database, locale: str) -> None:
+    text, markup = await students_view(db, user, locale)
+    await show(query, text, markup)
+
+
 def get_router() -> Router:
     router = Router(name="mentors")
     router.message.filter(HasRole(Role.MENTOR))
     router.callback_query.filter(HasRole(Role.MENTOR))
-
-    @router.message(Command("students"))
-    async def students_command(message: Message, user: User, db: Database, locale: str) -> None:
-        text, markup = await students_view(db, user, locale)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "students"))
-    async def students_button(query: CallbackQuery, user: User, db: Database, locale: str) -> None:
-        text, markup = await students_view(db, user, locale)
-        await show(query, text, markup)
-
+    router.message.register(students_command, Command("students"))
+    router.callback_query.register(students_button, MenuCb.filter(F.action == "students"))
     return router

@@ -208,406 +208,438 @@ def save_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def get_router() -> Router:
-    router = Router(name="visits")
-    router.message.filter(HasRole(*LOGGERS))
-    router.callback_query.filter(HasRole(*LOGGERS))
+async def begin(actor: User, db: Database, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    if actor.role is not Role.MENTOR:
+        return _(
+            "Open the student in /progress and press “📝 Log a visit”."
+        ), InlineKeyboardBuilder().as_markup()
+    targets = await visit_targets(db, actor)
+    if len(targets) == 1:
+        return await start_visit(db, state, actor, targets[0])
+    builder = InlineKeyboardBuilder()
+    if not targets:
+        return _("You have no students on practice right now."), builder.as_markup()
+    students = await db.users.by_ids([a.student_id for a in targets])
+    for application in targets:
+        builder.button(
+            text=students[application.student_id].full_name,
+            callback_data=VisitCb(action="student", value=application.id),
+        )
+    cancel_button(builder)
+    builder.adjust(1)
+    await state.set_state(VisitFlow.student)
+    return _("Whose lesson did you visit?"), builder.as_markup()
 
-    async def begin(
-        actor: User, db: Database, state: FSMContext
-    ) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        if actor.role is not Role.MENTOR:
-            return _(
-                "Open the student in /progress and press “📝 Log a visit”."
-            ), InlineKeyboardBuilder().as_markup()
-        targets = await visit_targets(db, actor)
-        if len(targets) == 1:
-            return await start_visit(db, state, actor, targets[0])
-        builder = InlineKeyboardBuilder()
-        if not targets:
-            return _("You have no students on practice right now."), builder.as_markup()
-        students = await db.users.by_ids([a.student_id for a in targets])
-        for application in targets:
-            builder.button(
-                text=students[application.student_id].full_name,
-                callback_data=VisitCb(action="student", value=application.id),
-            )
-        cancel_button(builder)
-        builder.adjust(1)
-        await state.set_state(VisitFlow.student)
-        return _("Whose lesson did you visit?"), builder.as_markup()
 
-    @router.message(Command("visit"))
-    async def visit_command(message: Message, user: User, db: Database, state: FSMContext) -> None:
-        text, markup = await begin(user, db, state)
-        await message.answer(text, reply_markup=markup)
+async def visit_command(message: Message, user: User, db: Database, state: FSMContext) -> None:
+    text, markup = await begin(user, db, state)
+    await message.answer(text, reply_markup=markup)
 
-    @router.callback_query(MenuCb.filter(F.action == "visit"))
-    async def visit_button(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext
-    ) -> None:
-        text, markup = await begin(user, db, state)
-        await show(query, text, markup)
 
-    @router.callback_query(VisitCb.filter(F.action.in_({"student", "for"})))
-    async def student_chosen(
-        query: CallbackQuery, callback_data: VisitCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        application = await load_target(db, user, callback_data.value)
-        if application is None or application.status is not ApplicationStatus.APPROVED:
-            await query.answer(
-                _("Only the student's mentor or a practice coordinator can do this."),
-                show_alert=True,
-            )
-            return
-        text, markup = await start_visit(db, state, user, application)
-        await show(query, text, markup)
+async def visit_button(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
+    text, markup = await begin(user, db, state)
+    await show(query, text, markup)
 
-    @router.callback_query(VisitFlow.topic, VisitCb.filter(F.action == "yesterday"))
-    async def yesterday(query: CallbackQuery, db: Database, state: FSMContext) -> None:
-        application = await load_target_from_state(db, state)
-        if application is None:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        text, markup = await topic_step(db, state, application, db.today() - timedelta(days=1))
-        await show(query, text, markup)
 
-    @router.callback_query(VisitFlow.topic, VisitCb.filter(F.action == "date"))
-    async def other_date(query: CallbackQuery, state: FSMContext) -> None:
-        await state.set_state(VisitFlow.date)
-        await show(query, _("Type the date of the visit (for example 20.11.2026):"))
+async def student_chosen(
+    query: CallbackQuery, callback_data: VisitCb, user: User, db: Database, state: FSMContext
+) -> None:
+    application = await load_target(db, user, callback_data.value)
+    if application is None or application.status is not ApplicationStatus.APPROVED:
+        await query.answer(
+            _("Only the student's mentor or a practice coordinator can do this."),
+            show_alert=True,
+        )
+        return
+    text, markup = await start_visit(db, state, user, application)
+    await show(query, text, markup)
 
-    @router.message(VisitFlow.date, F.text)
-    async def date_typed(message: Message, db: Database, state: FSMContext) -> None:
-        application = await load_target_from_state(db, state)
-        day = parse_date(message.text or "", db.today())
-        if application is None or day is None:
-            await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
-            return
-        offer = await db.placements.offer(application.offer_id)
-        assert offer is not None
-        if day > db.today():
-            await message.answer(logbook_value_problem(InvalidValue("visited_on", "future")))
-            return
-        if not offer.starts_on <= day <= offer.ends_on:
-            await message.answer(
-                logbook_value_problem(InvalidValue("visited_on", "outside_period"))
-            )
-            return
-        text, markup = await topic_step(db, state, application, day)
-        await message.answer(text, reply_markup=markup)
 
-    @router.message(VisitFlow.topic, F.text)
-    async def topic_written(message: Message, db: Database, state: FSMContext) -> None:
-        topic = " ".join((message.text or "").split())
-        if not topic or len(topic) > 200:
-            await message.answer(
-                logbook_value_problem(InvalidValue("topic", "too_long" if topic else "empty"))
-            )
-            return
-        await state.update_data(visit_topic=topic)
-        await state.set_state(VisitFlow.class_group)
-        data = await state.get_data()
-        last = await db.practice.last_class_group(int(data["visit_app"]))
-        builder = InlineKeyboardBuilder()
-        if last:
-            builder.button(text=last, callback_data=VisitCb(action="lastclass"))
+async def yesterday(query: CallbackQuery, db: Database, state: FSMContext) -> None:
+    application = await load_target_from_state(db, state)
+    if application is None:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    text, markup = await topic_step(db, state, application, db.today() - timedelta(days=1))
+    await show(query, text, markup)
+
+
+async def other_date(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(VisitFlow.date)
+    await show(query, _("Type the date of the visit (for example 20.11.2026):"))
+
+
+async def date_typed(message: Message, db: Database, state: FSMContext) -> None:
+    application = await load_target_from_state(db, state)
+    day = parse_date(message.text or "", db.today())
+    if application is None or day is None:
+        await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
+        return
+    offer = await db.placements.offer(application.offer_id)
+    assert offer is not None
+    if day > db.today():
+        await message.answer(logbook_value_problem(InvalidValue("visited_on", "future")))
+        return
+    if not offer.starts_on <= day <= offer.ends_on:
+        await message.answer(logbook_value_problem(InvalidValue("visited_on", "outside_period")))
+        return
+    text, markup = await topic_step(db, state, application, day)
+    await message.answer(text, reply_markup=markup)
+
+
+async def topic_written(message: Message, db: Database, state: FSMContext) -> None:
+    topic = " ".join((message.text or "").split())
+    if not topic or len(topic) > 200:
         await message.answer(
-            _("Class or group (for example 7B):"),
-            reply_markup=builder.as_markup() if last else None,
+            logbook_value_problem(InvalidValue("topic", "too_long" if topic else "empty"))
         )
+        return
+    await state.update_data(visit_topic=topic)
+    await state.set_state(VisitFlow.class_group)
+    data = await state.get_data()
+    last = await db.practice.last_class_group(int(data["visit_app"]))
+    builder = InlineKeyboardBuilder()
+    if last:
+        builder.button(text=last, callback_data=VisitCb(action="lastclass"))
+    await message.answer(
+        _("Class or group (for example 7B):"),
+        reply_markup=builder.as_markup() if last else None,
+    )
 
-    async def ask_scores(target: Message, state: FSMContext) -> None:
-        await state.set_state(VisitFlow.scores)
-        await state.update_data(visit_scores=[])
-        await target.answer(score_prompt(0), reply_markup=score_keyboard(0))
 
-    @router.message(VisitFlow.class_group, F.text)
-    async def class_written(message: Message, state: FSMContext) -> None:
-        group = " ".join((message.text or "").split())
-        if not group or len(group) > 50:
-            await message.answer(
-                logbook_value_problem(InvalidValue("class_group", "too_long" if group else "empty"))
-            )
-            return
-        await state.update_data(visit_class=group)
-        await ask_scores(message, state)
+async def ask_scores(target: Message, state: FSMContext) -> None:
+    await state.set_state(VisitFlow.scores)
+    await state.update_data(visit_scores=[])
+    await target.answer(score_prompt(0), reply_markup=score_keyboard(0))
 
-    @router.callback_query(VisitFlow.class_group, VisitCb.filter(F.action == "lastclass"))
-    async def last_class(query: CallbackQuery, db: Database, state: FSMContext) -> None:
-        data = await state.get_data()
-        last = await db.practice.last_class_group(int(data.get("visit_app", 0)))
-        if not last or not isinstance(query.message, Message):
-            await query.answer(stale_button(), show_alert=True)
-            return
-        await state.update_data(visit_class=last)
-        await show(query, _("Class or group: {group}").format(group=esc(last)))
-        await ask_scores(query.message, state)
 
-    @router.callback_query(StateFilter(VisitFlow.scores, VisitEdit.scores), ScoreCb.filter())
-    async def score_chosen(
-        query: CallbackQuery, callback_data: ScoreCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        scores = list(data.get("visit_scores", []))
-        if callback_data.criterion != len(scores) or not 1 <= callback_data.score <= 5:
-            await query.answer(use_buttons_please(), show_alert=True)
-            return
-        scores.append(callback_data.score)
-        await state.update_data(visit_scores=scores)
-        if len(scores) < len(CRITERIA):
-            await show(query, score_prompt(len(scores)), score_keyboard(len(scores)))
-            return
-        if await state.get_state() == VisitEdit.scores.state:
-            await save_edit(
-                query,
-                user,
-                db,
-                state,
-                VisitChanges(scores=dict(zip(CRITERIA, scores, strict=True))),
-            )
-            return
-        await state.set_state(VisitFlow.comment)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Skip ▶️"), callback_data=VisitCb(action="nocomment"))
-        await show(
+async def class_written(message: Message, state: FSMContext) -> None:
+    group = " ".join((message.text or "").split())
+    if not group or len(group) > 50:
+        await message.answer(
+            logbook_value_problem(InvalidValue("class_group", "too_long" if group else "empty"))
+        )
+        return
+    await state.update_data(visit_class=group)
+    await ask_scores(message, state)
+
+
+async def last_class(query: CallbackQuery, db: Database, state: FSMContext) -> None:
+    data = await state.get_data()
+    last = await db.practice.last_class_group(int(data.get("visit_app", 0)))
+    if not last or not isinstance(query.message, Message):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await state.update_data(visit_class=last)
+    await show(query, _("Class or group: {group}").format(group=esc(last)))
+    await ask_scores(query.message, state)
+
+
+async def score_chosen(
+    query: CallbackQuery, callback_data: ScoreCb, user: User, db: Database, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    scores = list(data.get("visit_scores", []))
+    if callback_data.criterion != len(scores) or not 1 <= callback_data.score <= 5:
+        await query.answer(use_buttons_please(), show_alert=True)
+        return
+    scores.append(callback_data.score)
+    await state.update_data(visit_scores=scores)
+    if len(scores) < len(CRITERIA):
+        await show(query, score_prompt(len(scores)), score_keyboard(len(scores)))
+        return
+    if await state.get_state() == VisitEdit.scores.state:
+        await save_edit(
             query,
-            _("Your comment for the student: what went well, what to work on:"),
-            builder.as_markup(),
+            user,
+            db,
+            state,
+            VisitChanges(scores=dict(zip(CRITERIA, scores, strict=True))),
+        )
+        return
+    await state.set_state(VisitFlow.comment)
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip ▶️"), callback_data=VisitCb(action="nocomment"))
+    await show(
+        query,
+        _("Your comment for the student: what went well, what to work on:"),
+        builder.as_markup(),
+    )
+
+
+async def ask_extras(target: Message, state: FSMContext) -> None:
+    await state.set_state(VisitFlow.extras)
+    await target.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+    await target.answer(
+        _("📍 The location button is below the message field."),
+        reply_markup=location_keyboard(),
+    )
+
+
+async def comment_written(message: Message, state: FSMContext) -> None:
+    comment = (message.text or "").strip()
+    if len(comment) > 2000:
+        await message.answer(logbook_value_problem(InvalidValue("comment", "too_long")))
+        return
+    await state.update_data(visit_comment=comment)
+    await ask_extras(message, state)
+
+
+async def no_comment(query: CallbackQuery, state: FSMContext) -> None:
+    if isinstance(query.message, Message):
+        await show(query, _("No comment."))
+        await ask_extras(query.message, state)
+
+
+async def location_shared(message: Message, db: Database, state: FSMContext) -> None:
+    assert message.location is not None
+    age = (db.clock.now() - message.date).total_seconds()
+    fresh = message.forward_origin is None and age <= FRESH_LOCATION_SECONDS
+    await state.update_data(
+        visit_location={
+            "lat": message.location.latitude,
+            "lon": message.location.longitude,
+            "fresh": fresh,
+        }
+    )
+    note = (
+        _("📍 Location received.")
+        if fresh
+        else _("📍 Location received, but it is not fresh, so it cannot confirm the visit.")
+    )
+    await message.answer(note, reply_markup=ReplyKeyboardRemove())
+    await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+
+
+async def photo_sent(message: Message, state: FSMContext) -> None:
+    assert message.photo
+    await state.update_data(visit_photo=message.photo[-1].file_id)
+    await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+
+
+async def extras_other(message: Message) -> None:
+    await message.answer(_("Send your location or a photo, or press Save."))
+
+
+async def save(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    data = await state.get_data()
+    location = data.get("visit_location")
+    try:
+        visit, created = await db.practice.log_visit(
+            user,
+            VisitInput(
+                application_id=int(data["visit_app"]),
+                visited_on=date.fromisoformat(data["visit_day"]),
+                topic=data.get("visit_topic", ""),
+                class_group=data.get("visit_class", ""),
+                scores=dict(zip(CRITERIA, data.get("visit_scores", []), strict=False)),
+                comment=data.get("visit_comment"),
+                location=None
+                if location is None
+                else SharedLocation(location["lat"], location["lon"], location["fresh"]),
+                photo_file_id=data.get("visit_photo"),
+                draft_token=str(data["visit_token"]),
+            ),
+            settings.visit_radius_m,
+        )
+    except DomainError as problem:
+        await query.answer(logbook_problem(problem), show_alert=True)
+        return
+    except KeyError:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await state.clear()
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✏️ Edit (within 24 hours)"),
+        callback_data=VisitEditCb(visit_id=visit.id, field="menu"),
+    )
+    builder.button(text=_("📝 Another visit"), callback_data=MenuCb(action="visit"))
+    builder.adjust(1)
+    saved = (
+        _("✅ Visit saved; the student has been sent your feedback.")
+        if created
+        else _("This visit was already saved.")
+    )
+    await show(query, saved + "\n" + location_text(visit), builder.as_markup())
+    if location is None and isinstance(query.message, Message):  # take the location button away
+        await query.message.answer(
+            _("Saved without a location."), reply_markup=ReplyKeyboardRemove()
         )
 
-    async def ask_extras(target: Message, state: FSMContext) -> None:
-        await state.set_state(VisitFlow.extras)
-        await target.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
-        await target.answer(
-            _("📍 The location button is below the message field."),
-            reply_markup=location_keyboard(),
+
+# ----- editing within 24 hours ---------------------------------------------------------------
+
+
+async def edit_menu(
+    query: CallbackQuery, callback_data: VisitEditCb, user: User, db: Database
+) -> None:
+    visit = await db.practice.visit(callback_data.visit_id)
+    if visit is None or visit.author_id != user.id:
+        await query.answer(
+            _("Only the student's mentor or a practice coordinator can do this."),
+            show_alert=True,
         )
+        return
+    if db.clock.now() > visit.editable_until:
+        await query.answer(logbook_problem(VisitLocked()), show_alert=True)
+        return
+    builder = InlineKeyboardBuilder()
+    labels = {
+        "topic": _("Topic"),
+        "class": _("Class or group"),
+        "scores": _("Scores"),
+        "comment": _("Comment"),
+    }
+    for field, label in labels.items():
+        builder.button(text=label, callback_data=VisitEditCb(visit_id=visit.id, field=field))
+    cancel_button(builder)
+    builder.adjust(2, 2, 1)
+    student = await db.users.by_ids([await _student_of(db, visit.application_id)])
+    card = visit_card(visit, next(iter(student.values())), None) if student else ""
+    await show(query, card + "\n\n" + _("What would you like to change?"), builder.as_markup())
 
-    @router.message(VisitFlow.comment, F.text)
-    async def comment_written(message: Message, state: FSMContext) -> None:
-        comment = (message.text or "").strip()
-        if len(comment) > 2000:
-            await message.answer(logbook_value_problem(InvalidValue("comment", "too_long")))
-            return
-        await state.update_data(visit_comment=comment)
-        await ask_extras(message, state)
 
-    @router.callback_query(VisitFlow.comment, VisitCb.filter(F.action == "nocomment"))
-    async def no_comment(query: CallbackQuery, state: FSMContext) -> None:
-        if isinstance(query.message, Message):
-            await show(query, _("No comment."))
-            await ask_extras(query.message, state)
-
-    @router.message(VisitFlow.extras, F.location)
-    async def location_shared(message: Message, db: Database, state: FSMContext) -> None:
-        assert message.location is not None
-        age = (db.clock.now() - message.date).total_seconds()
-        fresh = message.forward_origin is None and age <= FRESH_LOCATION_SECONDS
-        await state.update_data(
-            visit_location={
-                "lat": message.location.latitude,
-                "lon": message.location.longitude,
-                "fresh": fresh,
-            }
+async def edit_field(
+    query: CallbackQuery,
+    callback_data: VisitEditCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+) -> None:
+    visit = await db.practice.visit(callback_data.visit_id)
+    if visit is None or visit.author_id != user.id:
+        await query.answer(
+            _("Only the student's mentor or a practice coordinator can do this."),
+            show_alert=True,
         )
-        note = (
-            _("📍 Location received.")
-            if fresh
-            else _("📍 Location received, but it is not fresh, so it cannot confirm the visit.")
-        )
-        await message.answer(note, reply_markup=ReplyKeyboardRemove())
-        await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+        return
+    await state.set_data(
+        {"edit_visit": visit.id, "edit_field": callback_data.field, "visit_scores": []}
+    )
+    if callback_data.field == "scores":
+        await state.set_state(VisitEdit.scores)
+        await show(query, score_prompt(0), score_keyboard(0))
+        return
+    await state.set_state(VisitEdit.text)
+    prompts = {
+        "topic": _("New lesson topic:"),
+        "class": _("New class or group:"),
+        "comment": _("New comment for the student:"),
+    }
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    await show(query, prompts[callback_data.field], builder.as_markup())
 
-    @router.message(VisitFlow.extras, F.photo)
-    async def photo_sent(message: Message, state: FSMContext) -> None:
-        assert message.photo
-        await state.update_data(visit_photo=message.photo[-1].file_id)
-        await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
 
-    @router.message(VisitFlow.extras)
-    async def extras_other(message: Message) -> None:
-        await message.answer(_("Send your location or a photo, or press Save."))
-
-    @router.callback_query(VisitFlow.extras, VisitCb.filter(F.action == "save"))
-    async def save(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        data = await state.get_data()
-        location = data.get("visit_location")
-        try:
-            visit, created = await db.practice.log_visit(
-                user,
-                VisitInput(
-                    application_id=int(data["visit_app"]),
-                    visited_on=date.fromisoformat(data["visit_day"]),
-                    topic=data.get("visit_topic", ""),
-                    class_group=data.get("visit_class", ""),
-                    scores=dict(zip(CRITERIA, data.get("visit_scores", []), strict=False)),
-                    comment=data.get("visit_comment"),
-                    location=None
-                    if location is None
-                    else SharedLocation(location["lat"], location["lon"], location["fresh"]),
-                    photo_file_id=data.get("visit_photo"),
-                    draft_token=str(data["visit_token"]),
-                ),
-                settings.visit_radius_m,
-            )
-        except DomainError as problem:
-            await query.answer(logbook_problem(problem), show_alert=True)
-            return
-        except KeyError:
-            await query.answer(stale_button(), show_alert=True)
-            return
+async def save_edit(
+    target: CallbackQuery | Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    changes: VisitChanges,
+) -> None:
+    data = await state.get_data()
+    reply = target.message if isinstance(target, CallbackQuery) else target
+    try:
+        visit = await db.practice.update_visit(user, int(data.get("edit_visit", 0)), changes)
+    except InvalidValue as problem:
+        if isinstance(reply, Message):
+            await reply.answer(logbook_value_problem(problem))
+        return
+    except DomainError as problem:
         await state.clear()
+        if isinstance(reply, Message):
+            await reply.answer(logbook_problem(problem))
+        return
+    await state.clear()
+    student = await db.users.get(await _student_of(db, visit.application_id))
+    if isinstance(reply, Message) and student is not None:
         builder = InlineKeyboardBuilder()
         builder.button(
             text=_("✏️ Edit (within 24 hours)"),
             callback_data=VisitEditCb(visit_id=visit.id, field="menu"),
         )
-        builder.button(text=_("📝 Another visit"), callback_data=MenuCb(action="visit"))
-        builder.adjust(1)
-        saved = (
-            _("✅ Visit saved; the student has been sent your feedback.")
-            if created
-            else _("This visit was already saved.")
+        await reply.answer(
+            _("Saved; the student has been sent the update.")
+            + "\n\n"
+            + visit_card(visit, student, None),
+            reply_markup=builder.as_markup(),
         )
-        await show(query, saved + "\n" + location_text(visit), builder.as_markup())
-        if location is None and isinstance(query.message, Message):  # take the location button away
-            await query.message.answer(
-                _("Saved without a location."), reply_markup=ReplyKeyboardRemove()
-            )
 
-    # ----- editing within 24 hours ---------------------------------------------------------------
 
-    @router.callback_query(VisitEditCb.filter(F.field == "menu"))
-    async def edit_menu(
-        query: CallbackQuery, callback_data: VisitEditCb, user: User, db: Database
-    ) -> None:
-        visit = await db.practice.visit(callback_data.visit_id)
-        if visit is None or visit.author_id != user.id:
-            await query.answer(
-                _("Only the student's mentor or a practice coordinator can do this."),
-                show_alert=True,
-            )
-            return
-        if db.clock.now() > visit.editable_until:
-            await query.answer(logbook_problem(VisitLocked()), show_alert=True)
-            return
-        builder = InlineKeyboardBuilder()
-        labels = {
-            "topic": _("Topic"),
-            "class": _("Class or group"),
-            "scores": _("Scores"),
-            "comment": _("Comment"),
-        }
-        for field, label in labels.items():
-            builder.button(text=label, callback_data=VisitEditCb(visit_id=visit.id, field=field))
-        cancel_button(builder)
-        builder.adjust(2, 2, 1)
-        student = await db.users.by_ids([await _student_of(db, visit.application_id)])
-        card = visit_card(visit, next(iter(student.values())), None) if student else ""
-        await show(query, card + "\n\n" + _("What would you like to change?"), builder.as_markup())
-
-    @router.callback_query(VisitEditCb.filter(F.field.in_({"topic", "class", "comment", "scores"})))
-    async def edit_field(
-        query: CallbackQuery,
-        callback_data: VisitEditCb,
-        user: User,
-        db: Database,
-        state: FSMContext,
-    ) -> None:
-        visit = await db.practice.visit(callback_data.visit_id)
-        if visit is None or visit.author_id != user.id:
-            await query.answer(
-                _("Only the student's mentor or a practice coordinator can do this."),
-                show_alert=True,
-            )
-            return
-        await state.set_data(
-            {"edit_visit": visit.id, "edit_field": callback_data.field, "visit_scores": []}
-        )
-        if callback_data.field == "scores":
-            await state.set_state(VisitEdit.scores)
-            await show(query, score_prompt(0), score_keyboard(0))
-            return
-        await state.set_state(VisitEdit.text)
-        prompts = {
-            "topic": _("New lesson topic:"),
-            "class": _("New class or group:"),
-            "comment": _("New comment for the student:"),
-        }
-        builder = InlineKeyboardBuilder()
-        cancel_button(builder)
-        await show(query, prompts[callback_data.field], builder.as_markup())
-
-    async def save_edit(
-        target: CallbackQuery | Message,
-        user: User,
-        db: Database,
-        state: FSMContext,
-        changes: VisitChanges,
-    ) -> None:
-        data = await state.get_data()
-        reply = target.message if isinstance(target, CallbackQuery) else target
-        try:
-            visit = await db.practice.update_visit(user, int(data.get("edit_visit", 0)), changes)
-        except InvalidValue as problem:
-            if isinstance(reply, Message):
-                await reply.answer(logbook_value_problem(problem))
-            return
-        except DomainError as problem:
-            await state.clear()
-            if isinstance(reply, Message):
-                await reply.answer(logbook_problem(problem))
-            return
+async def edited_text(message: Message, user: User, db: Database, state: FSMContext) -> None:
+    field = (await state.get_data()).get("edit_field")
+    text = message.text or ""
+    changes = {
+        "topic": VisitChanges(topic=text),
+        "class": VisitChanges(class_group=text),
+        "comment": VisitChanges(comment=text),
+    }.get(str(field))
+    if changes is None:
         await state.clear()
-        student = await db.users.get(await _student_of(db, visit.application_id))
-        if isinstance(reply, Message) and student is not None:
-            builder = InlineKeyboardBuilder()
-            builder.button(
-                text=_("✏️ Edit (within 24 hours)"),
-                callback_data=VisitEditCb(visit_id=visit.id, field="menu"),
-            )
-            await reply.answer(
-                _("Saved; the student has been sent the update.")
-                + "\n\n"
-                + visit_card(visit, student, None),
-                reply_markup=builder.as_markup(),
-            )
+        await message.answer(stale_button())
+        return
+    await save_edit(message, user, db, state, changes)
 
-    @router.message(VisitEdit.text, F.text)
-    async def edited_text(message: Message, user: User, db: Database, state: FSMContext) -> None:
-        field = (await state.get_data()).get("edit_field")
-        text = message.text or ""
-        changes = {
-            "topic": VisitChanges(topic=text),
-            "class": VisitChanges(class_group=text),
-            "comment": VisitChanges(comment=text),
-        }.get(str(field))
-        if changes is None:
-            await state.clear()
-            await message.answer(stale_button())
-            return
-        await save_edit(message, user, db, state, changes)
 
-    text_states = (
-        VisitFlow.date,
-        VisitFlow.topic,
-        VisitFlow.class_group,
-        VisitFlow.comment,
-        VisitEdit.text,
+TEXT_STATES = (
+    VisitFlow.date,
+    VisitFlow.topic,
+    VisitFlow.class_group,
+    VisitFlow.comment,
+    VisitEdit.text,
+)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+async def expected_button(message: Message) -> None:
+    await message.answer(use_buttons_please())
+
+
+def get_router() -> Router:
+    router = Router(name="visits")
+    router.message.filter(HasRole(*LOGGERS))
+    router.callback_query.filter(HasRole(*LOGGERS))
+    router.message.register(visit_command, Command("visit"))
+    router.callback_query.register(visit_button, MenuCb.filter(F.action == "visit"))
+    router.callback_query.register(student_chosen, VisitCb.filter(F.action.in_({"student", "for"})))
+    router.callback_query.register(
+        yesterday, VisitFlow.topic, VisitCb.filter(F.action == "yesterday")
     )
-
-    @router.message(StateFilter(*text_states))
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
-    @router.message(StateFilter(VisitFlow.student, VisitFlow.scores, VisitEdit.scores))
-    async def expected_button(message: Message) -> None:
-        await message.answer(use_buttons_please())
-
+    router.callback_query.register(other_date, VisitFlow.topic, VisitCb.filter(F.action == "date"))
+    router.message.register(date_typed, VisitFlow.date, F.text)
+    router.message.register(topic_written, VisitFlow.topic, F.text)
+    router.message.register(class_written, VisitFlow.class_group, F.text)
+    router.callback_query.register(
+        last_class, VisitFlow.class_group, VisitCb.filter(F.action == "lastclass")
+    )
+    router.callback_query.register(
+        score_chosen, StateFilter(VisitFlow.scores, VisitEdit.scores), ScoreCb.filter()
+    )
+    router.message.register(comment_written, VisitFlow.comment, F.text)
+    router.callback_query.register(
+        no_comment, VisitFlow.comment, VisitCb.filter(F.action == "nocomment")
+    )
+    router.message.register(location_shared, VisitFlow.extras, F.location)
+    router.message.register(photo_sent, VisitFlow.extras, F.photo)
+    router.message.register(extras_other, VisitFlow.extras)
+    router.callback_query.register(save, VisitFlow.extras, VisitCb.filter(F.action == "save"))
+    router.callback_query.register(edit_menu, VisitEditCb.filter(F.field == "menu"))
+    router.callback_query.register(
+        edit_field, VisitEditCb.filter(F.field.in_({"topic", "class", "comment", "scores"}))
+    )
+    router.message.register(edited_text, VisitEdit.text, F.text)
+    router.message.register(not_text, StateFilter(*TEXT_STATES))
+    router.message.register(
+        expected_button, StateFilter(VisitFlow.student, VisitFlow.scores, VisitEdit.scores)
+    )
     return router
 
 

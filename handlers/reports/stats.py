@@ -280,249 +280,267 @@ async def send_export(
     return _("✅ The export is ready: the file is above.")
 
 
+async def open_menu(
+    target: Message | CallbackQuery,
+    db: Database,
+    user: User,
+    what: str,
+    org_id: int,
+    locale: str,
+    state: FSMContext,
+) -> None:
+    # One press of a period per menu: a second tap (or an old menu) builds nothing twice.
+    token = await issue_once(state, "report_menu")
+    try:
+        text, markup = await menu_view(db, user, what, org_id, locale, token)
+    except DomainError as error:
+        await _answer(target, report_problem(error))
+        return
+    await _reply(target, text, markup)
+
+
+async def report_command(
+    message: Message, db: Database, user: User, state: FSMContext, locale: str
+) -> None:
+    await state.clear()
+    what = "export" if (message.text or "").lstrip("/").startswith("export") else "stats"
+    await open_menu(message, db, user, what, 0, locale, state)
+
+
+async def report_button(
+    query: CallbackQuery,
+    callback_data: MenuCb,
+    db: Database,
+    user: User,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    await state.clear()
+    await open_menu(query, db, user, callback_data.action, 0, locale, state)
+
+
+async def back_to_menu(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    db: Database,
+    user: User,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    org_id = callback_data.org if callback_data.action == "again" else 0
+    await open_menu(query, db, user, callback_data.what, org_id, locale, state)
+
+
+# ----- a period ---------------------------------------------------------------------------
+
+
+async def period_chosen(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    db: Database,
+    user: User,
+    reports: ReportBuilder,
+    settings: HandlerSettings,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    period = decode_period(callback_data.period, db.today())
+    if period is None:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    scope = await scope_or_answer(query, db, user, callback_data.org)
+    if scope is None:
+        return
+    if not await spend_once(state, "report_menu", callback_data.token):
+        await query.answer(stale_button(), show_alert=True)
+        return
+    await query.answer()  # at once: charts take a moment
+    await deliver(
+        query,
+        db,
+        scope,
+        reports,
+        settings,
+        state,
+        callback_data.what,
+        period,
+        callback_data.org,
+        locale,
+    )
+
+
+async def deliver(
+    target: CallbackQuery | Message,
+    db: Database,
+    scope: ReportScope,
+    reports: ReportBuilder,
+    settings: HandlerSettings,
+    state: FSMContext,
+    what: str,
+    period: Period,
+    org_id: int,
+    locale: str,
+) -> None:
+    if what == "export":
+        token = await issue_once(state, "report_token")
+        text = _("Export for {period}. Which format?").format(period=period_label(period))
+        await _reply(target, text, formats_keyboard(period, org_id, token))
+        return
+    report = await db.reports.build(scope, period, settings.required_hours, locale)
+    heading = await _heading(db, scope, period, locale)
+    await _reply(target, summary_text(report, heading), after_keyboard(what, org_id))
+    assert target.bot is not None
+    assert target.from_user is not None
+    await send_charts(target.bot, target.from_user.id, reports, report_charts(report, heading))
+
+
+async def custom_period(query: CallbackQuery, callback_data: ReportCb, state: FSMContext) -> None:
+    await state.set_state(ReportDates.period)
+    await state.update_data(report_what=callback_data.what, report_org=callback_data.org)
+    builder = InlineKeyboardBuilder()
+    builder.add(cancel_item())
+    await show(
+        query,
+        _("Send the first and the last day of the period, e.g. 01.09.2026 – 31.12.2026:"),
+        builder.as_markup(),
+    )
+
+
+async def period_typed(
+    message: Message,
+    db: Database,
+    user: User,
+    reports: ReportBuilder,
+    settings: HandlerSettings,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    try:
+        period = parse_period(message.text or "", db.today())
+    except InvalidValue as error:
+        await message.answer(period_problem(error))
+        return
+    data = await state.get_data()
+    await state.set_state(None)
+    org_id = int(data.get("report_org", 0))
+    scope = await scope_or_answer(message, db, user, org_id)
+    if scope is not None:
+        what = chosen_report(data)
+        await deliver(message, db, scope, reports, settings, state, what, period, org_id, locale)
+
+
+async def period_not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+# ----- one organization ---------------------------------------------------------------------
+
+
+async def organization_page(
+    query: CallbackQuery, db: Database, user: User, number: int, locale: str
+) -> None:
+    # A department official may narrow only within their region: list only those.
+    region = await db.reports.viewer_region(user)
+    page = await OrgPage.load(db, [], number, "", locale, region)
+    await show(
+        query,
+        _("Choose the organization, or type part of its name to search:"),
+        org_page_keyboard(page, locale, "report", menu_item()),
+    )
+
+
+async def choose_organization(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    db: Database,
+    user: User,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    await state.set_state(ReportDates.organization)
+    await state.update_data(report_what=callback_data.what)
+    await organization_page(query, db, user, 0, locale)
+
+
+async def search_organization(message: Message, db: Database, user: User, locale: str) -> None:
+    region = await db.reports.viewer_region(user)
+    page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale, region)
+    text = _("Choose:") if page.orgs else _("Nothing found. Try another part of the name.")
+    await message.answer(text, reply_markup=org_page_keyboard(page, locale, "report", menu_item()))
+
+
+async def organization_chosen(
+    query: CallbackQuery,
+    callback_data: OrgPickCb,
+    db: Database,
+    user: User,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    if callback_data.page is not None:
+        await organization_page(query, db, user, callback_data.page, locale)
+        return
+    what = chosen_report(await state.get_data())
+    await state.set_state(None)
+    await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
+
+
+# ----- the export itself ---------------------------------------------------------------------
+
+
+async def format_chosen(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    db: Database,
+    user: User,
+    reports: ReportBuilder,
+    state: FSMContext,
+    locale: str,
+) -> None:
+    period = decode_period(callback_data.period, db.today())
+    if period is None or callback_data.fmt not in EXPORT_FORMATS:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    scope = await scope_or_answer(query, db, user, callback_data.org)
+    if scope is None:
+        return
+    if not await spend_once(state, "report_token", callback_data.token):
+        await query.answer(_("This export has already been made."), show_alert=True)
+        return
+    await query.answer()  # at once: Telegram stops waiting for an answer after a while
+    await show(query, _("⏳ Preparing the file… Large exports take up to a minute."))
+    assert query.bot is not None
+    outcome = await send_export(
+        query.bot, query.from_user.id, db, reports, scope, period, callback_data.fmt, locale
+    )
+    await query.bot.send_message(
+        query.from_user.id, outcome, reply_markup=after_keyboard("export", callback_data.org)
+    )
+
+
 def get_router() -> Router:
     router = Router(name="reports")
     router.message.filter(HasRole(*REPORT_VIEWERS))
     router.callback_query.filter(HasRole(*REPORT_VIEWERS))
-
-    async def open_menu(
-        target: Message | CallbackQuery,
-        db: Database,
-        user: User,
-        what: str,
-        org_id: int,
-        locale: str,
-        state: FSMContext,
-    ) -> None:
-        # One press of a period per menu: a second tap (or an old menu) builds nothing twice.
-        token = await issue_once(state, "report_menu")
-        try:
-            text, markup = await menu_view(db, user, what, org_id, locale, token)
-        except DomainError as error:
-            await _answer(target, report_problem(error))
-            return
-        await _reply(target, text, markup)
-
-    @router.message(Command("stats", "export"))
-    async def report_command(
-        message: Message, db: Database, user: User, state: FSMContext, locale: str
-    ) -> None:
-        await state.clear()
-        what = "export" if (message.text or "").lstrip("/").startswith("export") else "stats"
-        await open_menu(message, db, user, what, 0, locale, state)
-
-    @router.callback_query(MenuCb.filter(F.action.in_({"stats", "export"})))
-    async def report_button(
-        query: CallbackQuery,
-        callback_data: MenuCb,
-        db: Database,
-        user: User,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        await state.clear()
-        await open_menu(query, db, user, callback_data.action, 0, locale, state)
-
-    @router.callback_query(ReportCb.filter(F.action.in_({"again", "allorgs"})))
-    async def back_to_menu(
-        query: CallbackQuery,
-        callback_data: ReportCb,
-        db: Database,
-        user: User,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        org_id = callback_data.org if callback_data.action == "again" else 0
-        await open_menu(query, db, user, callback_data.what, org_id, locale, state)
-
-    # ----- a period ---------------------------------------------------------------------------
-
-    @router.callback_query(ReportCb.filter(F.action == "period"))
-    async def period_chosen(
-        query: CallbackQuery,
-        callback_data: ReportCb,
-        db: Database,
-        user: User,
-        reports: ReportBuilder,
-        settings: HandlerSettings,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        period = decode_period(callback_data.period, db.today())
-        if period is None:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        scope = await scope_or_answer(query, db, user, callback_data.org)
-        if scope is None:
-            return
-        if not await spend_once(state, "report_menu", callback_data.token):
-            await query.answer(stale_button(), show_alert=True)
-            return
-        await query.answer()  # at once: charts take a moment
-        await deliver(
-            query,
-            db,
-            scope,
-            reports,
-            settings,
-            state,
-            callback_data.what,
-            period,
-            callback_data.org,
-            locale,
-        )
-
-    async def deliver(
-        target: CallbackQuery | Message,
-        db: Database,
-        scope: ReportScope,
-        reports: ReportBuilder,
-        settings: HandlerSettings,
-        state: FSMContext,
-        what: str,
-        period: Period,
-        org_id: int,
-        locale: str,
-    ) -> None:
-        if what == "export":
-            token = await issue_once(state, "report_token")
-            text = _("Export for {period}. Which format?").format(period=period_label(period))
-            await _reply(target, text, formats_keyboard(period, org_id, token))
-            return
-        report = await db.reports.build(scope, period, settings.required_hours, locale)
-        heading = await _heading(db, scope, period, locale)
-        await _reply(target, summary_text(report, heading), after_keyboard(what, org_id))
-        assert target.bot is not None
-        assert target.from_user is not None
-        await send_charts(target.bot, target.from_user.id, reports, report_charts(report, heading))
-
-    @router.callback_query(ReportCb.filter(F.action == "custom"))
-    async def custom_period(
-        query: CallbackQuery, callback_data: ReportCb, state: FSMContext
-    ) -> None:
-        await state.set_state(ReportDates.period)
-        await state.update_data(report_what=callback_data.what, report_org=callback_data.org)
-        builder = InlineKeyboardBuilder()
-        builder.add(cancel_item())
-        await show(
-            query,
-            _("Send the first and the last day of the period, e.g. 01.09.2026 – 31.12.2026:"),
-            builder.as_markup(),
-        )
-
-    @router.message(ReportDates.period, F.text)
-    async def period_typed(
-        message: Message,
-        db: Database,
-        user: User,
-        reports: ReportBuilder,
-        settings: HandlerSettings,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        try:
-            period = parse_period(message.text or "", db.today())
-        except InvalidValue as error:
-            await message.answer(period_problem(error))
-            return
-        data = await state.get_data()
-        await state.set_state(None)
-        org_id = int(data.get("report_org", 0))
-        scope = await scope_or_answer(message, db, user, org_id)
-        if scope is not None:
-            what = chosen_report(data)
-            await deliver(
-                message, db, scope, reports, settings, state, what, period, org_id, locale
-            )
-
-    @router.message(ReportDates.period)
-    async def period_not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
-    # ----- one organization ---------------------------------------------------------------------
-
-    async def organization_page(
-        query: CallbackQuery, db: Database, user: User, number: int, locale: str
-    ) -> None:
-        # A department official may narrow only within their region: list only those.
-        region = await db.reports.viewer_region(user)
-        page = await OrgPage.load(db, [], number, "", locale, region)
-        await show(
-            query,
-            _("Choose the organization, or type part of its name to search:"),
-            org_page_keyboard(page, locale, "report", menu_item()),
-        )
-
-    @router.callback_query(ReportCb.filter(F.action == "orgs"), HasRole(*NETWORK_VIEWERS))
-    async def choose_organization(
-        query: CallbackQuery,
-        callback_data: ReportCb,
-        db: Database,
-        user: User,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        await state.set_state(ReportDates.organization)
-        await state.update_data(report_what=callback_data.what)
-        await organization_page(query, db, user, 0, locale)
-
-    @router.message(ReportDates.organization, F.text, HasRole(*NETWORK_VIEWERS))
-    async def search_organization(message: Message, db: Database, user: User, locale: str) -> None:
-        region = await db.reports.viewer_region(user)
-        page = await OrgPage.load(db, [], 0, (message.text or "")[:100], locale, region)
-        text = _("Choose:") if page.orgs else _("Nothing found. Try another part of the name.")
-        await message.answer(
-            text, reply_markup=org_page_keyboard(page, locale, "report", menu_item())
-        )
-
-    @router.callback_query(OrgPickCb.filter(F.purpose == "report"), HasRole(*NETWORK_VIEWERS))
-    async def organization_chosen(
-        query: CallbackQuery,
-        callback_data: OrgPickCb,
-        db: Database,
-        user: User,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        if callback_data.page is not None:
-            await organization_page(query, db, user, callback_data.page, locale)
-            return
-        what = chosen_report(await state.get_data())
-        await state.set_state(None)
-        await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
-
-    # ----- the export itself ---------------------------------------------------------------------
-
-    @router.callback_query(ReportCb.filter(F.action == "fmt"))
-    async def format_chosen(
-        query: CallbackQuery,
-        callback_data: ReportCb,
-        db: Database,
-        user: User,
-        reports: ReportBuilder,
-        state: FSMContext,
-        locale: str,
-    ) -> None:
-        period = decode_period(callback_data.period, db.today())
-        if period is None or callback_data.fmt not in EXPORT_FORMATS:
-            await query.answer(stale_button(), show_alert=True)
-            return
-        scope = await scope_or_answer(query, db, user, callback_data.org)
-        if scope is None:
-            return
-        if not await spend_once(state, "report_token", callback_data.token):
-            await query.answer(_("This export has already been made."), show_alert=True)
-            return
-        await query.answer()  # at once: Telegram stops waiting for an answer after a while
-        await show(query, _("⏳ Preparing the file… Large exports take up to a minute."))
-        assert query.bot is not None
-        outcome = await send_export(
-            query.bot, query.from_user.id, db, reports, scope, period, callback_data.fmt, locale
-        )
-        await query.bot.send_message(
-            query.from_user.id, outcome, reply_markup=after_keyboard("export", callback_data.org)
-        )
-
+    router.message.register(report_command, Command("stats", "export"))
+    router.callback_query.register(report_button, MenuCb.filter(F.action.in_({"stats", "export"})))
+    router.callback_query.register(
+        back_to_menu, ReportCb.filter(F.action.in_({"again", "allorgs"}))
+    )
+    router.callback_query.register(period_chosen, ReportCb.filter(F.action == "period"))
+    router.callback_query.register(custom_period, ReportCb.filter(F.action == "custom"))
+    router.message.register(period_typed, ReportDates.period, F.text)
+    router.message.register(period_not_text, ReportDates.period)
+    router.callback_query.register(
+        choose_organization, ReportCb.filter(F.action == "orgs"), HasRole(*NETWORK_VIEWERS)
+    )
+    router.message.register(
+        search_organization, ReportDates.organization, F.text, HasRole(*NETWORK_VIEWERS)
+    )
+    router.callback_query.register(
+        organization_chosen, OrgPickCb.filter(F.purpose == "report"), HasRole(*NETWORK_VIEWERS)
+    )
+    router.callback_query.register(format_chosen, ReportCb.filter(F.action == "fmt"))
     return router
 
 

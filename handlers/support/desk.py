@@ -152,164 +152,170 @@ async def staff_list_view(db: Database) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), builder.as_markup()
 
 
+async def entry(
+    user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> tuple[str, InlineKeyboardMarkup]:
+    await state.clear()
+    if user.is_support:
+        return await staff_view(db, user)
+    return await requester_view(db, user, state, settings)
+
+
+async def support_command(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    text, markup = await entry(user, db, state, settings)
+    await message.answer(text, reply_markup=markup)
+
+
+async def support_button(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    text, markup = await entry(user, db, state, settings)
+    await show(query, text, markup)
+
+
+async def own_request(
+    query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    text, markup = await requester_view(db, user, state, settings)
+    await show(query, text, markup)
+
+
+async def readable(db: Database, user: User, thread_id: int) -> SupportThread | None:
+    thread = await db.support.thread(thread_id)
+    return thread if thread is not None and db.support.may_read(user, thread) else None
+
+
+async def refuse(query: CallbackQuery, db: Database, user: User, thread_id: int) -> None:
+    thread = await db.support.thread(thread_id)
+    taken = thread is not None and user.is_support and thread.handler_id not in (None, user.id)
+    await query.answer(support_problem(ThreadTaken() if taken else DomainError()), show_alert=True)
+
+
+async def open_thread(
+    query: CallbackQuery,
+    callback_data: SupportCb,
+    user: User,
+    db: Database,
+    settings: HandlerSettings,
+) -> None:
+    thread = await readable(db, user, callback_data.thread_id)
+    if thread is None:
+        await refuse(query, db, user, callback_data.thread_id)
+        return
+    await show(query, await conversation(db, user, thread, settings), thread_keyboard(thread, user))
+
+
+async def write(
+    query: CallbackQuery, callback_data: SupportCb, user: User, db: Database, state: FSMContext
+) -> None:
+    thread = await readable(db, user, callback_data.thread_id)
+    if thread is None or thread.status != "open":
+        await refuse(query, db, user, callback_data.thread_id)
+        return
+    await state.set_state(SupportFlow.text)
+    await state.update_data(support_thread=thread.id)
+    builder = InlineKeyboardBuilder()
+    cancel_button(builder)
+    await show(query, _("Write your message:"), builder.as_markup())
+
+
+async def message_written(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    thread_id = (await state.get_data()).get("support_thread")
+    try:
+        sent = await db.support.write(
+            user, message.text or "", None if thread_id is None else int(thread_id)
+        )
+    except InvalidValue as problem:
+        await message.answer(support_problem(problem))
+        return
+    except DomainError as problem:
+        await state.clear()
+        await message.answer(support_problem(problem))
+        return
+    await state.clear()
+    thread = await db.support.thread(sent.thread_id)
+    assert thread is not None
+    note = _("Sent. The answer will come here.") if user.id == thread.requester_id else _("Sent.")
+    await message.answer(
+        note + "\n\n" + await conversation(db, user, thread, settings),
+        reply_markup=thread_keyboard(thread, user),
+    )
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+async def close(
+    query: CallbackQuery,
+    callback_data: SupportCb,
+    user: User,
+    db: Database,
+    settings: HandlerSettings,
+) -> None:
+    try:
+        thread = await db.support.close(user, callback_data.thread_id)
+    except DomainError as problem:
+        await query.answer(support_problem(problem), show_alert=True)
+        return
+    await query.answer(_("The conversation is closed."))
+    await show(query, await conversation(db, user, thread, settings), thread_keyboard(thread, user))
+
+
+# ----- admins choose the support staff -------------------------------------------------------
+
+
+async def staff_command(message: Message, db: Database, state: FSMContext) -> None:
+    await state.set_state(StaffSearch.query)
+    text, markup = await staff_list_view(db)
+    await message.answer(text, reply_markup=markup)
+
+
+async def staff_search(message: Message, db: Database) -> None:
+    builder = InlineKeyboardBuilder()
+    found: list[User] = []
+    for role in Role:
+        found += await db.users.find((message.text or "")[:100], role, limit=5)
+    for person in found[:10]:
+        builder.button(
+            text=_("➕ {name}").format(name=person.full_name),
+            callback_data=StaffCb(action="add", user_id=person.id),
+        )
+    builder.adjust(1)
+    text = _("Choose who to add:") if found else _("Nobody found. Try part of the surname.")
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def staff_changed(
+    query: CallbackQuery, callback_data: StaffCb, user: User, db: Database, state: FSMContext
+) -> None:
+    try:
+        await db.users.set_support(user, callback_data.user_id, callback_data.action == "add")
+    except DomainError:
+        await query.answer(not_allowed(), show_alert=True)
+        return
+    await state.set_state(StaffSearch.query)
+    text, markup = await staff_list_view(db)
+    await show(query, text, markup)
+
+
 def get_router() -> Router:
     router = Router(name="support")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-
-    async def entry(
-        user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> tuple[str, InlineKeyboardMarkup]:
-        await state.clear()
-        if user.is_support:
-            return await staff_view(db, user)
-        return await requester_view(db, user, state, settings)
-
-    @router.message(Command("support"))
-    async def support_command(
-        message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        text, markup = await entry(user, db, state, settings)
-        await message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCb.filter(F.action == "support"))
-    async def support_button(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        text, markup = await entry(user, db, state, settings)
-        await show(query, text, markup)
-
-    @router.callback_query(SupportCb.filter(F.action == "mine"))
-    async def own_request(
-        query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        text, markup = await requester_view(db, user, state, settings)
-        await show(query, text, markup)
-
-    async def readable(db: Database, user: User, thread_id: int) -> SupportThread | None:
-        thread = await db.support.thread(thread_id)
-        return thread if thread is not None and db.support.may_read(user, thread) else None
-
-    async def refuse(query: CallbackQuery, db: Database, user: User, thread_id: int) -> None:
-        thread = await db.support.thread(thread_id)
-        taken = thread is not None and user.is_support and thread.handler_id not in (None, user.id)
-        await query.answer(
-            support_problem(ThreadTaken() if taken else DomainError()), show_alert=True
-        )
-
-    @router.callback_query(SupportCb.filter(F.action == "open"))
-    async def open_thread(
-        query: CallbackQuery,
-        callback_data: SupportCb,
-        user: User,
-        db: Database,
-        settings: HandlerSettings,
-    ) -> None:
-        thread = await readable(db, user, callback_data.thread_id)
-        if thread is None:
-            await refuse(query, db, user, callback_data.thread_id)
-            return
-        await show(
-            query, await conversation(db, user, thread, settings), thread_keyboard(thread, user)
-        )
-
-    @router.callback_query(SupportCb.filter(F.action == "write"))
-    async def write(
-        query: CallbackQuery, callback_data: SupportCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        thread = await readable(db, user, callback_data.thread_id)
-        if thread is None or thread.status != "open":
-            await refuse(query, db, user, callback_data.thread_id)
-            return
-        await state.set_state(SupportFlow.text)
-        await state.update_data(support_thread=thread.id)
-        builder = InlineKeyboardBuilder()
-        cancel_button(builder)
-        await show(query, _("Write your message:"), builder.as_markup())
-
-    @router.message(SupportFlow.text, F.text)
-    async def message_written(
-        message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
-    ) -> None:
-        thread_id = (await state.get_data()).get("support_thread")
-        try:
-            sent = await db.support.write(
-                user, message.text or "", None if thread_id is None else int(thread_id)
-            )
-        except InvalidValue as problem:
-            await message.answer(support_problem(problem))
-            return
-        except DomainError as problem:
-            await state.clear()
-            await message.answer(support_problem(problem))
-            return
-        await state.clear()
-        thread = await db.support.thread(sent.thread_id)
-        assert thread is not None
-        note = (
-            _("Sent. The answer will come here.") if user.id == thread.requester_id else _("Sent.")
-        )
-        await message.answer(
-            note + "\n\n" + await conversation(db, user, thread, settings),
-            reply_markup=thread_keyboard(thread, user),
-        )
-
-    @router.message(SupportFlow.text)
-    async def not_text(message: Message) -> None:
-        await message.answer(send_text_please())
-
-    @router.callback_query(SupportCb.filter(F.action == "close"))
-    async def close(
-        query: CallbackQuery,
-        callback_data: SupportCb,
-        user: User,
-        db: Database,
-        settings: HandlerSettings,
-    ) -> None:
-        try:
-            thread = await db.support.close(user, callback_data.thread_id)
-        except DomainError as problem:
-            await query.answer(support_problem(problem), show_alert=True)
-            return
-        await query.answer(_("The conversation is closed."))
-        await show(
-            query, await conversation(db, user, thread, settings), thread_keyboard(thread, user)
-        )
-
-    # ----- admins choose the support staff -------------------------------------------------------
-
-    @router.message(Command("supportstaff"), HasRole(Role.ADMIN))
-    async def staff_command(message: Message, db: Database, state: FSMContext) -> None:
-        await state.set_state(StaffSearch.query)
-        text, markup = await staff_list_view(db)
-        await message.answer(text, reply_markup=markup)
-
-    @router.message(StaffSearch.query, F.text, HasRole(Role.ADMIN))
-    async def staff_search(message: Message, db: Database) -> None:
-        builder = InlineKeyboardBuilder()
-        found: list[User] = []
-        for role in Role:
-            found += await db.users.find((message.text or "")[:100], role, limit=5)
-        for person in found[:10]:
-            builder.button(
-                text=_("➕ {name}").format(name=person.full_name),
-                callback_data=StaffCb(action="add", user_id=person.id),
-            )
-        builder.adjust(1)
-        text = _("Choose who to add:") if found else _("Nobody found. Try part of the surname.")
-        await message.answer(text, reply_markup=builder.as_markup())
-
-    @router.callback_query(StaffCb.filter(), HasRole(Role.ADMIN))
-    async def staff_changed(
-        query: CallbackQuery, callback_data: StaffCb, user: User, db: Database, state: FSMContext
-    ) -> None:
-        try:
-            await db.users.set_support(user, callback_data.user_id, callback_data.action == "add")
-        except DomainError:
-            await query.answer(not_allowed(), show_alert=True)
-            return
-        await state.set_state(StaffSearch.query)
-        text, markup = await staff_list_view(db)
-        await show(query, text, markup)
-
+    router.message.register(support_command, Command("support"))
+    router.callback_query.register(support_button, MenuCb.filter(F.action == "support"))
+    router.callback_query.register(own_request, SupportCb.filter(F.action == "mine"))
+    router.callback_query.register(open_thread, SupportCb.filter(F.action == "open"))
+    router.callback_query.register(write, SupportCb.filter(F.action == "write"))
+    router.message.register(message_written, SupportFlow.text, F.text)
+    router.message.register(not_text, SupportFlow.text)
+    router.callback_query.register(close, SupportCb.filter(F.action == "close"))
+    router.message.register(staff_command, Command("supportstaff"), HasRole(Role.ADMIN))
+    router.message.register(staff_search, StaffSearch.query, F.text, HasRole(Role.ADMIN))
+    router.callback_query.register(staff_changed, StaffCb.filter(), HasRole(Role.ADMIN))
     return router
