@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Database
-from db.broadcasts import BroadcastAudience, BroadcastDraft
-from db.models import Role
+from db.domain.broadcasts import BroadcastAudience, BroadcastDraft
+from db.domain.models import Role
 from db.timeutil import to_db
 from tests.e2e.process import BotProcess, write_config
 from tests.factories import make_member, make_university

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # inside the functions that use them.
 from bot.workers.reports import ReportWorker, new_pool
 from db import Database, ManualClock
-from db.reports import Period, ReportScope
+from db.domain.reports import Period, ReportScope
 from handlers.reports.port import ExportLabels, ExportOrder
 from tests.datagen import at, generate
 

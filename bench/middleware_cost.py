@@ -31,9 +31,9 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import DatabaseSettings, Settings, TelegramSettings
 from bot.i18n import load_i18n
 from db import Database
-from db.models import OrgKind
-from db.orgs import OrgInput
-from db.users import NewUser
+from db.domain.models import OrgKind
+from db.domain.orgs import OrgInput
+from db.domain.users import NewUser
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, FakeUser, RecordingSession
 
 PEOPLE = 300

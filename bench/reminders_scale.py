@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db import Database
-from db.models import OrgKind, Role
+from db.domain.models import OrgKind, Role
 from db.timeutil import to_db
 from tests.e2e.process import BotProcess, write_config
 from tests.factories import make_member, make_org, make_university

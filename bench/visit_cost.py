@@ -31,10 +31,10 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import DatabaseSettings, Settings, TelegramSettings
 from bot.i18n import load_i18n
 from db import Database, ManualClock
-from db.models import OrgKind, Role
-from db.orgs import OrgInput
-from db.placements import OfferInput, PracticeKind
-from db.users import NewUser
+from db.domain.models import OrgKind, Role
+from db.domain.orgs import OrgInput
+from db.domain.placements import OfferInput, PracticeKind
+from db.domain.users import NewUser
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, FakeUser, RecordingSession
 
 SCHOOL = (50.42, 80.25)

@@ -22,12 +22,12 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import StartupError
 from bot.i18n import load_i18n
 from db import Database
-from db.errors import DomainError, InvalidValue, NotFound
-from db.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
-from db.models import LOCALES, Role, User
-from db.orgs import ORG_COLUMNS, OrgInput, validate_org
-from db.placements import AlreadyApplied, OfferClosed, OfferFull, RowRefused
-from db.reports import Period, ReportScope, academic_year
+from db.domain.errors import DomainError, InvalidValue, NotFound
+from db.domain.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
+from db.domain.models import LOCALES, Role, User
+from db.domain.orgs import ORG_COLUMNS, OrgInput, validate_org
+from db.domain.placements import AlreadyApplied, OfferClosed, OfferFull, RowRefused
+from db.domain.reports import Period, ReportScope, academic_year
 from handlers.reports.texts import export_labels
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.delivery_settings import DeliverySettings
-from db.models import LOCALES
+from db.domain.models import LOCALES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")

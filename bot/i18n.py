@@ -5,7 +5,7 @@ from pathlib import Path
 from aiogram.utils.i18n import I18n
 
 from bot.errors import StartupError
-from db.models import LOCALES
+from db.domain.models import LOCALES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"

@@ -22,7 +22,7 @@ from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18nMiddleware
 
 from db import Database
-from db.models import LOCALES, Role, User
+from db.domain.models import LOCALES, Role, User
 
 log = logging.getLogger("seriktes.updates")
 

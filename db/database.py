@@ -16,7 +16,7 @@ import aiosqlite
 
 from db.audit import AuditRepository
 from db.broadcasts import BroadcastRepository
-from db.clock import Clock, SystemClock
+from db.domain.clock import Clock, SystemClock
 from db.events import EventRepository
 from db.fsm import FsmRepository
 from db.invites import InviteRepository

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from db.practice_log import CRITERIA
+from db.domain.practice_log import CRITERIA
+from db.domain.reports import Period, ReportScope
 from db.reports import (
     OVERLAPS_PERIOD,
     PLACEMENTS_FROM,
-    Period,
-    ReportScope,
     hosted_where,
     issues_where,
     name_sql,

@@ -2,66 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from db import audit
-from db.errors import InvalidValue, InviteInvalid, NotAllowed
-from db.models import Invite, OrgKind, Role, User
+from db.domain.errors import InvalidValue, InviteInvalid, NotAllowed
+from db.domain.invites import (
+    CODE_LENGTH,
+    MAX_USES_LIMIT,
+    ORG_KINDS_FOR_ROLE,
+    VALID_DAYS_LIMIT,
+    CreatedInvite,
+    Redemption,
+    check_usable,
+    hash_code,
+    new_code,
+    normalize_code,
+    roles_invitable_by,
+)
+from db.domain.models import Invite, Role, User
+from db.domain.users import NewUser
 from db.timeutil import from_db, maybe_from_db, to_db
-from db.users import NewUser, fetch_user, fetch_user_by_telegram_id, insert_user, require_org_kind
+from db.users import fetch_user, fetch_user_by_telegram_id, insert_user, require_org_kind
 
 if TYPE_CHECKING:
     from db.database import Database
-
-# 31 symbols without look-alikes (0/O, 1/I/L): 20 of them carry 99 bits, beyond guessing.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 20
-MAX_USES_LIMIT = 10_000
-VALID_DAYS_LIMIT = 365
-
-INVITABLE_ROLES: dict[Role, frozenset[Role]] = {
-    Role.COORDINATOR: frozenset({Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT}),
-    Role.ADMIN: frozenset(set(Role) - {Role.STUDENT}),
-}
-
-_PARTNER_KINDS = frozenset({OrgKind.SCHOOL, OrgKind.KINDERGARTEN, OrgKind.COLLEGE, OrgKind.OTHER})
-ORG_KINDS_FOR_ROLE: dict[Role, frozenset[OrgKind]] = {
-    Role.MENTOR: _PARTNER_KINDS,
-    Role.DIRECTOR: _PARTNER_KINDS,
-    Role.COORDINATOR: frozenset({OrgKind.UNIVERSITY}),
-    Role.DEPARTMENT: frozenset({OrgKind.DEPARTMENT}),
-    Role.ADMIN: frozenset(OrgKind),
-}
-
-
-def roles_invitable_by(role: Role | None) -> frozenset[Role]:
-    """Roles a user with `role` may hand out; None is the deployment's command line."""
-    if role is None:
-        return INVITABLE_ROLES[Role.ADMIN]
-    return INVITABLE_ROLES.get(role, frozenset())
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(text: str) -> str:
-    """What people type or paste: any case, with spaces or dashes between the groups."""
-    return "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum())
-
-
-def format_code(code: str) -> str:
-    return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
 
 
 def invite_from_row(row: aiosqlite.Row) -> Invite:
@@ -77,30 +44,6 @@ def invite_from_row(row: aiosqlite.Row) -> Invite:
         created_at=from_db(row["created_at"]),
         revoked_at=maybe_from_db(row["revoked_at"]),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class CreatedInvite:
-    invite: Invite
-    code: str
-
-
-@dataclass(frozen=True, slots=True)
-class Redemption:
-    user: User
-    previous_role: Role | None
-
-
-def _check_usable(invite: Invite | None, now: datetime) -> Invite:
-    if invite is None:
-        raise InviteInvalid("unknown")
-    if invite.revoked_at is not None:
-        raise InviteInvalid("revoked")
-    if invite.expires_at <= now:
-        raise InviteInvalid("expired")
-    if invite.uses >= invite.max_uses:
-        raise InviteInvalid("used_up")
-    return invite
 
 
 async def _find(conn: aiosqlite.Connection, code: str) -> Invite | None:
@@ -174,7 +117,7 @@ class InviteRepository:
             row = await self._db.fetch_one(
                 "SELECT * FROM invites WHERE code_hash = ?", (hash_code(code),)
             )
-        return _check_usable(None if row is None else invite_from_row(row), self._db.clock.now())
+        return check_usable(None if row is None else invite_from_row(row), self._db.clock.now())
 
     async def redeem(self, code: str, person: NewUser) -> Redemption:
         """Use one of the code's uses and give the person its role, atomically.
@@ -184,7 +127,7 @@ class InviteRepository:
         """
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            invite = _check_usable(await _find(conn, code), now)
+            invite = check_usable(await _find(conn, code), now)
             existing = await fetch_user_by_telegram_id(conn, person.telegram_id)
             if existing is None:
                 user = await insert_user(conn, person, invite.role, invite.organization_id, now)

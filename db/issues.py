@@ -10,138 +10,38 @@ people concerned; untouched issues remind their assignee (or the coordinators) p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from db import audit
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import Role, User
+from db.domain.errors import InvalidValue, NotAllowed, NotFound
+from db.domain.issues import (
+    ATTACHMENTS_MAX,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    REASON_MAX,
+    TRANSITIONS,
+    Attachment,
+    Comment,
+    Issue,
+    IssueCategory,
+    IssueChanged,
+    IssueClosed,
+    IssueFilter,
+    IssueInput,
+    IssueStatus,
+    clean_body,
+    clean_title,
+)
+from db.domain.models import Role, User
+from db.domain.roles import REQUEST_POSTERS, STAFF
 from db.outbox import PRIORITY_PERSONAL, PRIORITY_REMINDER
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
-from db.users import clean_text
 
 if TYPE_CHECKING:
     from db.database import Database
-
-TITLE_MIN, TITLE_MAX = 3, 120
-DESCRIPTION_MAX = 3000  # the whole card must fit one Telegram message (4096)
-COMMENT_MAX = 2000
-REASON_MAX = 500
-ATTACHMENTS_MAX = 5
-STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
-POSTERS = frozenset({Role.DIRECTOR, Role.MENTOR})
-
-
-class IssueCategory(StrEnum):
-    STAFFING = "staffing"
-    METHODOLOGY = "methodology"
-    INCLUSION = "inclusion"
-    DIGITAL = "digital"
-    STUDENT = "student"
-    INFRASTRUCTURE = "infrastructure"
-    OTHER = "other"
-
-
-class IssueStatus(StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-
-
-OPEN_STATUSES = (IssueStatus.NEW, IssueStatus.IN_PROGRESS)
-
-# Who may move an issue from one status to another: "staff" (coordinators, admins, the
-# assignee) or "school" (the school's directors and the issue's author).
-TRANSITIONS: dict[tuple[IssueStatus, IssueStatus], str] = {
-    (IssueStatus.NEW, IssueStatus.IN_PROGRESS): "staff",
-    (IssueStatus.NEW, IssueStatus.RESOLVED): "staff",
-    (IssueStatus.IN_PROGRESS, IssueStatus.RESOLVED): "staff",
-    (IssueStatus.NEW, IssueStatus.REJECTED): "staff",
-    (IssueStatus.IN_PROGRESS, IssueStatus.REJECTED): "staff",
-    (IssueStatus.RESOLVED, IssueStatus.CLOSED): "school",
-    (IssueStatus.RESOLVED, IssueStatus.IN_PROGRESS): "school",
-}
-
-
-class IssueChanged(DomainError):
-    """Someone else changed the issue since this person looked; `issue` is how it is now."""
-
-    def __init__(self, issue: Issue) -> None:
-        super().__init__(f"issue {issue.id} is now version {issue.version}")
-        self.issue = issue
-
-
-class IssueClosed(DomainError):
-    """Closed or rejected issues take no more comments or changes."""
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    kind: str  # photo | document
-    file_id: str
-    file_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IssueInput:
-    category: IssueCategory
-    urgency: str
-    title: str
-    description: str
-    attachments: Sequence[Attachment] = ()
-    vacancy_subject: str | None = None
-    vacancy_starts_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    id: int
-    organization_id: int
-    author_id: int
-    category: IssueCategory
-    urgency: str
-    title: str
-    description: str
-    vacancy_subject: str | None
-    vacancy_starts_on: date | None
-    status: IssueStatus
-    assignee_id: int | None
-    reject_reason: str | None
-    version: int
-    last_activity_at: datetime
-    created_at: datetime
-
-    @property
-    def urgent(self) -> bool:
-        return self.urgency == "urgent"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (IssueStatus.CLOSED, IssueStatus.REJECTED)
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    id: int
-    issue_id: int
-    author_id: int
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class IssueFilter:
-    status: IssueStatus | None = None
-    category: IssueCategory | None = None
-    organization_id: int | None = None
-    urgent_only: bool = False
-    open_only: bool = False
 
 
 def issue_from_row(row: aiosqlite.Row) -> Issue:
@@ -164,24 +64,6 @@ def issue_from_row(row: aiosqlite.Row) -> Issue:
         last_activity_at=from_db(row["last_activity_at"]),
         created_at=from_db(row["created_at"]),
     )
-
-
-def clean_title(text: str) -> str:
-    title = clean_text(text)
-    if len(title) > TITLE_MAX:
-        raise InvalidValue("title", "too_long")
-    if len(title) < TITLE_MIN or not any(ch.isalpha() for ch in title):
-        raise InvalidValue("title", "too_short")
-    return title
-
-
-def clean_body(text: str, name: str, limit: int) -> str:
-    body = text.strip()
-    if len(body) > limit:
-        raise InvalidValue(name, "too_long")
-    if not body:
-        raise InvalidValue(name, "empty")
-    return body
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
@@ -308,12 +190,12 @@ class IssueRepository:
 
     async def staff(self) -> list[User]:
         """People issues can be assigned to: the university's coordinators and admins."""
-        return await self._db.users.with_roles(Role.COORDINATOR, Role.ADMIN)
+        return await self._db.users.with_roles(*STAFF)
 
     # ----- posting --------------------------------------------------------------------------------
 
     async def post(self, author: User, data: IssueInput) -> Issue:
-        if author.role not in POSTERS or author.organization_id is None:
+        if author.role not in REQUEST_POSTERS or author.organization_id is None:
             raise NotAllowed("role")
         title = clean_title(data.title)
         description = clean_body(data.description, "description", DESCRIPTION_MAX)

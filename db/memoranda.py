@@ -3,81 +3,34 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from db import audit
-from db.errors import InvalidValue, NotAllowed, NotFound
-from db.models import Organization, Role, User
+from db.domain.errors import InvalidValue, NotAllowed, NotFound
+from db.domain.memoranda import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    REMIND_AGAIN_AFTER,
+    TITLE_MAX,
+    Area,
+    Memorandum,
+    MemorandumInput,
+    PartnerActivity,
+)
+from db.domain.models import Role, User
+from db.domain.reports import academic_year
+from db.domain.roles import MEMORANDUM_KEEPERS, MEMORANDUM_VIEWERS
+from db.domain.users import clean_text
 from db.orgs import organization_from_row
 from db.outbox import PRIORITY_REMINDER
-from db.reports import OVERLAPS_PERIOD, academic_year
+from db.reports import OVERLAPS_PERIOD
 from db.timeutil import date_from_db, date_to_db, to_db
-from db.users import clean_text
 
 if TYPE_CHECKING:
     from db.database import Database
-
-KEEPERS = frozenset({Role.COORDINATOR, Role.ADMIN})
-VIEWERS = KEEPERS | {Role.DEPARTMENT}  # a department official: their region's partners
-TITLE_MAX = 200
-FIRST_YEAR, LAST_YEAR = 1991, 2100  # signed no earlier than independence, valid to this year
-REMIND_AGAIN_AFTER = timedelta(days=30)
-
-
-class Area(StrEnum):
-    PRACTICE = "practice"
-    EMPLOYMENT = "employment"
-    PROGRAMMES = "programmes"
-    RESEARCH = "research"
-    TRAINING = "training"
-    EVENTS = "events"
-
-
-@dataclass(frozen=True, slots=True)
-class MemorandumInput:
-    title: str
-    signed_on: date
-    expires_on: date
-    areas: tuple[Area, ...]
-    party_ids: tuple[int, ...]
-    responsible_id: int | None = None
-    document_file_id: str | None = None
-    document_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Memorandum:
-    id: int
-    title: str
-    signed_on: date
-    expires_on: date
-    areas: tuple[Area, ...]
-    party_ids: tuple[int, ...]
-    responsible_id: int | None
-    document_file_id: str | None
-    document_name: str | None
-
-    def state(self, today: date, warn_days: int) -> str:
-        if self.expires_on < today:
-            return "expired"
-        if self.expires_on <= today + timedelta(days=warn_days):
-            return "expiring"
-        return "active"
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerActivity:
-    organization: Organization
-    memoranda: list[Memorandum]
-    placements: int
-    events: int
-    issues: int
-    issues_resolved: int
 
 
 def memorandum_from_row(row: aiosqlite.Row) -> Memorandum:
@@ -116,7 +69,7 @@ class MemorandumRepository:
         self._db = db
 
     async def create(self, actor: User, data: MemorandumInput) -> Memorandum:
-        if actor.role not in KEEPERS:
+        if actor.role not in MEMORANDUM_KEEPERS:
             raise NotAllowed("role")
         title = clean_text(data.title)
         if not 3 <= len(title) <= TITLE_MAX:
@@ -139,7 +92,7 @@ class MemorandumRepository:
                     (data.responsible_id,),
                 ) as cursor:
                     row = await cursor.fetchone()
-                if row is None or Role(row["role"]) not in KEEPERS:
+                if row is None or Role(row["role"]) not in MEMORANDUM_KEEPERS:
                     raise InvalidValue("responsible", "not_staff")
             for org_id in data.party_ids:
                 async with conn.execute(
@@ -189,7 +142,7 @@ class MemorandumRepository:
         self, actor: User, memorandum_id: int, file_id: str, file_name: str | None
     ) -> Memorandum:
         """The signed file, when it arrives after the memorandum was recorded (or replaced)."""
-        if actor.role not in KEEPERS:
+        if actor.role not in MEMORANDUM_KEEPERS:
             raise NotAllowed("role")
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
@@ -210,7 +163,7 @@ class MemorandumRepository:
 
     async def visible(self, viewer: User, memorandum_id: int) -> Memorandum:
         """The memorandum, if `viewer` may see it (a department official: their region's)."""
-        if viewer.role not in VIEWERS:
+        if viewer.role not in MEMORANDUM_VIEWERS:
             raise NotAllowed("role")
         memorandum = await self.get(memorandum_id)
         if memorandum is None:
@@ -240,7 +193,7 @@ class MemorandumRepository:
 
         All of them, or those `viewer` may see: a department official, their region's.
         """
-        if viewer is not None and viewer.role not in VIEWERS:
+        if viewer is not None and viewer.role not in MEMORANDUM_VIEWERS:
             raise NotAllowed("role")
         region = None if viewer is None else await self._db.reports.viewer_region(viewer)
         params: dict[str, Any] = {

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from db import audit
-from db.errors import DomainError, NotFound
-from db.models import User
+from db.domain.errors import DomainError, NotFound
+from db.domain.models import User
 from db.timeutil import date_to_db, to_db
 
 if TYPE_CHECKING:

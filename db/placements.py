@@ -15,175 +15,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from db import audit
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import OrgKind, Role, User
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.models import OrgKind, Role, User
+from db.domain.placements import (
+    MOTIVATION_MAX,
+    NOTES_MAX,
+    PARTNER_KINDS,
+    AlreadyApplied,
+    Application,
+    ApplicationStatus,
+    ApplyResult,
+    BrowseFilter,
+    Offer,
+    OfferChanges,
+    OfferClosed,
+    OfferFull,
+    OfferInput,
+    PracticeKind,
+    PracticeStarted,
+    RowRefused,
+    StaleState,
+    can_manage,
+    check_period,
+    check_places,
+    clean_optional,
+    clean_reason,
+    clean_subject,
+)
+from db.domain.roles import STAFF
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
-from db.users import clean_text
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from db.database import Database
 
-SUBJECT_MAX = 100
-NOTES_MAX = 1000
-MOTIVATION_MAX = 1000
-REASON_MIN = 3
-REASON_MAX = 500
-PLACES_MAX = 500
-PERIOD_MAX_DAYS = 366
-PARTNER_KINDS = frozenset({OrgKind.SCHOOL, OrgKind.KINDERGARTEN, OrgKind.COLLEGE, OrgKind.OTHER})
-STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-
-class PracticeKind(StrEnum):
-    OBSERVATION = "observation"
-    PEDAGOGICAL = "pedagogical"
-    PRE_GRADUATION = "pre_graduation"
-    DUAL = "dual"
-    INTERNSHIP = "internship"
-
-
-class ApplicationStatus(StrEnum):
-    PENDING = "pending"
-    WAITLISTED = "waitlisted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    CANCELLED = "cancelled"
-
-
-ACTIVE = (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED, ApplicationStatus.APPROVED)
 _ACTIVE_SQL = "('pending', 'waitlisted', 'approved')"
-
-
-class OfferFull(DomainError):
-    """No place is free for this application or approval."""
-
-
-class OfferClosed(DomainError):
-    """The offer does not take applications (closed, or its period has begun)."""
-
-
-class AlreadyApplied(DomainError):
-    """The student already has an active application or placement in an overlapping period."""
-
-    def __init__(self, application_id: int, same_offer: bool) -> None:
-        super().__init__(f"application {application_id}")
-        self.application_id = application_id
-        self.same_offer = same_offer
-
-
-class StaleState(DomainError):
-    """The application is no longer in the state this action expects (someone was faster)."""
-
-    def __init__(self, status: ApplicationStatus) -> None:
-        super().__init__(status.value)
-        self.status = status
-
-
-class RowRefused(DomainError):
-    """One row of a bulk operation was refused; nothing of the bulk was written."""
-
-    def __init__(self, index: int, problem: DomainError) -> None:
-        super().__init__(f"row {index}: {problem!r}")
-        self.index = index
-        self.problem = problem
-
-
-class PracticeStarted(DomainError):
-    """The placement has started: it can no longer be withdrawn by the student."""
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    id: int
-    organization_id: int
-    kind: PracticeKind
-    subject: str
-    starts_on: date
-    ends_on: date
-    places: int
-    taken: int
-    pending: int
-    waitlisted: int
-    notes: str | None
-    status: str
-    created_by: int | None
-    mentor_ids: tuple[int, ...]
-
-    @property
-    def free(self) -> int:
-        """Places a new applicant can still get (pending applications hold theirs)."""
-        return max(0, self.places - self.taken - self.pending)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-
-@dataclass(frozen=True, slots=True)
-class Application:
-    id: int
-    offer_id: int
-    student_id: int
-    status: ApplicationStatus
-    motivation: str | None
-    queued_at: datetime
-    mentor_id: int | None
-    decided_by: int | None
-    decided_at: datetime | None
-    reason: str | None
-    created_at: datetime
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-
-@dataclass(frozen=True, slots=True)
-class OfferInput:
-    organization_id: int
-    kind: PracticeKind
-    subject: str
-    starts_on: date
-    ends_on: date
-    places: int
-    notes: str | None = None
-    mentor_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OfferChanges:
-    subject: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    places: int | None = None
-    notes: str | None = None
-    mentor_ids: tuple[int, ...] | None = None
-
-    def names(self) -> list[str]:
-        return [name for name in self.__slots__ if getattr(self, name) is not None]
-
-
-@dataclass(frozen=True, slots=True)
-class BrowseFilter:
-    kind: PracticeKind | None = None
-    city: str | None = None
-    subject_key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyResult:
-    application: Application
-    waitlist_position: int | None = None
 
 
 @dataclass(slots=True)
@@ -196,54 +66,6 @@ class _Notices:
         recipients = [user_id for user_id in user_ids if user_id is not None]
         if recipients:
             self.items.append((recipients, kind, payload))
-
-
-def clean_subject(text: str) -> str:
-    subject = clean_text(text)
-    if len(subject) > SUBJECT_MAX:
-        raise InvalidValue("subject", "too_long")
-    if len(subject) < 2 or not any(ch.isalpha() for ch in subject):
-        raise InvalidValue("subject", "too_short")
-    return subject
-
-
-def clean_optional(text: str | None, field_name: str, limit: int) -> str | None:
-    if text is None:
-        return None
-    value = text.strip()
-    if len(value) > limit:
-        raise InvalidValue(field_name, "too_long")
-    return value or None
-
-
-def clean_reason(text: str) -> str:
-    reason = clean_text(text)
-    if len(reason) > REASON_MAX:
-        raise InvalidValue("reason", "too_long")
-    if len(reason) < REASON_MIN:
-        raise InvalidValue("reason", "too_short")
-    return reason
-
-
-def check_period(starts_on: date, ends_on: date, today: date) -> None:
-    if starts_on < today:
-        raise InvalidValue("starts_on", "in_past")
-    if ends_on < starts_on:
-        raise InvalidValue("ends_on", "before_start")
-    if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
-        raise InvalidValue("ends_on", "too_long")
-
-
-def check_places(places: int) -> int:
-    if not 1 <= places <= PLACES_MAX:
-        raise InvalidValue("places", "out_of_range")
-    return places
-
-
-def can_manage(actor: User, organization_id: int) -> bool:
-    if actor.role in STAFF:
-        return True
-    return actor.role is Role.DIRECTOR and actor.organization_id == organization_id
 
 
 _OFFER_SELECT = """
@@ -1089,7 +911,3 @@ class PlacementRepository:
         )
         await self._queue(conn, notices)
         return application_id
-
-
-def weeks(starts_on: date, ends_on: date) -> int:
-    return ((ends_on - starts_on) + timedelta(days=7)).days // 7

@@ -6,43 +6,18 @@ bodies never enter the audit log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from db import audit
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import User
+from db.domain.errors import NotAllowed, NotFound
+from db.domain.models import User
+from db.domain.support import SupportMessage, SupportThread, ThreadTaken, clean_message
 from db.timeutil import from_db, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
-
-MESSAGE_MAX = 3000
-
-
-class ThreadTaken(DomainError):
-    """Another support person has already taken this request."""
-
-
-@dataclass(frozen=True, slots=True)
-class SupportThread:
-    id: int
-    requester_id: int
-    handler_id: int | None
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class SupportMessage:
-    id: int
-    thread_id: int
-    author_id: int
-    body: str
-    created_at: datetime
 
 
 def _thread(row: aiosqlite.Row) -> SupportThread:
@@ -55,15 +30,6 @@ def _message(row: aiosqlite.Row) -> SupportMessage:
     return SupportMessage(
         row["id"], row["thread_id"], row["author_id"], row["body"], from_db(row["created_at"])
     )
-
-
-def clean_message(text: str) -> str:
-    body = text.strip()
-    if not body:
-        raise InvalidValue("message", "empty")
-    if len(body) > MESSAGE_MAX:
-        raise InvalidValue("message", "too_long")
-    return body
 
 
 class SupportRepository:

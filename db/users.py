@@ -3,66 +3,27 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from db import audit
-from db.errors import AlreadyRegistered, InvalidValue, NotAllowed, NotFound
-from db.models import LOCALES, OrgKind, Role, User
+from db.domain.errors import AlreadyRegistered, InvalidValue, NotAllowed, NotFound
+from db.domain.models import OrgKind, Role, User
+from db.domain.users import (
+    NewUser,
+    check_locale,
+    check_study_year,
+    clean_full_name,
+    clean_programme,
+)
 from db.timeutil import from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
-
-FULL_NAME_MIN = 2
-FULL_NAME_MAX = 100
-PROGRAMME_MAX = 120
-STUDY_YEARS = range(1, 6)
-
-
-def clean_text(text: str) -> str:
-    """Collapse whitespace and drop control characters (people paste from anywhere)."""
-    printable = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \n")
-    return " ".join(printable.split())
-
-
-def clean_full_name(text: str) -> str:
-    """A person's name as typed; raises InvalidValue('full_name', too_short|too_long|no_letters)."""
-    name = clean_text(text)
-    if len(name) > FULL_NAME_MAX:
-        raise InvalidValue("full_name", "too_long")
-    if len(name) < FULL_NAME_MIN:
-        raise InvalidValue("full_name", "too_short")
-    if not any(ch.isalpha() for ch in name):
-        raise InvalidValue("full_name", "no_letters")
-    return name
-
-
-def clean_programme(text: str) -> str:
-    programme = clean_text(text)
-    if len(programme) > PROGRAMME_MAX:
-        raise InvalidValue("programme", "too_long")
-    if len(programme) < 2 or not any(ch.isalpha() for ch in programme):
-        raise InvalidValue("programme", "too_short")
-    return programme
-
-
-def check_study_year(year: int) -> int:
-    if year not in STUDY_YEARS:
-        raise InvalidValue("study_year", "out_of_range")
-    return year
-
-
-def check_locale(locale: str) -> str:
-    if locale not in LOCALES:
-        raise InvalidValue("locale", "unknown")
-    return locale
 
 
 def user_from_row(row: aiosqlite.Row) -> User:
@@ -82,17 +43,6 @@ def user_from_row(row: aiosqlite.Row) -> User:
         blocked_at=maybe_from_db(row["blocked_at"]),
         is_support=bool(row["is_support"]),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class NewUser:
-    """What registration collected; the role and organization come from elsewhere."""
-
-    telegram_id: int
-    full_name: str
-    username: str | None
-    locale: str
-    consent_at: datetime
 
 
 async def fetch_user(conn: aiosqlite.Connection, user_id: int) -> User:

@@ -18,13 +18,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db import Database, ManualClock
-from db.events import Audience, EventInput, EventKind
-from db.issues import IssueCategory, IssueInput, IssueStatus
-from db.models import Organization, OrgKind, Role, User
-from db.orgs import OrgInput
-from db.placements import OfferFull, OfferInput, PracticeKind
-from db.practice_log import CRITERIA, Activity, VisitInput
-from db.users import NewUser
+from db.domain.events import Audience, EventInput, EventKind
+from db.domain.issues import IssueCategory, IssueInput, IssueStatus
+from db.domain.models import Organization, OrgKind, Role, User
+from db.domain.orgs import OrgInput
+from db.domain.placements import OfferFull, OfferInput, PracticeKind
+from db.domain.practice_log import CRITERIA, Activity, VisitInput
+from db.domain.users import NewUser
 
 ALMATY = ZoneInfo("Asia/Almaty")
 YEAR_START = date(2025, 9, 1)

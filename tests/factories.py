@@ -6,10 +6,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from db import Database
-from db.models import Organization, OrgKind, Role, User
-from db.orgs import OrgInput
-from db.placements import Offer, OfferInput, PracticeKind
-from db.users import NewUser
+from db.domain.models import Organization, OrgKind, Role, User
+from db.domain.orgs import OrgInput
+from db.domain.placements import Offer, OfferInput, PracticeKind
+from db.domain.users import NewUser
 
 _ids = itertools.count(1000)
 

@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.broadcasts import Broadcast
+from db.domain.broadcasts import Broadcast
 from db.outbox import OutboxCounts
 from handlers.broadcasts.texts import progress_text
 

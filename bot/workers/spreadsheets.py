@@ -20,8 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from db.domain.reports import Period, ReportScope
 from db.exports import SHEETS, Column, Sheet, open_snapshot, table_rows
-from db.reports import Period, ReportScope
 from db.timeutil import date_from_db, from_db
 from handlers.reports.port import ExportFile, ExportLabels
 

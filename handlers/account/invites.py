@@ -13,9 +13,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
-from db.invites import MAX_USES_LIMIT, ORG_KINDS_FOR_ROLE, format_code, roles_invitable_by
-from db.models import Invite, Role, User
+from db.domain.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
+from db.domain.invites import MAX_USES_LIMIT, ORG_KINDS_FOR_ROLE, format_code, roles_invitable_by
+from db.domain.models import Invite, Role, User
+from db.domain.roles import STAFF
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
@@ -319,8 +320,8 @@ async def revoke(
 
 def get_router() -> Router:
     router = Router(name="invites")
-    router.message.filter(HasRole(Role.COORDINATOR, Role.ADMIN))
-    router.callback_query.filter(HasRole(Role.COORDINATOR, Role.ADMIN))
+    router.message.filter(HasRole(*STAFF))
+    router.callback_query.filter(HasRole(*STAFF))
     router.message.register(invite_command, Command("invite"))
     router.callback_query.register(invite_button, MenuCb.filter(F.action == "invite"))
     router.callback_query.register(role_chosen, InviteRoleCb.filter())

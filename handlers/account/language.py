@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from db import Database
-from db.models import LOCALES, User
+from db.domain.models import LOCALES, User
 from handlers.account.registration import LangCb, language_keyboard
 from handlers.kit.commands import publish_user_commands
 from handlers.kit.menu import MenuCb, menu_keyboard, menu_text

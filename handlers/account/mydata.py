@@ -21,8 +21,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import NotFound
-from db.models import User
+from db.domain.errors import NotFound
+from db.domain.models import User
 from db.personal import ErasureReport
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import Registered

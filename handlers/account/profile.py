@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import InvalidValue, NotFound
-from db.models import OrgKind, Role, User
+from db.domain.errors import InvalidValue, NotFound
+from db.domain.models import OrgKind, Role, User
 from handlers.account.registration import STUDY_YEAR_CHOICES
 from handlers.kit.common import cancel_keyboard
 from handlers.kit.filters import Registered

@@ -13,11 +13,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import AlreadyRegistered, InvalidValue, InviteInvalid, NotFound
-from db.invites import normalize_code
-from db.models import LOCALES, OrgKind, User
+from db.domain.errors import AlreadyRegistered, InvalidValue, InviteInvalid, NotFound
+from db.domain.invites import normalize_code
+from db.domain.models import LOCALES, OrgKind, User
+from db.domain.users import NewUser, clean_full_name, clean_programme
 from db.timeutil import from_db, to_db
-from db.users import NewUser, clean_full_name, clean_programme
 from handlers.kit.commands import publish_user_commands
 from handlers.kit.filters import Registered, Unregistered
 from handlers.kit.formatting import esc

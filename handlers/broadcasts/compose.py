@@ -17,9 +17,16 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.broadcasts import CAPTION_MAX, TEXT_MAX, BroadcastAudience, BroadcastDraft, EmptyAudience
-from db.errors import DomainError, InvalidValue
-from db.models import LOCALES, Role, User
+from db.domain.broadcasts import (
+    CAPTION_MAX,
+    TEXT_MAX,
+    BroadcastAudience,
+    BroadcastDraft,
+    EmptyAudience,
+)
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import LOCALES, Role, User
+from db.domain.roles import AUDIENCE_ROLES, BROADCASTERS, NETWORK_BROADCASTERS
 from handlers.broadcasts.texts import (
     audience_summary,
     broadcast_problem,
@@ -35,10 +42,6 @@ from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import LANGUAGE_NAMES, role_name_plural, stale_button, use_buttons_please
 from handlers.kit.ui import show
-
-SENDERS = (Role.COORDINATOR, Role.DEPARTMENT, Role.ADMIN, Role.DIRECTOR)
-STAFF_SENDERS = (Role.COORDINATOR, Role.DEPARTMENT, Role.ADMIN)
-AUDIENCE_ROLES = (Role.STUDENT, Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT)
 
 
 class ComposeCb(CallbackData, prefix="bc"):
@@ -441,25 +444,28 @@ async def history(
 
 def get_router() -> Router:
     router = Router(name="broadcasts")
-    router.message.filter(HasRole(*SENDERS))
-    router.callback_query.filter(HasRole(*SENDERS))
+    router.message.filter(HasRole(*BROADCASTERS))
+    router.callback_query.filter(HasRole(*BROADCASTERS))
     router.message.register(broadcast_command, Command("broadcast"))
     router.callback_query.register(broadcast_button, MenuCb.filter(F.action == "broadcast"))
     router.callback_query.register(
         toggle,
         Compose.audience,
         ComposeCb.filter(F.action.in_({"everyone", "role"})),
-        HasRole(*STAFF_SENDERS),
+        HasRole(*NETWORK_BROADCASTERS),
     )
     router.callback_query.register(
         organizations,
         Compose.audience,
         ComposeCb.filter(F.action == "orgs"),
-        HasRole(*STAFF_SENDERS),
+        HasRole(*NETWORK_BROADCASTERS),
     )
     AUDIENCE_ORGS.register(router, Compose.organizations)
     router.callback_query.register(
-        places, Compose.audience, ComposeCb.filter(F.action == "places"), HasRole(*STAFF_SENDERS)
+        places,
+        Compose.audience,
+        ComposeCb.filter(F.action == "places"),
+        HasRole(*NETWORK_BROADCASTERS),
     )
     router.callback_query.register(
         place_toggled, Compose.places, ComposeCb.filter(F.action == "place")
@@ -468,7 +474,7 @@ def get_router() -> Router:
         choose_event,
         Compose.audience,
         ComposeCb.filter(F.action == "event"),
-        HasRole(*STAFF_SENDERS),
+        HasRole(*NETWORK_BROADCASTERS),
     )
     router.callback_query.register(
         event_set, Compose.event, ComposeCb.filter(F.action == "event_set")
@@ -482,7 +488,7 @@ def get_router() -> Router:
         audience_done,
         Compose.audience,
         ComposeCb.filter(F.action == "audience_done"),
-        HasRole(*STAFF_SENDERS),
+        HasRole(*NETWORK_BROADCASTERS),
     )
     router.message.register(text_written, Compose.text, F.text | F.photo | F.document)
     router.message.register(not_a_text, Compose.text)

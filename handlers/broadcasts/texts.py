@@ -7,9 +7,9 @@ import re
 
 from aiogram.utils.i18n import gettext as _
 
-from db.broadcasts import Broadcast, BroadcastAudience, EmptyAudience
-from db.errors import DomainError, InvalidValue, NotAllowed
-from db.models import LOCALES, Organization
+from db.domain.broadcasts import Broadcast, BroadcastAudience, EmptyAudience
+from db.domain.errors import DomainError, InvalidValue, NotAllowed
+from db.domain.models import LOCALES, Organization
 from db.outbox import OutboxCounts
 from handlers.kit.formatting import esc
 from handlers.kit.texts import LANGUAGE_NAMES, role_name_plural

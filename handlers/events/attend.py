@@ -15,9 +15,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError
-from db.events import ORGANIZERS, Event, Rsvp
-from db.models import User
+from db.domain.errors import DomainError
+from db.domain.events import Event, Rsvp
+from db.domain.models import User
+from db.domain.roles import EVENT_ORGANIZERS
 from handlers.events.calendar_file import ics
 from handlers.events.texts import event_card, event_problem, kind_name, where_plain
 from handlers.kit.filters import Registered
@@ -71,7 +72,7 @@ async def list_view(
     ]
     for label, target in navigation:
         builder.button(text=label, callback_data=EventCb(action="page", value=target))
-    if user.role in ORGANIZERS:
+    if user.role in EVENT_ORGANIZERS:
         builder.button(text=_("➕ New event"), callback_data=MenuCb(action="newevent"))
     back_to_menu_button(builder)
     builder.adjust(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from db.events import Event
+from db.domain.events import Event
 
 
 def _escape(text: str) -> str:

@@ -16,17 +16,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.events import (
-    ORGANIZERS,
-    Audience,
-    EventChanges,
-    EventInput,
-    EventKind,
-    clean_title,
-    clean_url,
-)
-from db.models import Role, User
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.events import Audience, EventChanges, EventInput, EventKind, clean_title, clean_url
+from db.domain.models import Role, User
+from db.domain.roles import AUDIENCE_ROLES, EVENT_ORGANIZERS
 from handlers.events.attend import EventCb, card_view
 from handlers.events.texts import (
     audience_text,
@@ -47,7 +40,6 @@ from handlers.kit.texts import role_name_plural, send_text_please, stale_button,
 from handlers.kit.ui import show
 
 EVENT_LENGTH_MAX = timedelta(days=31)
-AUDIENCE_ROLES = (Role.STUDENT, Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT)
 REMINDER_PRESETS = {
     "day_hour": (1440, 60),
     "hour": (60,),
@@ -531,7 +523,7 @@ async def until_written(
         return
     await state.update_data(ev_until=until.isoformat())
     try:
-        from db.events import occurrences
+        from db.domain.events import occurrences
 
         data = await state.get_data()
         occurrences(datetime.fromisoformat(data["ev_start"]), data["ev_repeat"], until)
@@ -784,8 +776,8 @@ async def not_text(message: Message) -> None:
 
 def get_router() -> Router:
     router = Router(name="event_admin")
-    router.message.filter(HasRole(*ORGANIZERS))
-    router.callback_query.filter(HasRole(*ORGANIZERS))
+    router.message.filter(HasRole(*EVENT_ORGANIZERS))
+    router.callback_query.filter(HasRole(*EVENT_ORGANIZERS))
     router.message.register(new_event_command, Command("newevent"))
     router.callback_query.register(new_event_button, MenuCb.filter(F.action == "newevent"))
     router.callback_query.register(

@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import format_date
 
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.events import (
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.events import (
     AlreadyAnswered,
     Audience,
     Event,
@@ -21,7 +21,7 @@ from db.events import (
     Registration,
     Rsvp,
 )
-from db.models import Organization, Role
+from db.domain.models import Organization, Role
 from handlers.kit.formatting import clock_time, current_locale, esc, upper_first
 from handlers.kit.texts import role_name_plural
 

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from db.issues import Issue, IssueStatus
+from db.domain.issues import Issue, IssueStatus
 from handlers.issues.texts import category_name, status_name
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer

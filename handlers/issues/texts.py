@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.issues import (
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.issues import (
     Attachment,
     Comment,
     Issue,
@@ -15,7 +15,7 @@ from db.issues import (
     IssueClosed,
     IssueStatus,
 )
-from db.models import Organization, User
+from db.domain.models import Organization, User
 from handlers.kit.formatting import clip_lines, esc, fmt_date, fmt_datetime
 from handlers.kit.settings import HandlerSettings
 

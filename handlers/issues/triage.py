@@ -15,8 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.issues import (
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.issues import (
     ATTACHMENTS_MAX,
     Attachment,
     Issue,
@@ -28,7 +28,8 @@ from db.issues import (
     clean_body,
     clean_title,
 )
-from db.models import Role, User
+from db.domain.models import Role, User
+from db.domain.roles import REQUEST_POSTERS, REQUEST_VIEWERS, STAFF
 from handlers.issues.texts import (
     category_name,
     issue_card,
@@ -46,9 +47,6 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 
-POSTERS = (Role.DIRECTOR, Role.MENTOR)
-VIEWERS = (Role.COORDINATOR, Role.ADMIN, Role.DEPARTMENT, Role.DIRECTOR, Role.MENTOR)
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 PAGE_SIZE = 6
 DOCUMENT_TYPES = {
     "application/pdf",
@@ -197,7 +195,7 @@ async def list_view(
     ]
     for label, target in navigation:
         builder.button(text=label, callback_data=ListCb(action="page", value=target))
-    if viewer.role in POSTERS:
+    if viewer.role in REQUEST_POSTERS:
         builder.button(text=_("📨 New request"), callback_data=MenuCb(action="issue"))
     back_to_menu_button(builder)
     builder.adjust(
@@ -780,42 +778,57 @@ def get_router() -> Router:
     router = Router(name="issues")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-    router.message.register(issue_command, Command("issue"), HasRole(*POSTERS))
+    router.message.register(issue_command, Command("issue"), HasRole(*REQUEST_POSTERS))
     router.callback_query.register(
-        issue_button, MenuCb.filter(F.action == "issue"), HasRole(*POSTERS)
+        issue_button, MenuCb.filter(F.action == "issue"), HasRole(*REQUEST_POSTERS)
     )
     router.callback_query.register(
         category_chosen,
         PostIssue.category,
         PostCb.filter(F.action == "category"),
-        HasRole(*POSTERS),
+        HasRole(*REQUEST_POSTERS),
     )
-    router.message.register(vacancy_subject, PostIssue.vacancy_subject, F.text, HasRole(*POSTERS))
-    router.message.register(vacancy_date, PostIssue.vacancy_date, F.text, HasRole(*POSTERS))
+    router.message.register(
+        vacancy_subject, PostIssue.vacancy_subject, F.text, HasRole(*REQUEST_POSTERS)
+    )
+    router.message.register(vacancy_date, PostIssue.vacancy_date, F.text, HasRole(*REQUEST_POSTERS))
     router.callback_query.register(
-        urgency_chosen, PostIssue.urgency, PostCb.filter(F.action == "urgency"), HasRole(*POSTERS)
+        urgency_chosen,
+        PostIssue.urgency,
+        PostCb.filter(F.action == "urgency"),
+        HasRole(*REQUEST_POSTERS),
     )
-    router.message.register(title_written, PostIssue.title, F.text, HasRole(*POSTERS))
-    router.message.register(description_written, PostIssue.description, F.text, HasRole(*POSTERS))
-    router.message.register(photo_attached, PostIssue.files, F.photo, HasRole(*POSTERS))
-    router.message.register(document_attached, PostIssue.files, F.document, HasRole(*POSTERS))
-    router.message.register(text_while_attaching, PostIssue.files, F.text, HasRole(*POSTERS))
-    router.message.register(unsupported_attachment, PostIssue.files, HasRole(*POSTERS))
+    router.message.register(title_written, PostIssue.title, F.text, HasRole(*REQUEST_POSTERS))
+    router.message.register(
+        description_written, PostIssue.description, F.text, HasRole(*REQUEST_POSTERS)
+    )
+    router.message.register(photo_attached, PostIssue.files, F.photo, HasRole(*REQUEST_POSTERS))
+    router.message.register(
+        document_attached, PostIssue.files, F.document, HasRole(*REQUEST_POSTERS)
+    )
+    router.message.register(
+        text_while_attaching, PostIssue.files, F.text, HasRole(*REQUEST_POSTERS)
+    )
+    router.message.register(unsupported_attachment, PostIssue.files, HasRole(*REQUEST_POSTERS))
     router.callback_query.register(
-        send, PostIssue.files, PostCb.filter(F.action == "send"), HasRole(*POSTERS)
+        send, PostIssue.files, PostCb.filter(F.action == "send"), HasRole(*REQUEST_POSTERS)
     )
-    router.message.register(issues_command, Command("issues"), HasRole(*VIEWERS))
+    router.message.register(issues_command, Command("issues"), HasRole(*REQUEST_VIEWERS))
     router.callback_query.register(
-        issues_button, MenuCb.filter(F.action == "issues"), HasRole(*VIEWERS)
-    )
-    router.callback_query.register(page, ListCb.filter(F.action == "page"), HasRole(*VIEWERS))
-    router.callback_query.register(
-        toggle_urgent, ListCb.filter(F.action == "urgent"), HasRole(*VIEWERS)
+        issues_button, MenuCb.filter(F.action == "issues"), HasRole(*REQUEST_VIEWERS)
     )
     router.callback_query.register(
-        choose_filter, ListCb.filter(F.action == "filter"), HasRole(*VIEWERS)
+        page, ListCb.filter(F.action == "page"), HasRole(*REQUEST_VIEWERS)
     )
-    router.callback_query.register(filter_set, ListCb.filter(F.action == "set"), HasRole(*VIEWERS))
+    router.callback_query.register(
+        toggle_urgent, ListCb.filter(F.action == "urgent"), HasRole(*REQUEST_VIEWERS)
+    )
+    router.callback_query.register(
+        choose_filter, ListCb.filter(F.action == "filter"), HasRole(*REQUEST_VIEWERS)
+    )
+    router.callback_query.register(
+        filter_set, ListCb.filter(F.action == "set"), HasRole(*REQUEST_VIEWERS)
+    )
     router.callback_query.register(open_issue, IssueCb.filter(F.action == "open"))
     router.callback_query.register(move, IssueCb.filter(F.action.in_(set(TARGET_STATUS))))
     router.callback_query.register(

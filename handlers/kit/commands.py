@@ -12,14 +12,27 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from db.models import LOCALES, Role, User
-from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS
+from db.domain.models import LOCALES, Role, User
+from db.domain.roles import (
+    BROADCASTERS,
+    EVENT_ORGANIZERS,
+    EVERYONE,
+    HOURS_REVIEWERS,
+    MEMORANDUM_KEEPERS,
+    MENTORS,
+    NETWORK_VIEWERS,
+    OFFER_MANAGERS,
+    PROGRESS_VIEWERS,
+    REPORT_VIEWERS,
+    REQUEST_POSTERS,
+    REQUEST_VIEWERS,
+    STAFF,
+    STUDENTS,
+    SUPPORT_ADMINS,
+    VISIT_LOGGERS,
+)
 
 log = logging.getLogger(__name__)
-
-EVERYONE = frozenset(Role)
-STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
-MANAGERS = STAFF | {Role.DIRECTOR}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,54 +47,48 @@ def _commands() -> list[CommandInfo]:
     return [
         CommandInfo("start", lambda: _("Register or open the bot"), for_guests=True),
         CommandInfo("menu", lambda: _("Main menu")),
-        CommandInfo("offers", lambda: _("Find a practice place"), frozenset({Role.STUDENT})),
-        CommandInfo(
-            "myplacement", lambda: _("My applications and placement"), frozenset({Role.STUDENT})
-        ),
-        CommandInfo("hours", lambda: _("Log practice hours"), frozenset({Role.STUDENT})),
-        CommandInfo("students", lambda: _("My students on practice"), frozenset({Role.MENTOR})),
+        CommandInfo("offers", lambda: _("Find a practice place"), STUDENTS),
+        CommandInfo("myplacement", lambda: _("My applications and placement"), STUDENTS),
+        CommandInfo("hours", lambda: _("Log practice hours"), STUDENTS),
+        CommandInfo("students", lambda: _("My students on practice"), MENTORS),
         CommandInfo(
             "visit",
             lambda: _("Log a lesson visit"),
-            frozenset({Role.MENTOR, Role.COORDINATOR, Role.ADMIN}),
+            VISIT_LOGGERS,
         ),
         CommandInfo(
             "confirm",
             lambda: _("Practice hours to confirm"),
-            frozenset({Role.MENTOR, Role.COORDINATOR, Role.ADMIN}),
+            HOURS_REVIEWERS,
         ),
-        CommandInfo(
-            "progress", lambda: _("Practice progress"), frozenset(Role) - {Role.DEPARTMENT}
-        ),
-        CommandInfo("review", lambda: _("Applications awaiting a decision"), MANAGERS),
-        CommandInfo("myoffers", lambda: _("Practice offers"), MANAGERS),
-        CommandInfo("newoffer", lambda: _("Publish practice places"), MANAGERS),
+        CommandInfo("progress", lambda: _("Practice progress"), PROGRESS_VIEWERS),
+        CommandInfo("review", lambda: _("Applications awaiting a decision"), OFFER_MANAGERS),
+        CommandInfo("myoffers", lambda: _("Practice offers"), OFFER_MANAGERS),
+        CommandInfo("newoffer", lambda: _("Publish practice places"), OFFER_MANAGERS),
         CommandInfo(
             "issue",
             lambda: _("Send a request from your school"),
-            frozenset({Role.DIRECTOR, Role.MENTOR}),
+            REQUEST_POSTERS,
         ),
         CommandInfo(
             "issues",
             lambda: _("Schools' requests"),
-            STAFF | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
+            REQUEST_VIEWERS,
         ),
         CommandInfo("events", lambda: _("Upcoming events")),
-        CommandInfo("newevent", lambda: _("Create an event"), STAFF | {Role.DEPARTMENT}),
-        CommandInfo("broadcast", lambda: _("Send an announcement"), MANAGERS | {Role.DEPARTMENT}),
+        CommandInfo("newevent", lambda: _("Create an event"), EVENT_ORGANIZERS),
+        CommandInfo("broadcast", lambda: _("Send an announcement"), BROADCASTERS),
         CommandInfo(
             "broadcasts",
             lambda: _("Past announcements and their reports"),
-            MANAGERS | {Role.DEPARTMENT},
+            BROADCASTERS,
         ),
         CommandInfo("stats", lambda: _("Reports with charts"), REPORT_VIEWERS),
         CommandInfo("export", lambda: _("Export data to Excel or CSV"), REPORT_VIEWERS),
         CommandInfo("partners", lambda: _("Partners and memoranda"), NETWORK_VIEWERS),
-        CommandInfo("memorandum", lambda: _("Record a signed memorandum"), STAFF),
+        CommandInfo("memorandum", lambda: _("Record a signed memorandum"), MEMORANDUM_KEEPERS),
         CommandInfo("support", lambda: _("Confidential support")),
-        CommandInfo(
-            "supportstaff", lambda: _("Who answers confidential requests"), frozenset({Role.ADMIN})
-        ),
+        CommandInfo("supportstaff", lambda: _("Who answers confidential requests"), SUPPORT_ADMINS),
         CommandInfo("invite", lambda: _("Create an invitation code"), STAFF),
         CommandInfo("invites", lambda: _("My active invitation codes"), STAFF),
         CommandInfo("profile", lambda: _("My profile")),

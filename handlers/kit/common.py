@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.models import Role, User
+from db.domain.models import Role, User
 from handlers.kit.commands import commands_for
 from handlers.kit.menu import MenuCb, back_to_menu_button, menu_keyboard, menu_text
 from handlers.kit.ui import show

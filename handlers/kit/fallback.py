@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from db import Database
-from db.models import User
+from db.domain.models import User
 from handlers.kit.commands import known_command_names
 from handlers.kit.menu import menu_keyboard, menu_text
 from handlers.kit.texts import register_first, stale_button, use_buttons_please

@@ -4,7 +4,7 @@ from typing import Any
 
 from aiogram.filters import Filter
 
-from db.models import Role, User
+from db.domain.models import Role, User
 
 
 class Registered(Filter):

@@ -14,8 +14,20 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.models import Role, User
-from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS
+from db.domain.models import Role, User
+from db.domain.roles import (
+    BROADCASTERS,
+    EVENT_ORGANIZERS,
+    MENTORS,
+    NETWORK_VIEWERS,
+    OFFER_MANAGERS,
+    PROGRESS_VIEWERS,
+    REPORT_VIEWERS,
+    REQUEST_POSTERS,
+    REQUEST_VIEWERS,
+    STAFF,
+    STUDENTS,
+)
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc
 from handlers.kit.texts import role_name
@@ -35,36 +47,30 @@ class MenuItem:
 
 
 def _items() -> list[MenuItem]:
-    staff = frozenset({Role.COORDINATOR, Role.ADMIN})
-    managers = staff | {Role.DIRECTOR}
     return [
-        MenuItem("offers", lambda: _("🏫 Practice places"), frozenset({Role.STUDENT})),
-        MenuItem("myplacement", lambda: _("📌 My placement"), frozenset({Role.STUDENT})),
-        MenuItem("hours", lambda: _("🕒 Practice hours"), frozenset({Role.STUDENT})),
-        MenuItem("students", lambda: _("👩‍🎓 My students"), frozenset({Role.MENTOR})),
-        MenuItem("visit", lambda: _("📝 Log a visit"), frozenset({Role.MENTOR})),
-        MenuItem("confirm", lambda: _("🕒 Hours to confirm"), frozenset({Role.MENTOR})),
-        MenuItem("progress", lambda: _("📈 Progress"), frozenset(Role) - {Role.DEPARTMENT}),
-        MenuItem("review", lambda: _("📥 Applications to review"), managers),
-        MenuItem("myoffers", lambda: _("📋 Practice offers"), managers),
-        MenuItem("newoffer", lambda: _("➕ New offer"), managers),
-        MenuItem(
-            "issue", lambda: _("📨 New school request"), frozenset({Role.DIRECTOR, Role.MENTOR})
-        ),
+        MenuItem("offers", lambda: _("🏫 Practice places"), STUDENTS),
+        MenuItem("myplacement", lambda: _("📌 My placement"), STUDENTS),
+        MenuItem("hours", lambda: _("🕒 Practice hours"), STUDENTS),
+        MenuItem("students", lambda: _("👩‍🎓 My students"), MENTORS),
+        MenuItem("visit", lambda: _("📝 Log a visit"), MENTORS),
+        MenuItem("confirm", lambda: _("🕒 Hours to confirm"), MENTORS),
+        MenuItem("progress", lambda: _("📈 Progress"), PROGRESS_VIEWERS),
+        MenuItem("review", lambda: _("📥 Applications to review"), OFFER_MANAGERS),
+        MenuItem("myoffers", lambda: _("📋 Practice offers"), OFFER_MANAGERS),
+        MenuItem("newoffer", lambda: _("➕ New offer"), OFFER_MANAGERS),
+        MenuItem("issue", lambda: _("📨 New school request"), REQUEST_POSTERS),
         MenuItem(
             "issues",
             lambda: _("🗂 School requests"),
-            staff | {Role.DIRECTOR, Role.DEPARTMENT, Role.MENTOR},
+            REQUEST_VIEWERS,
         ),
         MenuItem("events", lambda: _("🗓 Events")),
-        MenuItem("newevent", lambda: _("➕ New event"), staff | {Role.DEPARTMENT}),
-        MenuItem(
-            "broadcast", lambda: _("📣 Announcement"), staff | {Role.DEPARTMENT, Role.DIRECTOR}
-        ),
+        MenuItem("newevent", lambda: _("➕ New event"), EVENT_ORGANIZERS),
+        MenuItem("broadcast", lambda: _("📣 Announcement"), BROADCASTERS),
         MenuItem("stats", lambda: _("📊 Reports"), REPORT_VIEWERS),
         MenuItem("export", lambda: _("📥 Export to Excel"), REPORT_VIEWERS),
         MenuItem("partners", lambda: _("🤝 Partners"), NETWORK_VIEWERS),
-        MenuItem("invite", lambda: _("🔑 Invitation codes"), staff),
+        MenuItem("invite", lambda: _("🔑 Invitation codes"), STAFF),
         MenuItem("support", lambda: _("🔒 Confidential support")),
         MenuItem("profile", lambda: _("👤 Profile")),
         MenuItem("language", lambda: _("🌐 Language")),

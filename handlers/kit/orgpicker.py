@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.models import Organization, OrgKind
+from db.domain.models import Organization, OrgKind
 from handlers.kit.formatting import shorten
 from handlers.kit.texts import use_buttons_please
 from handlers.kit.ui import show

@@ -2,7 +2,7 @@
 
 from aiogram.utils.i18n import gettext as _
 
-from db.models import OrgKind, Role
+from db.domain.models import OrgKind, Role
 
 # Each language is offered under its own name, whatever the current locale.
 LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский", "en": "🇬🇧 English"}

@@ -25,19 +25,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from db import Database
-from db.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
-from db.errors import DomainError, NotAllowed, NotFound
-from db.memoranda import (
-    FIRST_YEAR,
-    KEEPERS,
-    LAST_YEAR,
-    TITLE_MAX,
-    VIEWERS,
-    Area,
-    Memorandum,
-    MemorandumInput,
-)
-from db.models import User
+from db.domain.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
+from db.domain.errors import DomainError, NotAllowed, NotFound
+from db.domain.memoranda import FIRST_YEAR, LAST_YEAR, TITLE_MAX, Area, Memorandum, MemorandumInput
+from db.domain.models import User
+from db.domain.roles import MEMORANDUM_KEEPERS, MEMORANDUM_VIEWERS
 from handlers.kit.common import cancel_button, cancel_keyboard
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
@@ -304,7 +296,7 @@ async def areas_done(query: CallbackQuery, db: Database, user: User, state: FSMC
     await state.set_state(MemoDraft.responsible)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Me"), callback_data=MemoCb(action="resp", value=str(user.id)))
-    staff = [p for p in await db.users.with_roles(*KEEPERS) if p.id != user.id]
+    staff = [p for p in await db.users.with_roles(*MEMORANDUM_KEEPERS) if p.id != user.id]
     for person in staff[:RESPONSIBLE_CHOICES]:
         builder.button(
             text=person.full_name, callback_data=MemoCb(action="resp", value=str(person.id))
@@ -322,7 +314,7 @@ async def responsible_chosen(
     query: CallbackQuery, callback_data: MemoCb, db: Database, state: FSMContext
 ) -> None:
     person = await db.users.get(int(callback_data.value)) if callback_data.value.isdigit() else None
-    if person is None or person.role not in KEEPERS or person.telegram_id is None:
+    if person is None or person.role not in MEMORANDUM_KEEPERS or person.telegram_id is None:
         await query.answer(stale_button(), show_alert=True)
         return
     await state.update_data(memo_responsible=person.id)
@@ -430,7 +422,7 @@ async def partners_view(
             if memoranda[memorandum_id].document_file_id:
                 data = PartnerCb(action="doc", value=memorandum_id)
                 builder.button(text=f"📄 {label}", callback_data=data)
-            elif user.role in KEEPERS:
+            elif user.role in MEMORANDUM_KEEPERS:
                 data = PartnerCb(action="attach", value=memorandum_id)
                 builder.button(text=f"📎 {label}", callback_data=data)
         shown = len(list(builder.buttons))
@@ -444,13 +436,13 @@ async def partners_view(
         builder.button(text=label, callback_data=PartnerCb(action="page", value=target))
     if navigation:
         sizes.append(len(navigation))
-    if user.role in KEEPERS:
+    if user.role in MEMORANDUM_KEEPERS:
         builder.button(text=_("➕ New memorandum"), callback_data=MenuCb(action="newmemo"))
         sizes.append(1)
     back_to_menu_button(builder)
     sizes.append(1)
     builder.adjust(*sizes)
-    if user.role in KEEPERS and any(not m.document_file_id for m in memoranda.values()):
+    if user.role in MEMORANDUM_KEEPERS and any(not m.document_file_id for m in memoranda.values()):
         text += "\n\n" + _("📎 attaches the signed file to a memorandum recorded without it.")
     return text, builder.as_markup()
 
@@ -565,52 +557,68 @@ async def attach_not_a_file(message: Message) -> None:
 
 def get_router() -> Router:
     router = Router(name="memoranda")
-    router.message.filter(HasRole(*VIEWERS))
-    router.callback_query.filter(HasRole(*VIEWERS))
-    router.message.register(memorandum_command, Command("memorandum"), HasRole(*KEEPERS))
+    router.message.filter(HasRole(*MEMORANDUM_VIEWERS))
+    router.callback_query.filter(HasRole(*MEMORANDUM_VIEWERS))
+    router.message.register(memorandum_command, Command("memorandum"), HasRole(*MEMORANDUM_KEEPERS))
     router.callback_query.register(
-        memorandum_button, MenuCb.filter(F.action == "newmemo"), HasRole(*KEEPERS)
+        memorandum_button, MenuCb.filter(F.action == "newmemo"), HasRole(*MEMORANDUM_KEEPERS)
     )
-    PARTIES.register(router, MemoDraft.parties, HasRole(*KEEPERS))
+    PARTIES.register(router, MemoDraft.parties, HasRole(*MEMORANDUM_KEEPERS))
     router.callback_query.register(
-        parties_done, MemoDraft.parties, MemoCb.filter(F.action == "parties"), HasRole(*KEEPERS)
+        parties_done,
+        MemoDraft.parties,
+        MemoCb.filter(F.action == "parties"),
+        HasRole(*MEMORANDUM_KEEPERS),
     )
-    router.message.register(title_written, MemoDraft.title, F.text, HasRole(*KEEPERS))
-    router.message.register(signed_written, MemoDraft.signed, F.text, HasRole(*KEEPERS))
-    router.message.register(expires_written, MemoDraft.expires, F.text, HasRole(*KEEPERS))
-    router.callback_query.register(
-        area_toggled, MemoDraft.areas, MemoCb.filter(F.action == "area"), HasRole(*KEEPERS)
+    router.message.register(title_written, MemoDraft.title, F.text, HasRole(*MEMORANDUM_KEEPERS))
+    router.message.register(signed_written, MemoDraft.signed, F.text, HasRole(*MEMORANDUM_KEEPERS))
+    router.message.register(
+        expires_written, MemoDraft.expires, F.text, HasRole(*MEMORANDUM_KEEPERS)
     )
     router.callback_query.register(
-        areas_done, MemoDraft.areas, MemoCb.filter(F.action == "areas"), HasRole(*KEEPERS)
+        area_toggled,
+        MemoDraft.areas,
+        MemoCb.filter(F.action == "area"),
+        HasRole(*MEMORANDUM_KEEPERS),
+    )
+    router.callback_query.register(
+        areas_done,
+        MemoDraft.areas,
+        MemoCb.filter(F.action == "areas"),
+        HasRole(*MEMORANDUM_KEEPERS),
     )
     router.callback_query.register(
         responsible_chosen,
         MemoDraft.responsible,
         MemoCb.filter(F.action == "resp"),
-        HasRole(*KEEPERS),
+        HasRole(*MEMORANDUM_KEEPERS),
     )
-    router.message.register(document_sent, MemoDraft.document, F.document, HasRole(*KEEPERS))
-    router.message.register(photo_sent, MemoDraft.document, F.photo, HasRole(*KEEPERS))
+    router.message.register(
+        document_sent, MemoDraft.document, F.document, HasRole(*MEMORANDUM_KEEPERS)
+    )
+    router.message.register(photo_sent, MemoDraft.document, F.photo, HasRole(*MEMORANDUM_KEEPERS))
     router.callback_query.register(
-        no_file, MemoDraft.document, MemoCb.filter(F.action == "nofile"), HasRole(*KEEPERS)
+        no_file,
+        MemoDraft.document,
+        MemoCb.filter(F.action == "nofile"),
+        HasRole(*MEMORANDUM_KEEPERS),
     )
     router.callback_query.register(
-        save, MemoDraft.confirm, MemoCb.filter(F.action == "save"), HasRole(*KEEPERS)
+        save, MemoDraft.confirm, MemoCb.filter(F.action == "save"), HasRole(*MEMORANDUM_KEEPERS)
     )
     router.message.register(
         not_text,
         StateFilter(MemoDraft.title, MemoDraft.signed, MemoDraft.expires),
-        HasRole(*KEEPERS),
+        HasRole(*MEMORANDUM_KEEPERS),
     )
-    router.message.register(not_a_file, MemoDraft.document, HasRole(*KEEPERS))
+    router.message.register(not_a_file, MemoDraft.document, HasRole(*MEMORANDUM_KEEPERS))
     router.message.register(partners_command, Command("partners"))
     router.callback_query.register(partners_button, MenuCb.filter(F.action == "partners"))
     router.callback_query.register(partners_page, PartnerCb.filter(F.action == "page"))
     router.callback_query.register(send_document, PartnerCb.filter(F.action == "doc"))
     router.callback_query.register(
-        attach_later, PartnerCb.filter(F.action == "attach"), HasRole(*KEEPERS)
+        attach_later, PartnerCb.filter(F.action == "attach"), HasRole(*MEMORANDUM_KEEPERS)
     )
-    router.message.register(attached, MemoAttach.document, F.document, HasRole(*KEEPERS))
-    router.message.register(attach_not_a_file, MemoAttach.document, HasRole(*KEEPERS))
+    router.message.register(attached, MemoAttach.document, F.document, HasRole(*MEMORANDUM_KEEPERS))
+    router.message.register(attach_not_a_file, MemoAttach.document, HasRole(*MEMORANDUM_KEEPERS))
     return router

@@ -7,8 +7,8 @@ from datetime import date
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.memoranda import (
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.memoranda import (
     FIRST_YEAR,
     LAST_YEAR,
     TITLE_MAX,
@@ -17,7 +17,7 @@ from db.memoranda import (
     MemorandumInput,
     PartnerActivity,
 )
-from db.models import Organization, User
+from db.domain.models import Organization, User
 from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, stale_button

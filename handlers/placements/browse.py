@@ -14,9 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError
-from db.models import Role, User
-from db.placements import (
+from db.domain.errors import DomainError
+from db.domain.models import Role, User
+from db.domain.placements import (
     ACTIVE,
     Application,
     ApplicationStatus,

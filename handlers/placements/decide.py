@@ -12,16 +12,17 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.models import Role, User
-from db.placements import Application, ApplicationStatus, can_manage
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
+from db.domain.placements import Application, ApplicationStatus, can_manage
+from db.domain.roles import OFFER_MANAGERS, STAFF
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
 from handlers.kit.menu import MenuCb, back_to_menu_button
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
-from handlers.placements.publish import MANAGERS, STAFF, ManageCb, load_managed_offer
+from handlers.placements.publish import ManageCb, load_managed_offer
 from handlers.placements.texts import (
     application_card,
     placement_problem,
@@ -389,8 +390,8 @@ async def place_not_allowed(query: CallbackQuery) -> None:
 
 def get_router() -> Router:
     router = Router(name="applications")
-    router.message.filter(HasRole(*MANAGERS))
-    router.callback_query.filter(HasRole(*MANAGERS))
+    router.message.filter(HasRole(*OFFER_MANAGERS))
+    router.callback_query.filter(HasRole(*OFFER_MANAGERS))
     router.callback_query.register(offer_applications, ManageCb.filter(F.action == "apps"))
     router.callback_query.register(open_application, AppCb.filter(F.action == "open"))
     router.callback_query.register(approve, AppCb.filter(F.action == "approve"))

@@ -8,8 +8,8 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from db.models import Organization, User
-from db.placements import Application, Offer
+from db.domain.models import Organization, User
+from db.domain.placements import Application, Offer
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.placements.texts import (

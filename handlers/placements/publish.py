@@ -15,9 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.models import Organization, Role, User
-from db.placements import (
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Organization, Role, User
+from db.domain.placements import (
     PARTNER_KINDS,
     PERIOD_MAX_DAYS,
     PLACES_MAX,
@@ -28,6 +28,7 @@ from db.placements import (
     can_manage,
     clean_subject,
 )
+from db.domain.roles import OFFER_MANAGERS, STAFF
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
@@ -46,8 +47,6 @@ from handlers.placements.texts import (
     value_problem,
 )
 
-MANAGERS = (Role.DIRECTOR, Role.COORDINATOR, Role.ADMIN)
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 PAGE_SIZE = 6
 EDITABLE = ("places", "dates", "subject", "notes", "mentors")
 
@@ -733,8 +732,8 @@ async def not_text(message: Message) -> None:
 
 def get_router() -> Router:
     router = Router(name="offer_admin")
-    router.message.filter(HasRole(*MANAGERS))
-    router.callback_query.filter(HasRole(*MANAGERS))
+    router.message.filter(HasRole(*OFFER_MANAGERS))
+    router.callback_query.filter(HasRole(*OFFER_MANAGERS))
     router.message.register(new_offer_command, Command("newoffer"))
     router.callback_query.register(new_offer_button, MenuCb.filter(F.action == "newoffer"))
     router.message.register(search_school, NewOffer.organization, F.text)

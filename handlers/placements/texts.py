@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import Organization, User
-from db.placements import (
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.models import Organization, User
+from db.domain.placements import (
     AlreadyApplied,
     Application,
     ApplicationStatus,

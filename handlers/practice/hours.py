@@ -14,9 +14,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.models import Role, User
-from db.practice_log import Activity
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
+from db.domain.practice_log import Activity
+from db.domain.roles import HOURS_REVIEWERS
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
@@ -34,7 +35,6 @@ from handlers.practice.texts import (
 )
 
 HOUR_CHOICES = (1, 2, 3, 4, 5, 6)
-REVIEWERS = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
 
 
 class HoursCb(CallbackData, prefix="hr"):
@@ -391,15 +391,15 @@ def get_router() -> Router:
         StateFilter(HoursFlow.typed_day, HoursFlow.hours, HoursFlow.note),
         HasRole(Role.STUDENT),
     )
-    router.message.register(confirm_command, Command("confirm"), HasRole(*REVIEWERS))
+    router.message.register(confirm_command, Command("confirm"), HasRole(*HOURS_REVIEWERS))
     router.callback_query.register(
-        confirm_button, MenuCb.filter(F.action == "confirm"), HasRole(*REVIEWERS)
+        confirm_button, MenuCb.filter(F.action == "confirm"), HasRole(*HOURS_REVIEWERS)
     )
     router.callback_query.register(
-        confirm_entry, ReviewHoursCb.filter(F.action == "confirm"), HasRole(*REVIEWERS)
+        confirm_entry, ReviewHoursCb.filter(F.action == "confirm"), HasRole(*HOURS_REVIEWERS)
     )
     router.callback_query.register(
-        return_entry, ReviewHoursCb.filter(F.action == "return"), HasRole(*REVIEWERS)
+        return_entry, ReviewHoursCb.filter(F.action == "return"), HasRole(*HOURS_REVIEWERS)
     )
-    router.message.register(return_comment, ReturnHours.comment, F.text, HasRole(*REVIEWERS))
+    router.message.register(return_comment, ReturnHours.comment, F.text, HasRole(*HOURS_REVIEWERS))
     return router

@@ -13,8 +13,9 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.models import Role, User
-from db.placements import PARTNER_KINDS, Application, ApplicationStatus
+from db.domain.models import Role, User
+from db.domain.placements import PARTNER_KINDS, Application, ApplicationStatus
+from db.domain.roles import STAFF
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.menu import MenuCb, back_to_menu_button, menu_item
@@ -23,8 +24,6 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
 from handlers.practice.texts import number, progress_text
-
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 class ProgressCb(CallbackData, prefix="pg"):

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.models import Role, User
+from db.domain.models import Role, User
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
 from handlers.kit.menu import MenuCb, back_to_menu_button

@@ -6,9 +6,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import Organization, User
-from db.practice_log import (
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.models import Organization, User
+from db.domain.practice_log import (
     CRITERIA,
     Activity,
     EntryDecided,

@@ -29,17 +29,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.models import Role, User
-from db.placements import Application, ApplicationStatus
-from db.practice_log import (
-    CRITERIA,
-    PracticeLogRepository,
-    SharedLocation,
-    VisitChanges,
-    VisitInput,
-    VisitLocked,
-)
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
+from db.domain.placements import Application, ApplicationStatus
+from db.domain.practice_log import CRITERIA, SharedLocation, VisitChanges, VisitInput, VisitLocked
+from db.domain.roles import VISIT_LOGGERS
+from db.practice_log import PracticeLogRepository
 from handlers.kit.common import CancelCb, cancel_button
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
@@ -56,7 +51,6 @@ from handlers.practice.texts import (
     visit_card,
 )
 
-LOGGERS = (Role.MENTOR, Role.COORDINATOR, Role.ADMIN)
 FRESH_LOCATION_SECONDS = 300
 
 
@@ -605,8 +599,8 @@ async def expected_button(message: Message) -> None:
 
 def get_router() -> Router:
     router = Router(name="visits")
-    router.message.filter(HasRole(*LOGGERS))
-    router.callback_query.filter(HasRole(*LOGGERS))
+    router.message.filter(HasRole(*VISIT_LOGGERS))
+    router.callback_query.filter(HasRole(*VISIT_LOGGERS))
     router.message.register(visit_command, Command("visit"))
     router.callback_query.register(visit_button, MenuCb.filter(F.action == "visit"))
     router.callback_query.register(student_chosen, VisitCb.filter(F.action.in_({"student", "for"})))

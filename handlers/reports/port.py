@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from db.reports import Period, ReportScope
+from db.domain.reports import Period, ReportScope
 
 EXPORT_FORMATS = ("xlsx", "csv")
 

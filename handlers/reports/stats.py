@@ -31,9 +31,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from db import Database
-from db.errors import DomainError, InvalidValue, NotAllowed, NotFound
-from db.models import User
-from db.reports import NETWORK_VIEWERS, REPORT_VIEWERS, Period, ReportScope, academic_year
+from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.models import User
+from db.domain.reports import Period, ReportScope, academic_year
+from db.domain.roles import NETWORK_VIEWERS, REPORT_VIEWERS
 from handlers.kit.common import cancel_item
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole

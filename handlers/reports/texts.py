@@ -8,18 +8,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
-from db.events import EventKind, Rsvp
-from db.issues import IssueCategory, IssueStatus
-from db.models import Organization, OrgKind, Role
-from db.placements import ApplicationStatus, PracticeKind
-from db.practice_log import CRITERIA, Activity, LocationCheck
-from db.reports import (
-    VISIT_BUCKETS,
-    IssueFigures,
-    NetworkReport,
-    Period,
-    ReportScope,
-)
+from db.domain.events import EventKind, Rsvp
+from db.domain.issues import IssueCategory, IssueStatus
+from db.domain.models import Organization, OrgKind, Role
+from db.domain.placements import ApplicationStatus, PracticeKind
+from db.domain.practice_log import CRITERIA, Activity, LocationCheck
+from db.domain.reports import VISIT_BUCKETS, IssueFigures, NetworkReport, Period, ReportScope
 from handlers.events.texts import kind_name as event_kind_name
 from handlers.issues.texts import category_name
 from handlers.issues.texts import status_name as issue_status_name

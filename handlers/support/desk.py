@@ -12,9 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.errors import DomainError, InvalidValue
-from db.models import Role, User
-from db.support import SupportThread, ThreadTaken
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
+from db.domain.support import SupportThread, ThreadTaken
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import clip_lines, esc, fmt_datetime

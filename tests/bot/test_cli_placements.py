@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from db import Database
-from db.models import OrgKind, Role
+from db.domain.models import OrgKind, Role
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
 
 

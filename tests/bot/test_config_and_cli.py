@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.config import ConfigError, load_settings
 from bot.storage import SQLiteStorage
 from db import Database
-from db.models import Role
+from db.domain.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ_012345"

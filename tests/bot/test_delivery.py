@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.delivery_settings import DeliverySettings
 from bot.workers.delivery import DeliveryWorker, SlidingWindowLimiter
 from db import Database, ManualClock
-from db.models import User
+from db.domain.models import User
 from db.outbox import PRIORITY_BROADCAST, PRIORITY_PERSONAL
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from tests.factories import make_student, make_university

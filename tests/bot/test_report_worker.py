@@ -11,9 +11,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.workers.reports import ReportWorker
 from db import Database
-from db.issues import IssueCategory, IssueInput
-from db.models import OrgKind, Role
-from db.reports import ReportScope, academic_year
+from db.domain.issues import IssueCategory, IssueInput
+from db.domain.models import OrgKind, Role
+from db.domain.reports import ReportScope, academic_year
 from handlers.reports.port import BarChart, ExportOrder, Series
 from handlers.reports.texts import export_labels
 from tests.datagen import ALMATY

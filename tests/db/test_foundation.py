@@ -11,10 +11,10 @@ import pytest
 
 from db import Database, ManualClock
 from db.database import apply_migrations, migration_scripts, schema_version
-from db.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
-from db.invites import CODE_LENGTH, normalize_code
-from db.models import OrgKind, Role
-from db.orgs import OrgInput, validate_org
+from db.domain.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
+from db.domain.invites import CODE_LENGTH, normalize_code
+from db.domain.models import OrgKind, Role
+from db.domain.orgs import OrgInput, validate_org
 from tests.factories import make_member, make_org, make_student, make_university, person
 
 

@@ -12,10 +12,17 @@ from bot.config import IssueSettings, Settings
 from bot.jobs import STALE_ISSUES, register_jobs
 from bot.scheduler import Scheduler
 from db import Database, ManualClock
-from db.errors import InvalidValue, NotAllowed
-from db.issues import Attachment, IssueCategory, IssueChanged, IssueClosed, IssueInput, IssueStatus
-from db.models import OrgKind, Role, User
-from db.support import ThreadTaken
+from db.domain.errors import InvalidValue, NotAllowed
+from db.domain.issues import (
+    Attachment,
+    IssueCategory,
+    IssueChanged,
+    IssueClosed,
+    IssueInput,
+    IssueStatus,
+)
+from db.domain.models import OrgKind, Role, User
+from db.domain.support import ThreadTaken
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import wait_until
 
@@ -97,7 +104,7 @@ async def test_urgent_requests_reach_every_coordinator_at_once(db: Database, net
 async def test_who_sees_which_requests(db: Database, net: Network) -> None:
     ours = await db.issues.post(net.director, need())
     theirs = await db.issues.post(net.other_director, need(urgency="urgent"))
-    from db.issues import IssueFilter
+    from db.domain.issues import IssueFilter
 
     async def visible(viewer: User) -> set[int]:
         issues, _ = await db.issues.page(viewer, IssueFilter(), 0, 50)

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from db import Database, ManualClock
-from db.errors import InvalidValue, NotAllowed, NotFound
-from db.models import OrgKind, Role, User
-from db.placements import (
+from db.domain.errors import InvalidValue, NotAllowed, NotFound
+from db.domain.models import OrgKind, Role, User
+from db.domain.placements import (
     AlreadyApplied,
     ApplicationStatus,
     OfferChanges,
@@ -328,7 +328,7 @@ async def test_browsing_pages_in_sql_with_filters(db: Database, world: World) ->
             subject="Информатика" if i % 2 else "Робототехника",
         )
     await make_offer(db, world.coordinator, almaty, subject="Информатика", kind="dual")
-    from db.placements import BrowseFilter
+    from db.domain.placements import BrowseFilter
 
     page, total = await db.placements.browse(BrowseFilter(), 0, 6)
     assert total == 26 and len(page) == 6

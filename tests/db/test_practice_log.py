@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from db import Database, ManualClock
-from db.errors import InvalidValue, NotAllowed
-from db.models import OrgKind, Role, User
-from db.placements import Application
-from db.practice_log import (
+from db.domain.errors import InvalidValue, NotAllowed
+from db.domain.models import OrgKind, Role, User
+from db.domain.placements import Application
+from db.domain.practice_log import (
     Activity,
     EntryDecided,
     LocationCheck,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from db import Database
-from db.broadcasts import BroadcastAudience, BroadcastDraft
-from db.models import Role
+from db.domain.broadcasts import BroadcastAudience, BroadcastDraft
+from db.domain.models import Role
 from tests.e2e.process import BotProcess, start_server, write_config
 from tests.factories import make_member, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, wait_until

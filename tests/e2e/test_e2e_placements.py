@@ -11,7 +11,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.models import OrgKind, Role
+from db.domain.models import OrgKind, Role
 from tests.e2e.process import BotProcess, Person, start_server, write_config
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser, wait_until

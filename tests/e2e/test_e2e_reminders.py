@@ -17,8 +17,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.events import Audience, EventInput, EventKind
-from db.models import OrgKind, Role
+from db.domain.events import Audience, EventInput, EventKind
+from db.domain.models import OrgKind, Role
 from tests.e2e.process import BotProcess, start_server, write_config
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, wait_until

@@ -10,10 +10,10 @@ from aiogram.utils.i18n import I18n
 
 from bot.workers.broadcast_progress import BroadcastProgress
 from db import Database
-from db.broadcasts import BroadcastAudience, BroadcastDraft, EmptyAudience
-from db.errors import InvalidValue, NotAllowed
-from db.events import Audience, EventInput, EventKind
-from db.models import OrgKind, Role
+from db.domain.broadcasts import BroadcastAudience, BroadcastDraft, EmptyAudience
+from db.domain.errors import InvalidValue, NotAllowed
+from db.domain.events import Audience, EventInput, EventKind
+from db.domain.models import OrgKind, Role
 from db.outbox import PRIORITY_BROADCAST
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser

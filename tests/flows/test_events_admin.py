@@ -11,8 +11,8 @@ from aiogram.utils.i18n import I18n
 from bot.scheduler import Scheduler
 from bot.workers.reminders import ReminderEngine
 from db import Database, ManualClock
-from db.errors import InvalidValue, NotAllowed
-from db.events import (
+from db.domain.errors import InvalidValue, NotAllowed
+from db.domain.events import (
     AlreadyAnswered,
     Audience,
     EventCancelled,
@@ -22,7 +22,7 @@ from db.events import (
     Rsvp,
     occurrences,
 )
-from db.models import OrgKind, Role, User
+from db.domain.models import OrgKind, Role, User
 from handlers.events.calendar_file import ics
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import wait_until
@@ -227,7 +227,7 @@ async def test_without_registration_the_audience_minus_decliners_is_reminded(
 
 
 async def test_calendar_file() -> None:
-    from db.events import Event
+    from db.domain.events import Event
 
     start = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
     event = Event(

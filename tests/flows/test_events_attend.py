@@ -7,8 +7,8 @@ from datetime import timedelta
 from aiogram.utils.i18n import I18n
 
 from db import Database, ManualClock
-from db.events import Audience, EventInput, EventKind
-from db.models import OrgKind, Role
+from db.domain.events import Audience, EventInput, EventKind
+from db.domain.models import OrgKind, Role
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver

@@ -6,8 +6,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.issues import IssueStatus
-from db.models import OrgKind, Role
+from db.domain.issues import IssueStatus
+from db.domain.models import OrgKind, Role
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver

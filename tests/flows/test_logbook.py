@@ -8,8 +8,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database, ManualClock
-from db.models import OrgKind, Role
-from db.practice_log import LocationCheck
+from db.domain.models import OrgKind, Role
+from db.domain.practice_log import LocationCheck
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver

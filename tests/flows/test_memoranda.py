@@ -11,10 +11,10 @@ from aiogram.utils.i18n import I18n
 from babel.dates import format_date
 
 from db import Database, ManualClock
-from db.documents import looks_intact
-from db.issues import IssueCategory, IssueInput
-from db.memoranda import Area, MemorandumInput
-from db.models import OrgKind, Role, User
+from db.domain.documents import looks_intact
+from db.domain.issues import IssueCategory, IssueInput
+from db.domain.memoranda import Area, MemorandumInput
+from db.domain.models import OrgKind, Role, User
 from handlers.memoranda.records import PartnerCb
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeUser

@@ -13,10 +13,10 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database, ManualClock
-from db.events import Audience, EventInput, EventKind
-from db.models import Organization, OrgKind, Role, User
-from db.practice_log import Activity, VisitInput
-from db.reports import Period, ReportScope
+from db.domain.events import Audience, EventInput, EventKind
+from db.domain.models import Organization, OrgKind, Role, User
+from db.domain.practice_log import Activity, VisitInput
+from db.domain.reports import Period, ReportScope
 from handlers.account.registration import consent_text
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser

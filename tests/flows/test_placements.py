@@ -8,8 +8,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.models import OrgKind, Role
-from db.placements import ApplicationStatus, BrowseFilter
+from db.domain.models import OrgKind, Role
+from db.domain.placements import ApplicationStatus, BrowseFilter
 from handlers.kit.formatting import fmt_date
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser

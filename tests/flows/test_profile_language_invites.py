@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import I18n
 
 from db import Database
-from db.models import OrgKind, Role
+from db.domain.models import OrgKind, Role
 from tests.conftest import ADMIN_ID
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser

@@ -10,8 +10,8 @@ from aiogram.utils.i18n import I18n
 from bot.app import create_dispatcher
 from bot.config import Settings
 from db import Database, ManualClock
-from db.invites import format_code
-from db.models import OrgKind, Role
+from db.domain.invites import format_code
+from db.domain.models import OrgKind, Role
 from tests.conftest import ADMIN_ID
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser

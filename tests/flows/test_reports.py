@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from bot.cli import main
 from bot.workers.charts import render
 from db import Database
-from db.reports import ReportScope, academic_year
+from db.domain.reports import ReportScope, academic_year
 from handlers.reports.stats import ReportCb
 from handlers.reports.texts import report_charts
 from tests.datagen import Network

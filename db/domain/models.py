@@ -27,9 +27,6 @@ class OrgKind(StrEnum):
     OTHER = "other"
 
 
-STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
-
-
 @dataclass(frozen=True, slots=True)
 class Organization:
     id: int
