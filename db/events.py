@@ -25,8 +25,6 @@ import aiosqlite
 from db import audit
 from db.domain.errors import InvalidValue, NotAllowed, NotFound
 from db.domain.events import (
-    ADDRESS_MAX,
-    DESCRIPTION_MAX,
     LATE_AFTER,
     AlreadyAnswered,
     Audience,
@@ -41,13 +39,14 @@ from db.domain.events import (
     Rsvp,
     check_capacity,
     check_times,
+    clean_address,
+    clean_description,
     clean_title,
     clean_url,
     occurrences,
 )
 from db.domain.models import Role, User
 from db.domain.roles import EVENT_ORGANIZERS, STAFF
-from db.domain.users import clean_text
 from db.outbox import PRIORITY_REMINDER
 from db.timeutil import date_to_db, from_db, to_db
 
@@ -240,10 +239,8 @@ class EventRepository:
         if organizer.role not in EVENT_ORGANIZERS:
             raise NotAllowed("role")
         title = clean_title(data.title)
-        description = data.description.strip()
-        if len(description) > DESCRIPTION_MAX:
-            raise InvalidValue("description", "too_long")
-        address = None if data.address is None else clean_text(data.address)[:ADDRESS_MAX] or None
+        description = clean_description(data.description)
+        address = None if data.address is None else clean_address(data.address)
         url = None if data.online_url is None else clean_url(data.online_url)
         if address is None and url is None and data.organization_id is None:
             raise InvalidValue("place", "empty")
@@ -410,11 +407,9 @@ class EventRepository:
             if changes.title is not None:
                 values["title"] = clean_title(changes.title)
             if changes.description is not None:
-                if len(changes.description) > DESCRIPTION_MAX:
-                    raise InvalidValue("description", "too_long")
-                values["description"] = changes.description.strip()
+                values["description"] = clean_description(changes.description)
             if changes.address is not None:
-                values["address"] = clean_text(changes.address)[:ADDRESS_MAX] or None
+                values["address"] = clean_address(changes.address)
             if changes.online_url is not None:
                 values["online_url"] = (
                     clean_url(changes.online_url) if changes.online_url.strip() else None

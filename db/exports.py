@@ -1,6 +1,6 @@
 """The tables of an export, streamed row by row from one consistent snapshot of the database.
 
-Exports run in a worker process (see bot/reports.py) with the standard sqlite3 module, so a
+Exports run in a worker process (see bot/workers/reports.py) with the standard sqlite3 module, so a
 50,000-row export neither blocks the bot's event loop nor holds all rows in memory. What each
 table contains, and for whom, is decided here with the same scope rules as the reports.
 """
@@ -25,6 +25,7 @@ from db.reports import (
     people_where,
     placements_where,
 )
+from db.timeutil import period_bounds
 
 FETCH_SIZE = 500
 
@@ -258,6 +259,6 @@ def table_rows(
 ) -> Iterator[tuple[object, ...]]:
     """The rows of one sheet, as stored (UTC text for moments, ISO text for dates)."""
     sql = _queries(scope, locale)[sheet.key]
-    cursor = conn.execute(sql, {**scope.params(), **period.bounds(timezone)})
+    cursor = conn.execute(sql, {**scope.params(), **period_bounds(period, timezone)})
     while batch := cursor.fetchmany(FETCH_SIZE):
         yield from batch

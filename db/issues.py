@@ -34,6 +34,9 @@ from db.domain.issues import (
     IssueStatus,
     clean_body,
     clean_title,
+    is_school_side,
+    is_staff_side,
+    may_move,
 )
 from db.domain.models import Role, User
 from db.domain.roles import REQUEST_POSTERS, STAFF
@@ -116,14 +119,6 @@ class IssueRepository:
             )
             return not region or region == school_region
         return False
-
-    def _is_school_side(self, actor: User, issue: Issue) -> bool:
-        if actor.id == issue.author_id:
-            return True
-        return actor.role is Role.DIRECTOR and actor.organization_id == issue.organization_id
-
-    def _is_staff_side(self, actor: User, issue: Issue) -> bool:
-        return actor.role in STAFF or actor.id == issue.assignee_id
 
     # ----- reading --------------------------------------------------------------------------------
 
@@ -307,15 +302,9 @@ class IssueRepository:
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             issue = await self._current(conn, issue_id, seen_version)
-            side = TRANSITIONS.get((issue.status, status))
-            if side is None:
+            if (issue.status, status) not in TRANSITIONS:
                 raise InvalidValue("status", "not_allowed_now")
-            allowed = (
-                self._is_staff_side(actor, issue)
-                if side == "staff"
-                else self._is_school_side(actor, issue)
-            )
-            if not allowed:
+            if not may_move(actor, issue, status):
                 raise NotAllowed("issue")
             text = None
             if status is IssueStatus.REJECTED or (
@@ -409,7 +398,7 @@ class IssueRepository:
             if row is None:
                 raise NotFound("issue")
             issue = issue_from_row(row)
-            if not (self._is_staff_side(actor, issue) or self._is_school_side(actor, issue)):
+            if not (is_staff_side(actor, issue) or is_school_side(actor, issue)):
                 raise NotAllowed("issue")
             if issue.finished:
                 raise IssueClosed()

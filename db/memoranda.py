@@ -27,7 +27,7 @@ from db.domain.users import clean_text
 from db.orgs import organization_from_row
 from db.outbox import PRIORITY_REMINDER
 from db.reports import OVERLAPS_PERIOD
-from db.timeutil import date_from_db, date_to_db, to_db
+from db.timeutil import date_from_db, date_to_db, period_bounds, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -197,7 +197,7 @@ class MemorandumRepository:
             raise NotAllowed("role")
         region = None if viewer is None else await self._db.reports.viewer_region(viewer)
         params: dict[str, Any] = {
-            **academic_year(self._db.today()).bounds(self._db.timezone),
+            **period_bounds(academic_year(self._db.today()), self._db.timezone),
             "limit": limit,
             "offset": offset,
             "region": region,

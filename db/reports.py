@@ -32,6 +32,7 @@ from db.domain.reports import (
     visit_bucket,
 )
 from db.domain.roles import REPORT_VIEWERS
+from db.timeutil import period_bounds
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -173,7 +174,7 @@ class ReportRepository:
     async def build(
         self, scope: ReportScope, period: Period, required_hours: Mapping[str, int], locale: str
     ) -> NetworkReport:
-        params = {**scope.params(), **period.bounds(self._db.timezone)}
+        params = {**scope.params(), **period_bounds(period, self._db.timezone)}
         placements = await self._placements(scope, params, locale)
         report = NetworkReport(
             scope=scope,

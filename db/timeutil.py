@@ -1,6 +1,14 @@
 """How moments and dates are stored: UTC text that sorts in time order."""
 
-from datetime import UTC, date, datetime
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from db.domain.reports import Period
 
 _FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -25,3 +33,15 @@ def date_to_db(day: date) -> str:
 
 def date_from_db(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def period_bounds(period: Period, tz: ZoneInfo) -> dict[str, str]:
+    """SQL parameters: the days as stored dates and as UTC moments (end exclusive)."""
+    first = datetime.combine(period.start, time(), tz)
+    after = datetime.combine(period.end + timedelta(days=1), time(), tz)
+    return {
+        "start": date_to_db(period.start),
+        "end": date_to_db(period.end),
+        "start_at": to_db(first),
+        "end_at": to_db(after),
+    }

@@ -16,6 +16,7 @@ TITLE_MAX = 150
 DESCRIPTION_MAX = 2500
 ADDRESS_MAX = 300
 CAPACITY_MAX = 100_000
+LENGTH_MAX = timedelta(days=31)
 MAX_OCCURRENCES = 60
 LATE_AFTER = timedelta(minutes=1)
 DEFAULT_REMINDER_OFFSETS = (24 * 60, 60)
@@ -174,10 +175,34 @@ def clean_url(text: str) -> str:
 def check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     if starts_at <= now:
         raise InvalidValue("starts_at", "in_past")
+    check_span(starts_at, ends_at)
+
+
+def check_span(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise InvalidValue("ends_at", "before_start")
-    if ends_at - starts_at > timedelta(days=31):
+    if ends_at - starts_at > LENGTH_MAX:
         raise InvalidValue("ends_at", "too_long")
+
+
+def clean_description(text: str) -> str:
+    description = text.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidValue("description", "too_long")
+    return description
+
+
+def clean_address(text: str) -> str | None:
+    """An address on one line, cut to the length the card has room for; None when blank."""
+    return clean_text(text)[:ADDRESS_MAX] or None
+
+
+def parse_capacity(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or len(value) > len(str(CAPACITY_MAX)):
+        raise InvalidValue("capacity", "out_of_range")
+    check_capacity(int(value))
+    return int(value)
 
 
 def check_capacity(capacity: int | None) -> None:

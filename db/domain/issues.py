@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
+from db.domain.roles import STAFF
 from db.domain.users import clean_text
 
 TITLE_MIN, TITLE_MAX = 3, 120
@@ -142,3 +144,38 @@ def clean_body(text: str, name: str, limit: int) -> str:
     if not body:
         raise InvalidValue(name, "empty")
     return body
+
+
+def is_staff_side(actor: User, issue: Issue) -> bool:
+    """Coordinators and admins, and whoever the request is assigned to."""
+    return actor.role in STAFF or actor.id == issue.assignee_id
+
+
+def is_school_side(actor: User, issue: Issue) -> bool:
+    """The request's author and the directors of its school."""
+    if actor.id == issue.author_id:
+        return True
+    return actor.role is Role.DIRECTOR and actor.organization_id == issue.organization_id
+
+
+def may_move(actor: User, issue: Issue, status: IssueStatus) -> bool:
+    """Whether `actor` may move the request from its status to `status` now."""
+    side = TRANSITIONS.get((issue.status, status))
+    if side == "staff":
+        return is_staff_side(actor, issue)
+    if side == "school":
+        return is_school_side(actor, issue)
+    return False
+
+
+def allowed_moves(actor: User, issue: Issue) -> frozenset[IssueStatus]:
+    """Every status `actor` may move the request to from the one it has."""
+    return frozenset(status for status in IssueStatus if may_move(actor, issue, status))
+
+
+def may_comment(actor: User, issue: Issue) -> bool:
+    return not issue.finished and (is_staff_side(actor, issue) or is_school_side(actor, issue))
+
+
+def may_assign(actor: User, issue: Issue) -> bool:
+    return not issue.finished and actor.role in STAFF

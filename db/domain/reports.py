@@ -5,12 +5,10 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from db.domain.errors import InvalidValue
-from db.timeutil import date_to_db, to_db
 
 PERIOD_MAX_DAYS = 366 * 10
 YEARS = range(2000, 2101)  # what a report can be about; beyond, date arithmetic overflows
@@ -31,17 +29,6 @@ class Period:
             raise InvalidValue("period", "end_before_start")
         if (self.end - self.start).days > PERIOD_MAX_DAYS:
             raise InvalidValue("period", "too_long")
-
-    def bounds(self, tz: ZoneInfo) -> dict[str, str]:
-        """SQL parameters: the days as stored dates and as UTC moments (end exclusive)."""
-        first = datetime.combine(self.start, time(), tz)
-        after = datetime.combine(self.end + timedelta(days=1), time(), tz)
-        return {
-            "start": date_to_db(self.start),
-            "end": date_to_db(self.end),
-            "start_at": to_db(first),
-            "end_at": to_db(after),
-        }
 
 
 def academic_year(today: date, years_back: int = 0) -> Period:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -17,11 +16,19 @@ from db.domain.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
 from db.domain.invites import MAX_USES_LIMIT, ORG_KINDS_FOR_ROLE, format_code, roles_invitable_by
 from db.domain.models import Invite, Role, User
 from db.domain.roles import STAFF
+from handlers.account.callbacks import (
+    InviteDaysCb,
+    InviteListCb,
+    InviteRevokeCb,
+    InviteRoleCb,
+    InviteUsesCb,
+)
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.menu import back_to_menu_button
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import (
     invite_problem,
@@ -34,26 +41,6 @@ from handlers.kit.ui import show
 
 USES_CHOICES = (1, 5, 10, 30, 100)
 DAYS_CHOICES = (7, 30, 90, 365)
-
-
-class InviteRoleCb(CallbackData, prefix="invrole"):
-    role: str
-
-
-class InviteUsesCb(CallbackData, prefix="invuses"):
-    uses: int
-
-
-class InviteDaysCb(CallbackData, prefix="invdays"):
-    days: int
-
-
-class InviteRevokeCb(CallbackData, prefix="invrevoke"):
-    invite_id: int
-
-
-class InviteListCb(CallbackData, prefix="invlist"):
-    pass
 
 
 class NewInvite(StatesGroup):

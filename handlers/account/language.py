@@ -11,9 +11,11 @@ from aiogram.utils.i18n import gettext as _
 
 from db import Database
 from db.domain.models import LOCALES, User
-from handlers.account.registration import LangCb, language_keyboard
+from handlers.account.callbacks import LangCb
+from handlers.account.registration import language_keyboard
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.commands import publish_user_commands
-from handlers.kit.menu import MenuCb, menu_keyboard, menu_text
+from handlers.kit.menu import menu_keyboard, menu_text
 from handlers.kit.texts import LANGUAGE_NAMES, use_buttons_please
 from handlers.kit.ui import show
 

@@ -8,7 +8,6 @@ import json
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BotCommandScopeChat,
@@ -24,16 +23,13 @@ from db import Database
 from db.domain.errors import NotFound
 from db.domain.models import User
 from db.personal import ErasureReport
+from handlers.account.callbacks import EraseCb
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import fmt_date
-from handlers.kit.menu import MenuCb
 from handlers.kit.texts import stale_button
 from handlers.kit.ui import show
-
-
-class EraseCb(CallbackData, prefix="erase"):
-    action: str
 
 
 def section_names() -> dict[str, str]:

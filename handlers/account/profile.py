@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -14,12 +13,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from db import Database
 from db.domain.errors import InvalidValue, NotFound
 from db.domain.models import OrgKind, Role, User
+from handlers.account.callbacks import ProfileCb, ProfileYearCb
 from handlers.account.registration import STUDY_YEAR_CHOICES
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_keyboard
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_date
-from handlers.kit.menu import MenuCb, back_to_menu_button
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.menu import back_to_menu_button
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import (
     LANGUAGE_NAMES,
@@ -31,14 +32,6 @@ from handlers.kit.texts import (
     use_buttons_please,
 )
 from handlers.kit.ui import show
-
-
-class ProfileCb(CallbackData, prefix="prof"):
-    action: str
-
-
-class ProfileYearCb(CallbackData, prefix="profyear"):
-    year: int
 
 
 class ProfileEdit(StatesGroup):

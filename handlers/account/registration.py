@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,11 +17,13 @@ from db.domain.invites import normalize_code
 from db.domain.models import LOCALES, OrgKind, User
 from db.domain.users import NewUser, clean_full_name, clean_programme
 from db.timeutil import from_db, to_db
+from handlers.account.callbacks import ConsentCb, LangCb, PathCb, StudyYearCb, SwitchRoleCb
+from handlers.kit.callbacks import OrgPickCb
 from handlers.kit.commands import publish_user_commands
 from handlers.kit.filters import Registered, Unregistered
 from handlers.kit.formatting import esc
 from handlers.kit.menu import menu_keyboard, menu_text
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import (
     LANGUAGE_NAMES,
@@ -52,26 +53,6 @@ class Registration(StatesGroup):
 
 class RoleSwitch(StatesGroup):
     confirm = State()
-
-
-class LangCb(CallbackData, prefix="lang"):
-    code: str
-
-
-class ConsentCb(CallbackData, prefix="consent"):
-    agree: bool
-
-
-class PathCb(CallbackData, prefix="regpath"):
-    path: str
-
-
-class StudyYearCb(CallbackData, prefix="regyear"):
-    year: int
-
-
-class SwitchRoleCb(CallbackData, prefix="switch"):
-    accept: bool
 
 
 def language_keyboard(selected: str) -> InlineKeyboardMarkup:

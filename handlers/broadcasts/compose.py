@@ -8,7 +8,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -27,6 +26,7 @@ from db.domain.broadcasts import (
 from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import LOCALES, Role, User
 from db.domain.roles import AUDIENCE_ROLES, BROADCASTERS, NETWORK_BROADCASTERS
+from handlers.broadcasts.callbacks import ComposeCb
 from handlers.broadcasts.texts import (
     audience_summary,
     broadcast_problem,
@@ -34,19 +34,15 @@ from handlers.broadcasts.texts import (
     plain_preview,
     progress_text,
 )
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_datetime, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import LANGUAGE_NAMES, role_name_plural, stale_button, use_buttons_please
 from handlers.kit.ui import show
-
-
-class ComposeCb(CallbackData, prefix="bc"):
-    action: str
-    value: str = ""
 
 
 class Compose(StatesGroup):

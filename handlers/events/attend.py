@@ -8,7 +8,6 @@ import io
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -20,28 +19,17 @@ from db.domain.events import Event, Rsvp
 from db.domain.models import User
 from db.domain.roles import EVENT_ORGANIZERS
 from handlers.events.calendar_file import ics
+from handlers.events.callbacks import AttendCb, EventCb
 from handlers.events.texts import event_card, event_problem, kind_name, where_plain
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_datetime
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import role_name
 from handlers.kit.ui import show
 
 PAGE_SIZE = 6
-
-
-class EventCb(CallbackData, prefix="ev"):
-    action: str
-    event_id: int = 0
-    version: int = 0
-    value: int = 0
-
-
-class AttendCb(CallbackData, prefix="at"):
-    event_id: int
-    user_id: int
-    attended: bool
 
 
 async def list_view(

@@ -4,57 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
 from db.domain.events import Event
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> list[str]:
-    """RFC 5545: lines longer than 75 octets continue on lines starting with a space."""
-    folded, current = [], ""
-    for char in line:
-        if len((current + char).encode()) > 75:
-            folded.append(current)
-            current = " " + char
-        else:
-            current += char
-    folded.append(current)
-    return folded
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def ics(event: Event, location: str, now: datetime) -> bytes:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Seriktes//Partnership network//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:event-{event.id}@seriktes",
-        f"SEQUENCE:{event.version}",
-        f"DTSTAMP:{_stamp(now)}",
-        f"DTSTART:{_stamp(event.starts_at)}",
-        f"DTEND:{_stamp(event.ends_at)}",
-        f"SUMMARY:{_escape(event.title)}",
-        f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}",
-    ]
+    """The event as RFC 5545 text; the UID and SEQUENCE let a calendar replace an older copy."""
+    entry = CalendarEvent()
+    entry.add("uid", f"event-{event.id}@seriktes")
+    entry.add("sequence", event.version)
+    entry.add("dtstamp", now.astimezone(UTC))
+    entry.add("dtstart", event.starts_at.astimezone(UTC))
+    entry.add("dtend", event.ends_at.astimezone(UTC))
+    entry.add("summary", event.title)
+    entry.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     if event.description:
-        lines.append(f"DESCRIPTION:{_escape(event.description)}")
+        entry.add("description", event.description)
     if location:
-        lines.append(f"LOCATION:{_escape(location)}")
+        entry.add("location", location)
     if event.online_url:
-        lines.append(f"URL:{event.online_url}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode()
+        entry.add("url", event.online_url)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Seriktes//Partnership network//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(entry)
+    text: bytes = calendar.to_ical()
+    return text

@@ -10,13 +10,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.domain.events import Event
+from handlers.events.callbacks import EventCb
 from handlers.events.texts import kind_name, when_text, where_text
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 
 def open_button(event: Event, answer: bool) -> InlineKeyboardMarkup:
-    from handlers.events.attend import EventCb
 
     builder = InlineKeyboardBuilder()
     if answer:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -17,10 +16,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
-from db.domain.events import Audience, EventChanges, EventInput, EventKind, clean_title, clean_url
+from db.domain.events import (
+    Audience,
+    EventChanges,
+    EventInput,
+    EventKind,
+    check_span,
+    clean_address,
+    clean_description,
+    clean_title,
+    clean_url,
+    parse_capacity,
+)
 from db.domain.models import Role, User
 from db.domain.roles import AUDIENCE_ROLES, EVENT_ORGANIZERS
-from handlers.events.attend import EventCb, card_view
+from handlers.events.attend import card_view
+from handlers.events.callbacks import EventCb, NewEventCb
 from handlers.events.texts import (
     audience_text,
     event_problem,
@@ -29,17 +40,16 @@ from handlers.events.texts import (
     offsets_text,
     span_text,
 )
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date, parse_local_datetime
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
-from handlers.kit.menu import MenuCb
-from handlers.kit.orgpicker import MultiOrgPicker, OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.orgpicker import MultiOrgPicker, OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings, ReminderPlanner
 from handlers.kit.texts import role_name_plural, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 
-EVENT_LENGTH_MAX = timedelta(days=31)
 REMINDER_PRESETS = {
     "day_hour": (1440, 60),
     "hour": (60,),
@@ -47,11 +57,6 @@ REMINDER_PRESETS = {
     "week_day": (10080, 1440),
     "none": (),
 }
-
-
-class NewEventCb(CallbackData, prefix="ne"):
-    action: str
-    value: str = ""
 
 
 class NewEvent(StatesGroup):
@@ -241,9 +246,10 @@ async def ask_start(target: Message, state: FSMContext) -> None:
 
 
 async def description_written(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if len(text) > 2500:
-        await message.answer(event_value_problem(InvalidValue("description", "too_long")))
+    try:
+        text = clean_description(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
         return
     await state.update_data(ev_description=text)
     await ask_start(message, state)
@@ -270,11 +276,10 @@ async def start_written(
     await message.answer(_("When does it end? A time (17:00) or a date and time:"))
 
 
-async def end_written(
-    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
-) -> None:
-    data = await state.get_data()
-    start = datetime.fromisoformat(data["ev_start"])
+async def read_end(
+    message: Message, start: datetime, db: Database, settings: HandlerSettings
+) -> datetime | None:
+    """The end typed as a time (on the start's day) or a date and time; None once answered."""
     end = parse_local_datetime(
         message.text or "",
         db.today(),
@@ -283,12 +288,21 @@ async def end_written(
     )
     if end is None:
         await message.answer(time_hint())
-        return
-    if end <= start:
-        await message.answer(event_value_problem(InvalidValue("ends_at", "before_start")))
-        return
-    if end - start > EVENT_LENGTH_MAX:
-        await message.answer(event_value_problem(InvalidValue("ends_at", "too_long")))
+        return None
+    try:
+        check_span(start, end)
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
+        return None
+    return end
+
+
+async def end_written(
+    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
+    start = datetime.fromisoformat((await state.get_data())["ev_start"])
+    end = await read_end(message, start, db, settings)
+    if end is None:
         return
     await state.update_data(ev_end=end.isoformat())
     await state.set_state(NewEvent.place)
@@ -361,7 +375,7 @@ async def place_chosen(
 
 
 async def address_written(message: Message, state: FSMContext) -> None:
-    await state.update_data(ev_address=" ".join((message.text or "").split())[:300])
+    await state.update_data(ev_address=clean_address(message.text or "") or "")
     await ask_audience(message, state)
 
 
@@ -455,11 +469,12 @@ async def registration_chosen(
 
 
 async def capacity_written(message: Message, state: FSMContext) -> None:
-    text = (message.text or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
+    try:
+        capacity = parse_capacity(message.text or "")
+    except InvalidValue as problem:
+        await message.answer(event_value_problem(problem))
         return
-    await state.update_data(ev_capacity=int(text))
+    await state.update_data(ev_capacity=capacity)
     await ask_reminders(message, state)
 
 
@@ -662,14 +677,8 @@ async def new_end(
     reminders: ReminderPlanner,
 ) -> None:
     start = datetime.fromisoformat((await state.get_data())["edit_start"])
-    end = parse_local_datetime(
-        message.text or "",
-        db.today(),
-        settings.timezone,
-        day=start.astimezone(settings.timezone).date(),
-    )
+    end = await read_end(message, start, db, settings)
     if end is None:
-        await message.answer(time_hint())
         return
     await save_changes(
         message,
@@ -695,10 +704,11 @@ async def new_text(
     field = (await state.get_data()).get("edit_field")
     text = message.text or ""
     if field == "capacity":
-        if not text.strip().isdigit():
-            await message.answer(event_value_problem(InvalidValue("capacity", "out_of_range")))
+        try:
+            changes = EventChanges(capacity=parse_capacity(text))
+        except InvalidValue as problem:
+            await message.answer(event_value_problem(problem))
             return
-        changes = EventChanges(capacity=int(text.strip()))
     elif field == "address":
         changes = EventChanges(address="" if text.strip() == "-" else text)
     elif field == "online_url":

@@ -11,6 +11,9 @@ from babel.dates import format_date
 
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.events import (
+    CAPACITY_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
     AlreadyAnswered,
     Audience,
     Event,
@@ -183,7 +186,9 @@ def event_value_problem(error: InvalidValue) -> str:
         ("starts_at", "in_past"): _("That time has already passed. Please give a later one."),
         ("ends_at", "before_start"): _("The end must come after the start."),
         ("ends_at", "too_long"): _("An event cannot last more than a month; use a series instead."),
-        ("capacity", "out_of_range"): _("Please give a number of places from 1 to 100000."),
+        ("capacity", "out_of_range"): _("Please give a number of places from 1 to {max}.").format(
+            max=CAPACITY_MAX
+        ),
         ("capacity", "below_registered"): _(
             "There cannot be fewer places than people already registered."
         ),
@@ -191,8 +196,12 @@ def event_value_problem(error: InvalidValue) -> str:
             "That is not a link. Please send a full address such as https://meet.example.kz/room."
         ),
         ("title", "too_short"): _("Please give the event a title (at least 3 characters)."),
-        ("title", "too_long"): _("Please keep the title under 150 characters."),
-        ("description", "too_long"): _("Please keep the description under 2500 characters."),
+        ("title", "too_long"): _("Please keep the title under {max} characters.").format(
+            max=TITLE_MAX
+        ),
+        ("description", "too_long"): _(
+            "Please keep the description under {max} characters."
+        ).format(max=DESCRIPTION_MAX),
         ("audience", "empty"): _("Please choose who the event is for."),
         ("place", "empty"): _("Please give a place or an online link."),
         ("until", "before_start"): _("The series must end after its first session."),

@@ -10,13 +10,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.domain.issues import Issue, IssueStatus
+from handlers.issues.callbacks import IssueCb
 from handlers.issues.texts import category_name, status_name
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 
 def open_button(issue_id: int) -> InlineKeyboardMarkup:
-    from handlers.issues.triage import IssueCb
 
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -86,7 +86,6 @@ async def status_changed(context: NoticeContext, payload: dict[str, Any]) -> Not
 
 def confirm_buttons(issue: Issue) -> InlineKeyboardMarkup:
     """The school confirms a resolution (or reopens it) straight from the message."""
-    from handlers.issues.triage import IssueCb
 
     builder = InlineKeyboardBuilder()
     builder.button(

@@ -7,7 +7,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
+from db.domain.documents import DOCUMENT_SIZE_MAX
 from db.domain.errors import DomainError, InvalidValue
 from db.domain.issues import (
     ATTACHMENTS_MAX,
@@ -25,11 +25,15 @@ from db.domain.issues import (
     IssueFilter,
     IssueInput,
     IssueStatus,
+    allowed_moves,
     clean_body,
     clean_title,
+    may_assign,
+    may_comment,
 )
-from db.domain.models import Role, User
+from db.domain.models import User
 from db.domain.roles import REQUEST_POSTERS, REQUEST_VIEWERS, STAFF
+from handlers.issues.callbacks import IssueCb, ListCb, PostCb
 from handlers.issues.texts import (
     category_name,
     issue_card,
@@ -38,11 +42,12 @@ from handlers.issues.texts import (
     issue_value_problem,
     status_name,
 )
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import esc, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
@@ -60,25 +65,6 @@ DOCUMENT_TYPES = {
     "image/png",
     "text/plain",
 }
-DOCUMENT_SIZE_MAX = 20 * 1024 * 1024
-
-
-class PostCb(CallbackData, prefix="ip"):
-    action: str
-    value: str = ""
-
-
-class ListCb(CallbackData, prefix="il"):
-    action: str
-    value: int = 0
-    name: str = ""
-
-
-class IssueCb(CallbackData, prefix="is"):
-    action: str
-    issue_id: int
-    version: int = 0
-    value: int = 0
 
 
 class PostIssue(StatesGroup):
@@ -224,26 +210,26 @@ async def card_view(
     school = await db.orgs.get(issue.organization_id)
     text = issue_card(issue, school, people, comments, attachments, locale, settings)
     builder = InlineKeyboardBuilder()
-    staff_side = viewer.role in STAFF or viewer.id == issue.assignee_id
-    school_side = viewer.id == issue.author_id or (
-        viewer.role is Role.DIRECTOR and viewer.organization_id == issue.organization_id
-    )
+    moves = allowed_moves(viewer, issue)
 
     def act(action: str) -> IssueCb:
         return IssueCb(action=action, issue_id=issue.id, version=issue.version)
 
-    if staff_side and not issue.finished:
-        if viewer.role in STAFF:
-            builder.button(text=_("👤 Assign"), callback_data=act("assign"))
-        if issue.status is IssueStatus.NEW:
+    if may_assign(viewer, issue):
+        builder.button(text=_("👤 Assign"), callback_data=act("assign"))
+    if issue.status is IssueStatus.RESOLVED:
+        if IssueStatus.CLOSED in moves:
+            builder.button(text=_("✅ Confirm it is solved"), callback_data=act("close"))
+        if IssueStatus.IN_PROGRESS in moves:
+            builder.button(text=_("↩️ Reopen"), callback_data=act("reopen"))
+    else:
+        if IssueStatus.IN_PROGRESS in moves:
             builder.button(text=_("🔧 Take into work"), callback_data=act("progress"))
-        if issue.status in (IssueStatus.NEW, IssueStatus.IN_PROGRESS):
+        if IssueStatus.RESOLVED in moves:
             builder.button(text=_("✅ Resolved"), callback_data=act("resolve"))
+        if IssueStatus.REJECTED in moves:
             builder.button(text=_("❌ Reject"), callback_data=act("reject"))
-    if school_side and issue.status is IssueStatus.RESOLVED:
-        builder.button(text=_("✅ Confirm it is solved"), callback_data=act("close"))
-        builder.button(text=_("↩️ Reopen"), callback_data=act("reopen"))
-    if (staff_side or school_side) and not issue.finished:
+    if may_comment(viewer, issue):
         builder.button(text=_("💬 Comment"), callback_data=act("comment"))
     if attachments:
         builder.button(text=_("📎 Show the files"), callback_data=act("files"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -18,13 +17,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
+from handlers.kit.callbacks import CancelCb, MenuCb
 from handlers.kit.commands import commands_for
-from handlers.kit.menu import MenuCb, back_to_menu_button, menu_keyboard, menu_text
+from handlers.kit.menu import back_to_menu_button, menu_keyboard, menu_text
 from handlers.kit.ui import show
-
-
-class CancelCb(CallbackData, prefix="cancel"):
-    pass
 
 
 def cancel_item() -> InlineKeyboardButton:

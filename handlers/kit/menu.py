@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -28,15 +27,12 @@ from db.domain.roles import (
     STAFF,
     STUDENTS,
 )
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc
 from handlers.kit.texts import role_name
 
 ALL_ROLES = frozenset(Role)
-
-
-class MenuCb(CallbackData, prefix="menu"):
-    action: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.handler import CallbackType
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -16,18 +15,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Organization, OrgKind
+from handlers.kit.callbacks import OrgPickCb
 from handlers.kit.formatting import shorten
 from handlers.kit.texts import use_buttons_please
 from handlers.kit.ui import show
 
 PAGE_SIZE = 8
 SEARCH_MAX = 100
-
-
-class OrgPickCb(CallbackData, prefix="org"):
-    purpose: str
-    org_id: int | None = None
-    page: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.formatting import esc, fmt_date
-from handlers.kit.menu import MenuCb
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 

@@ -16,13 +16,11 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from pydantic import Field
 
 from db import Database
 from db.domain.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
@@ -30,15 +28,17 @@ from db.domain.errors import DomainError, NotAllowed, NotFound
 from db.domain.memoranda import FIRST_YEAR, LAST_YEAR, TITLE_MAX, Area, Memorandum, MemorandumInput
 from db.domain.models import User
 from db.domain.roles import MEMORANDUM_KEEPERS, MEMORANDUM_VIEWERS
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button, cancel_keyboard
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
+from handlers.memoranda.callbacks import MemoCb, PartnerCb
 from handlers.memoranda.texts import (
     area_name,
     dates_out_of_range,
@@ -51,16 +51,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 RESPONSIBLE_CHOICES = 12
-
-
-class MemoCb(CallbackData, prefix="mo"):
-    action: str
-    value: str = ""
-
-
-class PartnerCb(CallbackData, prefix="pt"):
-    action: str  # page | doc | attach
-    value: int = Field(0, ge=0, lt=2**31)
 
 
 class MemoAttach(StatesGroup):

@@ -6,7 +6,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -24,12 +23,14 @@ from db.domain.placements import (
     Offer,
     PracticeKind,
 )
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import send_text_please, stale_button
 from handlers.kit.ui import show
+from handlers.placements.callbacks import BrowseCb, OfferCb, SkipMotivationCb, WithdrawCb
 from handlers.placements.texts import (
     kind_name,
     offer_card,
@@ -43,26 +44,6 @@ from handlers.placements.texts import (
 
 PAGE_SIZE = 6
 FILTERS = ("kind", "city", "subject")
-
-
-class BrowseCb(CallbackData, prefix="br"):
-    action: str
-    value: int = 0
-    name: str = ""
-
-
-class OfferCb(CallbackData, prefix="offer"):
-    action: str
-    offer_id: int
-
-
-class SkipMotivationCb(CallbackData, prefix="applyskip"):
-    pass
-
-
-class WithdrawCb(CallbackData, prefix="withdraw"):
-    application_id: int
-    confirmed: bool = False
 
 
 class ApplyFlow(StatesGroup):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,34 +15,21 @@ from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
 from db.domain.placements import Application, ApplicationStatus, can_manage
 from db.domain.roles import OFFER_MANAGERS, STAFF
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
-from handlers.placements.publish import ManageCb, load_managed_offer
+from handlers.placements.callbacks import AppCb, ManageCb, PlaceCb, ReviewCb
+from handlers.placements.publish import load_managed_offer
 from handlers.placements.texts import (
     application_card,
     placement_problem,
     status_label,
     value_problem,
 )
-
-
-class AppCb(CallbackData, prefix="ap"):
-    action: str
-    application_id: int
-    value: int = 0
-
-
-class ReviewCb(CallbackData, prefix="rv"):
-    offset: int
-
-
-class PlaceCb(CallbackData, prefix="pl"):
-    offer_id: int
-    student_id: int
 
 
 class Decision(StatesGroup):

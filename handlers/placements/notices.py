@@ -12,6 +12,7 @@ from db.domain.models import Organization, User
 from db.domain.placements import Application, Offer
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer
+from handlers.placements.callbacks import AppCb
 from handlers.placements.texts import (
     offer_card,
     org_title,
@@ -56,7 +57,6 @@ async def facts(context: NoticeContext, payload: dict[str, Any]) -> Facts | None
 
 
 def open_button(application_id: int) -> Any:
-    from handlers.placements.decide import AppCb
 
     builder = InlineKeyboardBuilder()
     builder.button(

@@ -29,19 +29,22 @@ from db.domain.placements import (
     clean_subject,
 )
 from db.domain.roles import OFFER_MANAGERS, STAFF
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.menu import back_to_menu_button
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
+from handlers.placements.callbacks import ManageCb, NewOfferCb
 from handlers.placements.texts import (
     kind_name,
     offer_card,
     org_title,
     placement_problem,
+    places_hint,
     staff_offer_line,
     subject_problem,
     value_problem,
@@ -49,17 +52,6 @@ from handlers.placements.texts import (
 
 PAGE_SIZE = 6
 EDITABLE = ("places", "dates", "subject", "notes", "mentors")
-
-
-class NewOfferCb(CallbackData, prefix="no"):
-    action: str
-    value: str = ""
-
-
-class ManageCb(CallbackData, prefix="mo"):
-    action: str
-    offer_id: int = 0
-    value: int = 0
 
 
 class NewOffer(StatesGroup):
@@ -92,10 +84,6 @@ def parse_places(text: str) -> int | None:
     if not value.isdigit() or len(value) > 3 or not 1 <= int(value) <= PLACES_MAX:
         return None
     return int(value)
-
-
-def places_hint() -> str:
-    return _("Please give a number of places from 1 to 500.")
 
 
 def mentor_toggle_keyboard(

@@ -8,6 +8,7 @@ from aiogram.utils.i18n import ngettext
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import Organization, User
 from db.domain.placements import (
+    PLACES_MAX,
     AlreadyApplied,
     Application,
     ApplicationStatus,
@@ -192,6 +193,10 @@ def placement_problem(error: DomainError) -> str:
     return _("This cannot be done.")
 
 
+def places_hint() -> str:
+    return _("Please give a number of places from 1 to {max}.").format(max=PLACES_MAX)
+
+
 def value_problem(error: InvalidValue) -> str:
     problems = {
         ("starts_on", "in_past"): _("The start date has already passed. Please give a later date."),
@@ -199,7 +204,7 @@ def value_problem(error: InvalidValue) -> str:
             "The end date is before the start date. Please check the dates."
         ),
         ("ends_on", "too_long"): _("A practice period cannot be longer than a year."),
-        ("places", "out_of_range"): _("Please give a number of places from 1 to 500."),
+        ("places", "out_of_range"): places_hint(),
         ("places", "below_taken"): _("There cannot be fewer places than students already placed."),
         ("reason", "too_short"): _("Please write the reason in a few words."),
         ("reason", "too_long"): _("Please keep the reason under 500 characters."),

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,14 +17,16 @@ from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
 from db.domain.practice_log import Activity
 from db.domain.roles import HOURS_REVIEWERS
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import fmt_date, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
+from handlers.practice.callbacks import HoursCb, ReviewHoursCb
 from handlers.practice.texts import (
     activity_name,
     hours_line,
@@ -35,16 +36,6 @@ from handlers.practice.texts import (
 )
 
 HOUR_CHOICES = (1, 2, 3, 4, 5, 6)
-
-
-class HoursCb(CallbackData, prefix="hr"):
-    action: str
-    value: str = ""
-
-
-class ReviewHoursCb(CallbackData, prefix="rh"):
-    action: str
-    entry_id: int
 
 
 class HoursFlow(StatesGroup):

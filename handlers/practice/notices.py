@@ -8,6 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.kit.notices import Notice, NoticeContext, Renderer
+from handlers.practice.callbacks import ReviewHoursCb
 from handlers.practice.texts import hours_line, visit_card
 
 
@@ -35,7 +36,6 @@ async def visit_updated(context: NoticeContext, payload: dict[str, Any]) -> Noti
 
 
 async def hours_logged(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
-    from handlers.practice.hours import ReviewHoursCb
 
     db = context.db
     entry = await db.practice.hours_entry(int(payload.get("entry_id", 0)))

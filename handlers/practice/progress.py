@@ -16,19 +16,16 @@ from db import Database
 from db.domain.models import Role, User
 from db.domain.placements import PARTNER_KINDS, Application, ApplicationStatus
 from db.domain.roles import STAFF
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_date
-from handlers.kit.menu import MenuCb, back_to_menu_button, menu_item
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.menu import back_to_menu_button, menu_item
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
+from handlers.practice.callbacks import ProgressCb
 from handlers.practice.texts import number, progress_text
-
-
-class ProgressCb(CallbackData, prefix="pg"):
-    action: str
-    value: int = 0
 
 
 class SchoolSearch(StatesGroup):
@@ -215,7 +212,7 @@ async def one_student(
         return
     builder = InlineKeyboardBuilder()
     if user.role is Role.MENTOR or user.role in STAFF:
-        from handlers.practice.visits import VisitCb
+        from handlers.practice.callbacks import VisitCb
 
         builder.button(
             text=_("📝 Log a visit"), callback_data=VisitCb(action="for", value=application.id)

@@ -10,13 +10,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.ui import show
 from handlers.placements.texts import kind_name, period_text, student_summary
-from handlers.practice.progress import ProgressCb
-from handlers.practice.visits import VisitCb
+from handlers.practice.callbacks import ProgressCb, VisitCb
 
 
 async def students_view(

@@ -13,7 +13,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -35,14 +34,15 @@ from db.domain.placements import Application, ApplicationStatus
 from db.domain.practice_log import CRITERIA, SharedLocation, VisitChanges, VisitInput, VisitLocked
 from db.domain.roles import VISIT_LOGGERS
 from db.practice_log import PracticeLogRepository
-from handlers.kit.common import CancelCb, cancel_button
+from handlers.kit.callbacks import CancelCb, MenuCb
+from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
-from handlers.kit.menu import MenuCb
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
+from handlers.practice.callbacks import ScoreCb, VisitCb, VisitEditCb
 from handlers.practice.texts import (
     criterion_name,
     location_text,
@@ -52,21 +52,6 @@ from handlers.practice.texts import (
 )
 
 FRESH_LOCATION_SECONDS = 300
-
-
-class VisitCb(CallbackData, prefix="vs"):
-    action: str
-    value: int = 0
-
-
-class ScoreCb(CallbackData, prefix="sc"):
-    criterion: int
-    score: int
-
-
-class VisitEditCb(CallbackData, prefix="ve"):
-    visit_id: int
-    field: str
 
 
 class VisitFlow(StatesGroup):

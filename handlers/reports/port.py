@@ -1,7 +1,7 @@
 """What conversations ask of the report builder (charts, exports) and what they get back.
 
-The builder itself runs in worker processes (bot/reports.py) and is injected as workflow data
-`reports`; these plain, picklable records are all that crosses between the two.
+The builder itself runs in worker processes (bot/workers/reports.py) and is injected as
+workflow data `reports`; these plain, picklable records are all that crosses between the two.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -28,22 +27,23 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from pydantic import Field
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import User
 from db.domain.reports import Period, ReportScope, academic_year
 from db.domain.roles import NETWORK_VIEWERS, REPORT_VIEWERS
+from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_item
 from handlers.kit.dates import parse_date
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
-from handlers.kit.menu import MenuCb, back_to_menu_button, menu_item
-from handlers.kit.orgpicker import OrgPage, OrgPickCb, org_page_keyboard
+from handlers.kit.menu import back_to_menu_button, menu_item
+from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button
 from handlers.kit.ui import show
+from handlers.reports.callbacks import ReportCb
 from handlers.reports.port import EXPORT_FORMATS, BarChart, ExportOrder, ReportBuilder
 from handlers.reports.texts import (
     export_labels,
@@ -58,15 +58,6 @@ from handlers.reports.texts import (
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 _DATE_TOKEN = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?")
-
-
-class ReportCb(CallbackData, prefix="rp"):
-    action: str  # period | custom | orgs | allorgs | again | fmt
-    what: str  # stats | export
-    period: str = ""  # m, y0, y1 or c<start>_<end> (see period_code)
-    org: int = Field(0, ge=0, lt=2**31)
-    fmt: str = ""
-    token: str = ""
 
 
 class ReportDates(StatesGroup):

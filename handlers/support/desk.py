@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,23 +14,15 @@ from db import Database
 from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
 from db.domain.support import SupportThread, ThreadTaken
+from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import clip_lines, esc, fmt_datetime
-from handlers.kit.menu import MenuCb, back_to_menu_button
+from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
-
-
-class SupportCb(CallbackData, prefix="sp"):
-    action: str
-    thread_id: int = 0
-
-
-class StaffCb(CallbackData, prefix="ss"):
-    action: str
-    user_id: int
+from handlers.support.callbacks import StaffCb, SupportCb
 
 
 class SupportFlow(StatesGroup):

@@ -9,10 +9,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.kit.formatting import esc
 from handlers.kit.notices import Notice, NoticeContext, Renderer
+from handlers.support.callbacks import SupportCb
 
 
 def open_button(thread_id: int, label: str) -> Any:
-    from handlers.support.desk import SupportCb
 
     builder = InlineKeyboardBuilder()
     builder.button(text=label, callback_data=SupportCb(action="open", thread_id=thread_id))

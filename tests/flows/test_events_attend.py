@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram.utils.i18n import I18n
+from icalendar import Calendar
 
 from db import Database, ManualClock
 from db.domain.events import Audience, EventInput, EventKind
@@ -58,7 +59,7 @@ async def test_an_organizer_publishes_and_mentors_answer(
     await chat.press(organizer, t("Done ✅"))
     await chat.press(organizer, t("Registration with a limited number of places"))
     assert (await chat.send(organizer, "0")).text == t(
-        "Please give a number of places from 1 to 100000."
+        "Please give a number of places from 1 to {max}.", max=100000
     )
     await chat.send(organizer, "2")
     await chat.press(organizer, t("1 day and 1 hour before"))
@@ -104,6 +105,13 @@ async def test_an_organizer_publishes_and_mentors_answer(
         and document[0] == f"event-{event_id}.ics"
         and b"BEGIN:VEVENT" in document[1]
     )
+    (entry,) = Calendar.from_ical(document[1]).walk("VEVENT")
+    event = await db.events.get(event_id)
+    assert event is not None
+    assert str(entry["uid"]) == f"event-{event_id}@seriktes"
+    assert str(entry["summary"]) == event.title
+    assert entry.decoded("dtstart") == event.starts_at
+    assert entry.decoded("dtend") == event.ends_at
 
 
 async def test_attendance_and_the_attendee_list(

@@ -15,7 +15,7 @@ from db.domain.documents import looks_intact
 from db.domain.issues import IssueCategory, IssueInput
 from db.domain.memoranda import Area, MemorandumInput
 from db.domain.models import OrgKind, Role, User
-from handlers.memoranda.records import PartnerCb
+from handlers.memoranda.callbacks import PartnerCb
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver

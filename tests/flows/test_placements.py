@@ -52,7 +52,7 @@ async def test_the_whole_placement_path(
     await chat.send(people.director, start.strftime("%d.%m.%Y"))
     await chat.send(people.director, (start + timedelta(days=27)).strftime("%d.%m.%Y"))
     assert (await chat.send(people.director, "two")).text == t(
-        "Please give a number of places from 1 to 500."
+        "Please give a number of places from 1 to {max}.", max=500
     )
     await chat.send(people.director, "2")
     await chat.press(people.director, "Тәлімгер Гүлнар")
@@ -173,10 +173,10 @@ async def test_bad_dates_and_places_are_explained(
     )
     await chat.send(coordinator, (start + timedelta(days=5)).strftime("%d.%m.%Y"))
     assert (await chat.send(coordinator, "0")).text == t(
-        "Please give a number of places from 1 to 500."
+        "Please give a number of places from 1 to {max}.", max=500
     )
     assert (await chat.send(coordinator, "-3")).text == t(
-        "Please give a number of places from 1 to 500."
+        "Please give a number of places from 1 to {max}.", max=500
     )
     await chat.send(coordinator, "1")
     await chat.press(coordinator, t("Skip ▶️"))

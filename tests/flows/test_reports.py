@@ -25,7 +25,7 @@ from bot.cli import main
 from bot.workers.charts import render
 from db import Database
 from db.domain.reports import ReportScope, academic_year
-from handlers.reports.stats import ReportCb
+from handlers.reports.callbacks import ReportCb
 from handlers.reports.texts import report_charts
 from tests.datagen import Network
 from tests.fake_telegram import FakeTelegram, FakeUser
