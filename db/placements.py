@@ -23,6 +23,7 @@ from db import audit
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import OrgKind, Role, User
 from db.domain.placements import (
+    DECIDABLE,
     MOTIVATION_MAX,
     NOTES_MAX,
     PARTNER_KINDS,
@@ -140,6 +141,22 @@ async def _application(conn: aiosqlite.Connection, application_id: int) -> Appli
     if row is None:
         raise NotFound("application")
     return application_from_row(row)
+
+
+async def _managed_application(
+    conn: aiosqlite.Connection,
+    actor: User,
+    application_id: int,
+    statuses: Iterable[ApplicationStatus],
+) -> tuple[Application, Offer]:
+    """The application and its offer, if `actor` manages the offer and it is in `statuses`."""
+    application = await _application(conn, application_id)
+    offer = await _offer(conn, application.offer_id)
+    if not can_manage(actor, offer.organization_id):
+        raise NotAllowed("offer")
+    if application.status not in statuses:
+        raise StaleState(application.status)
+    return application, offer
 
 
 async def _user(conn: aiosqlite.Connection, user_id: int) -> User:
@@ -545,12 +562,7 @@ class PlacementRepository:
         now = self._db.clock.now()
         notices = _Notices()
         async with self._db.transaction() as conn:
-            application = await _application(conn, application_id)
-            offer = await _offer(conn, application.offer_id)
-            if not can_manage(actor, offer.organization_id):
-                raise NotAllowed("offer")
-            if application.status not in (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED):
-                raise StaleState(application.status)
+            application, offer = await _managed_application(conn, actor, application_id, DECIDABLE)
             others_pending = offer.pending - (application.status is ApplicationStatus.PENDING)
             if offer.taken + others_pending >= offer.places:
                 raise OfferFull()
@@ -587,12 +599,7 @@ class PlacementRepository:
         now = self._db.clock.now()
         notices = _Notices()
         async with self._db.transaction() as conn:
-            application = await _application(conn, application_id)
-            offer = await _offer(conn, application.offer_id)
-            if not can_manage(actor, offer.organization_id):
-                raise NotAllowed("offer")
-            if application.status not in (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED):
-                raise StaleState(application.status)
+            application, offer = await _managed_application(conn, actor, application_id, DECIDABLE)
             await self._close_application(conn, application_id, "rejected", actor.id, text)
             notices.add(
                 [application.student_id], "placement.rejected", application_id=application_id
@@ -616,12 +623,9 @@ class PlacementRepository:
         now = self._db.clock.now()
         notices = _Notices()
         async with self._db.transaction() as conn:
-            application = await _application(conn, application_id)
-            offer = await _offer(conn, application.offer_id)
-            if not can_manage(actor, offer.organization_id):
-                raise NotAllowed("offer")
-            if application.status is not ApplicationStatus.APPROVED:
-                raise StaleState(application.status)
+            application, offer = await _managed_application(
+                conn, actor, application_id, (ApplicationStatus.APPROVED,)
+            )
             await self._close_application(conn, application_id, "cancelled", actor.id, text)
             await conn.execute(
                 "UPDATE practice_offers SET taken = taken - 1 WHERE id = ?", (offer.id,)
@@ -757,12 +761,9 @@ class PlacementRepository:
         now = self._db.clock.now()
         notices = _Notices()
         async with self._db.transaction() as conn:
-            application = await _application(conn, application_id)
-            offer = await _offer(conn, application.offer_id)
-            if not can_manage(actor, offer.organization_id):
-                raise NotAllowed("offer")
-            if application.status is not ApplicationStatus.APPROVED:
-                raise StaleState(application.status)
+            application, offer = await _managed_application(
+                conn, actor, application_id, (ApplicationStatus.APPROVED,)
+            )
             await self._check_mentors(conn, offer.organization_id, [mentor_id])
             if application.mentor_id == mentor_id:
                 return application

@@ -39,6 +39,8 @@ class ApplicationStatus(StrEnum):
 
 
 ACTIVE = (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED, ApplicationStatus.APPROVED)
+# An approver may decide on these: approve, reject.
+DECIDABLE = (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED)
 
 
 class OfferFull(DomainError):

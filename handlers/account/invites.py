@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -23,8 +22,10 @@ from handlers.account.callbacks import (
     InviteRoleCb,
     InviteUsesCb,
 )
+from handlers.account.states import InviteForm, NewInvite
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
+from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
 from handlers.kit.menu import back_to_menu_button
@@ -41,12 +42,6 @@ from handlers.kit.ui import show
 
 USES_CHOICES = (1, 5, 10, 30, 100)
 DAYS_CHOICES = (7, 30, 90, 365)
-
-
-class NewInvite(StatesGroup):
-    organization = State()
-    uses = State()
-    days = State()
 
 
 def role_keyboard(user: User) -> InlineKeyboardMarkup:
@@ -141,7 +136,7 @@ async def role_chosen(
         await query.answer(not_allowed(), show_alert=True)
         return
     await state.set_state(NewInvite.organization)
-    await state.set_data({"role": role.value, "query": ""})
+    await start_form(state, InviteForm(role=role.value, query=""))
     text, markup = await _org_step(db, role, 0, "", locale)
     await show(query, text, markup)
 
@@ -149,9 +144,9 @@ async def role_chosen(
 async def search_organization(
     message: Message, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, InviteForm)
     query_text = (message.text or "")[:100]
-    await state.update_data(query=query_text)
+    await write_form(state, InviteForm(query=query_text))
     text, markup = await _org_step(db, Role(data["role"]), 0, query_text, locale)
     await message.answer(text, reply_markup=markup)
 
@@ -159,7 +154,7 @@ async def search_organization(
 async def organization_chosen(
     query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, InviteForm)
     role = Role(data["role"])
     if callback_data.page is not None:
         text, markup = await _org_step(db, role, callback_data.page, data.get("query", ""), locale)
@@ -169,7 +164,7 @@ async def organization_chosen(
     if org is None or org.kind not in ORG_KINDS_FOR_ROLE[role]:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(org_id=org.id)
+    await write_form(state, InviteForm(org_id=org.id))
     await state.set_state(NewInvite.uses)
     await show(
         query,
@@ -187,7 +182,7 @@ async def organization_chosen(
 async def uses_chosen(uses: int, state: FSMContext) -> str | None:
     if not 1 <= uses <= MAX_USES_LIMIT:
         return _("Please give a number from 1 to {limit}.").format(limit=MAX_USES_LIMIT)
-    await state.update_data(uses=uses)
+    await write_form(state, InviteForm(uses=uses))
     await state.set_state(NewInvite.days)
     return None
 
@@ -222,7 +217,7 @@ async def days_chosen(
     locale: str,
     settings: HandlerSettings,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, InviteForm)
     if callback_data.days not in DAYS_CHOICES or "org_id" not in data or "uses" not in data:
         await query.answer(stale_button(), show_alert=True)
         return

@@ -13,8 +13,10 @@ from db import Database
 from db.domain.models import LOCALES, User
 from handlers.account.callbacks import LangCb
 from handlers.account.registration import language_keyboard
+from handlers.account.states import RegistrationForm
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.commands import publish_user_commands
+from handlers.kit.drafts import write_form
 from handlers.kit.menu import menu_keyboard, menu_text
 from handlers.kit.texts import LANGUAGE_NAMES, use_buttons_please
 from handlers.kit.ui import show
@@ -43,7 +45,7 @@ async def language_chosen(
         return
     i18n.current_locale = code
     if user is None:
-        await state.update_data(locale=code)
+        await write_form(state, RegistrationForm(locale=code))
         await show(
             query,
             _("Language: {language}").format(language=LANGUAGE_NAMES[code])

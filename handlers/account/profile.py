@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -15,6 +14,7 @@ from db.domain.errors import InvalidValue, NotFound
 from db.domain.models import OrgKind, Role, User
 from handlers.account.callbacks import ProfileCb, ProfileYearCb
 from handlers.account.registration import STUDY_YEAR_CHOICES
+from handlers.account.states import ProfileEdit
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_keyboard
 from handlers.kit.filters import Registered
@@ -32,12 +32,6 @@ from handlers.kit.texts import (
     use_buttons_please,
 )
 from handlers.kit.ui import show
-
-
-class ProfileEdit(StatesGroup):
-    full_name = State()
-    programme = State()
-    university = State()
 
 
 async def profile_text(user: User, db: Database, locale: str, settings: HandlerSettings) -> str:

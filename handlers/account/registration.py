@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -18,8 +17,10 @@ from db.domain.models import LOCALES, OrgKind, User
 from db.domain.users import NewUser, clean_full_name, clean_programme
 from db.timeutil import from_db, to_db
 from handlers.account.callbacks import ConsentCb, LangCb, PathCb, StudyYearCb, SwitchRoleCb
+from handlers.account.states import Registration, RegistrationForm, RoleSwitch
 from handlers.kit.callbacks import OrgPickCb
 from handlers.kit.commands import publish_user_commands
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import Registered, Unregistered
 from handlers.kit.formatting import esc
 from handlers.kit.menu import menu_keyboard, menu_text
@@ -38,21 +39,6 @@ from handlers.kit.ui import show
 
 UNIVERSITIES = (OrgKind.UNIVERSITY,)
 STUDY_YEAR_CHOICES = (1, 2, 3, 4, 5)
-
-
-class Registration(StatesGroup):
-    language = State()
-    consent = State()
-    path = State()
-    code = State()
-    full_name = State()
-    university = State()
-    programme = State()
-    study_year = State()
-
-
-class RoleSwitch(StatesGroup):
-    confirm = State()
 
 
 def language_keyboard(selected: str) -> InlineKeyboardMarkup:
@@ -114,7 +100,7 @@ def ask_full_name() -> str:
     )
 
 
-def person_from(tg_id: int, username: str | None, data: dict[str, object]) -> NewUser:
+def person_from(tg_id: int, username: str | None, data: RegistrationForm) -> NewUser:
     return NewUser(
         telegram_id=tg_id,
         full_name=str(data["full_name"]),
@@ -157,7 +143,7 @@ async def _offer_invite(
         return
     org = await db.orgs.get(invite.organization_id)
     org_name = org.name(locale) if org else "—"
-    await state.update_data(invite=normalize_code(code), path="invite")
+    await write_form(state, RegistrationForm(invite=normalize_code(code), path="invite"))
     await state.set_state(Registration.full_name)
     await message.answer(
         _("This invitation is for: {role}, {organization}.").format(
@@ -192,7 +178,7 @@ async def start_new(
     await state.clear()
     code = normalize_code(command.args or "")
     await state.set_state(Registration.language)
-    await state.update_data(locale=locale, invite=code or None)
+    await write_form(state, RegistrationForm(locale=locale, invite=code or None))
     await message.answer(
         _(
             "Hello! This is <b>Seriktes</b>, the bot of the university's partnership network"
@@ -223,7 +209,7 @@ async def start_registered(
         return
     org = await db.orgs.get(invite.organization_id)
     await state.set_state(RoleSwitch.confirm)
-    await state.update_data(invite=code)
+    await write_form(state, RegistrationForm(invite=code))
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Accept"), callback_data=SwitchRoleCb(accept=True))
     builder.button(text=_("Keep my current role"), callback_data=SwitchRoleCb(accept=False))
@@ -251,7 +237,7 @@ async def switch_role(
     i18n: I18n,
     locale: str,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, RegistrationForm)
     await state.clear()
     if not callback_data.accept:
         await show(
@@ -283,7 +269,7 @@ async def choose_language(
         await query.answer(use_buttons_please(), show_alert=True)
         return
     i18n.current_locale = callback_data.code
-    await state.update_data(locale=callback_data.code)
+    await write_form(state, RegistrationForm(locale=callback_data.code))
     await state.set_state(Registration.consent)
     await show(query, consent_text(), consent_keyboard())
 
@@ -303,14 +289,14 @@ async def consent(
             _("Without your consent we cannot register you. If you change your mind, send /start."),
         )
         return
-    await state.update_data(consent_at=to_db(db.clock.now()))
-    data = await state.get_data()
+    await write_form(state, RegistrationForm(consent_at=to_db(db.clock.now())))
+    data = await read_form(state, RegistrationForm)
     message = query.message
     if data.get("invite") and isinstance(message, Message):
         await show(query, _("Thank you."))
         await _offer_invite(message, str(data["invite"]), db, state, locale)
     elif query.from_user.id in settings.admins:
-        await state.update_data(path="admin")
+        await write_form(state, RegistrationForm(path="admin"))
         await state.set_state(Registration.full_name)
         await show(
             query,
@@ -327,7 +313,7 @@ async def consent(
 
 async def choose_path(query: CallbackQuery, callback_data: PathCb, state: FSMContext) -> None:
     if callback_data.path == "student":
-        await state.update_data(path="student")
+        await write_form(state, RegistrationForm(path="student"))
         await state.set_state(Registration.full_name)
         await show(query, ask_full_name())
     elif callback_data.path == "code":
@@ -355,8 +341,8 @@ async def enter_full_name(
     except InvalidValue as problem:
         await message.answer(full_name_problem(problem.detail))
         return
-    await state.update_data(full_name=name)
-    data = await state.get_data()
+    await write_form(state, RegistrationForm(full_name=name))
+    data = await read_form(state, RegistrationForm)
     if data.get("path") == "student":
         await state.set_state(Registration.university)
         text, markup = await _university_page(db, locale, 0)
@@ -389,7 +375,7 @@ async def university_chosen(
     picked = callback_data
     if picked.page is not None:
         text, markup = await _university_page(
-            db, locale, picked.page, (await state.get_data()).get("uni_query", "")
+            db, locale, picked.page, (await read_form(state, RegistrationForm)).get("uni_query", "")
         )
         await show(query, text, markup)
         return
@@ -397,7 +383,7 @@ async def university_chosen(
     if org is None or org.kind is not OrgKind.UNIVERSITY:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(university_id=org.id)
+    await write_form(state, RegistrationForm(university_id=org.id))
     await state.set_state(Registration.programme)
     await show(
         query,
@@ -409,7 +395,7 @@ async def university_chosen(
 
 async def search_university(message: Message, state: FSMContext, db: Database, locale: str) -> None:
     query_text = (message.text or "")[:100]
-    await state.update_data(uni_query=query_text)
+    await write_form(state, RegistrationForm(uni_query=query_text))
     text, markup = await _university_page(db, locale, 0, query_text)
     await message.answer(text, reply_markup=markup)
 
@@ -420,7 +406,7 @@ async def enter_programme(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(programme_problem(problem.detail))
         return
-    await state.update_data(programme=programme)
+    await write_form(state, RegistrationForm(programme=programme))
     await state.set_state(Registration.study_year)
     await message.answer(_("Which year of study are you in?"), reply_markup=study_year_keyboard())
 
@@ -436,7 +422,7 @@ async def choose_study_year(
     if callback_data.year not in STUDY_YEAR_CHOICES:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    data = await state.get_data()
+    data = await read_form(state, RegistrationForm)
     person = person_from(query.from_user.id, query.from_user.username, data)
     try:
         user = await db.users.register_student(

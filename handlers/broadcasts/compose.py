@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -27,6 +25,7 @@ from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import LOCALES, Role, User
 from db.domain.roles import AUDIENCE_ROLES, BROADCASTERS, NETWORK_BROADCASTERS
 from handlers.broadcasts.callbacks import ComposeCb
+from handlers.broadcasts.states import BroadcastForm, Compose
 from handlers.broadcasts.texts import (
     audience_summary,
     broadcast_problem,
@@ -36,6 +35,7 @@ from handlers.broadcasts.texts import (
 )
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button, cancel_item
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_datetime, upper_first
 from handlers.kit.menu import back_to_menu_button
@@ -45,18 +45,7 @@ from handlers.kit.texts import LANGUAGE_NAMES, role_name_plural, stale_button, u
 from handlers.kit.ui import show
 
 
-class Compose(StatesGroup):
-    audience = State()
-    organizations = State()
-    places = State()
-    event = State()
-    text = State()
-    versions = State()
-    translation = State()
-    confirm = State()
-
-
-def audience_of(data: dict[str, Any]) -> BroadcastAudience:
+def audience_of(data: BroadcastForm) -> BroadcastAudience:
     return BroadcastAudience(
         everyone=bool(data.get("bc_everyone")),
         roles=frozenset(Role(role) for role in data.get("bc_roles", [])),
@@ -66,7 +55,7 @@ def audience_of(data: dict[str, Any]) -> BroadcastAudience:
     )
 
 
-def audience_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+def audience_keyboard(data: BroadcastForm) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
 
     def mark(on: object) -> str:
@@ -107,7 +96,7 @@ def audience_prompt() -> str:
     )
 
 
-def versions_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+def versions_keyboard(data: BroadcastForm) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     given = data.get("bc_texts", {})
     for locale in LOCALES:
@@ -132,19 +121,22 @@ def length_problem(text: str, has_media: bool) -> str | None:
     return None
 
 
-async def send_preview(message: Message, data: dict[str, Any], locale: str) -> None:
+async def send_preview(message: Message, data: BroadcastForm, locale: str) -> None:
     text = data["bc_texts"][data["bc_locale"]]
-    if data.get("bc_media_kind") == "photo":
-        await message.answer_photo(data["bc_media"], caption=text)
-    elif data.get("bc_media_kind") == "document":
-        await message.answer_document(data["bc_media"], caption=text)
+    media, kind = data.get("bc_media"), data.get("bc_media_kind")
+    if media and kind == "photo":
+        await message.answer_photo(media, caption=text)
+    elif media and kind == "document":
+        await message.answer_document(media, caption=text)
     else:
         await message.answer(text)
 
 
 async def begin(user: User, state: FSMContext, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     await state.clear()
-    await state.update_data(bc_token=secrets.token_hex(8), bc_locale=locale, bc_texts={})
+    await write_form(
+        state, BroadcastForm(bc_token=secrets.token_hex(8), bc_locale=locale, bc_texts={})
+    )
     if user.role is Role.DIRECTOR:
         await state.set_state(Compose.text)
         builder = InlineKeyboardBuilder()
@@ -153,7 +145,7 @@ async def begin(user: User, state: FSMContext, locale: str) -> tuple[str, Inline
             "An announcement for your school's mentors."
         ) + "\n\n" + ask_text(), builder.as_markup()
     await state.set_state(Compose.audience)
-    return audience_prompt(), audience_keyboard(await state.get_data())
+    return audience_prompt(), audience_keyboard(await read_form(state, BroadcastForm))
 
 
 def ask_text() -> str:
@@ -181,17 +173,17 @@ async def broadcast_button(
 
 async def back_to_audience(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(Compose.audience)
-    await show(query, audience_prompt(), audience_keyboard(await state.get_data()))
+    await show(query, audience_prompt(), audience_keyboard(await read_form(state, BroadcastForm)))
 
 
 async def toggle(query: CallbackQuery, callback_data: ComposeCb, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     if callback_data.action == "everyone":
-        await state.update_data(bc_everyone=not data.get("bc_everyone"))
+        await write_form(state, BroadcastForm(bc_everyone=not data.get("bc_everyone")))
     elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
         roles = set(data.get("bc_roles", []))
         roles ^= {callback_data.value}
-        await state.update_data(bc_roles=sorted(roles))
+        await write_form(state, BroadcastForm(bc_roles=sorted(roles)))
     else:
         await query.answer(use_buttons_please(), show_alert=True)
         return
@@ -218,8 +210,8 @@ async def organizations(query: CallbackQuery, db: Database, state: FSMContext, l
 async def places(query: CallbackQuery, db: Database, state: FSMContext) -> None:
     await state.set_state(Compose.places)
     options = await db.broadcasts.places()
-    await state.update_data(bc_place_options=[place for place, _n in options])
-    chosen = set((await state.get_data()).get("bc_places", []))
+    await write_form(state, BroadcastForm(bc_place_options=[place for place, _n in options]))
+    chosen = set((await read_form(state, BroadcastForm)).get("bc_places", []))
     builder = InlineKeyboardBuilder()
     for index, (place, count) in enumerate(options):
         mark = "☑️" if place in chosen else "⬜"
@@ -235,14 +227,14 @@ async def places(query: CallbackQuery, db: Database, state: FSMContext) -> None:
 async def place_toggled(
     query: CallbackQuery, callback_data: ComposeCb, db: Database, state: FSMContext
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     options = data.get("bc_place_options", [])
     if not callback_data.value.isdigit() or int(callback_data.value) >= len(options):
         await query.answer(stale_button(), show_alert=True)
         return
     chosen = set(data.get("bc_places", []))
     chosen ^= {options[int(callback_data.value)]}
-    await state.update_data(bc_places=sorted(chosen))
+    await write_form(state, BroadcastForm(bc_places=sorted(chosen)))
     await state.set_state(Compose.audience)
     await places(query, db, state)
 
@@ -270,7 +262,7 @@ async def event_set(
         if event is None or not db.events.may_see(user, event):
             await query.answer(use_buttons_please(), show_alert=True)
             return
-    await state.update_data(bc_event=event_id or None)
+    await write_form(state, BroadcastForm(bc_event=event_id or None))
     await back_to_audience(query, state)
 
 
@@ -279,7 +271,7 @@ async def back(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def audience_done(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
-    audience = audience_of(await state.get_data())
+    audience = audience_of(await read_form(state, BroadcastForm))
     if audience.is_empty() or await db.broadcasts.count(user, audience) == 0:
         await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
         return
@@ -299,18 +291,22 @@ async def text_written(message: Message, state: FSMContext) -> None:
     if problem:
         await message.answer(problem)
         return
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     if message.photo:
-        await state.update_data(bc_media_kind="photo", bc_media=message.photo[-1].file_id)
+        await write_form(
+            state, BroadcastForm(bc_media_kind="photo", bc_media=message.photo[-1].file_id)
+        )
     elif message.document:
-        await state.update_data(bc_media_kind="document", bc_media=message.document.file_id)
+        await write_form(
+            state, BroadcastForm(bc_media_kind="document", bc_media=message.document.file_id)
+        )
     # html_text turns the author's formatting into HTML and escapes everything else.
     texts = {data["bc_locale"]: message.html_text}
-    await state.update_data(bc_texts=texts)
+    await write_form(state, BroadcastForm(bc_texts=texts))
     await state.set_state(Compose.versions)
     await message.answer(
         _("Add a version in another language? Each person gets their language, otherwise yours."),
-        reply_markup=versions_keyboard(await state.get_data()),
+        reply_markup=versions_keyboard(await read_form(state, BroadcastForm)),
     )
 
 
@@ -322,7 +318,7 @@ async def ask_version(query: CallbackQuery, callback_data: ComposeCb, state: FSM
     if callback_data.value not in LOCALES:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(bc_version=callback_data.value)
+    await write_form(state, BroadcastForm(bc_version=callback_data.value))
     await state.set_state(Compose.translation)
     await show(
         query, _("The text in {language}:").format(language=LANGUAGE_NAMES[callback_data.value])
@@ -330,24 +326,25 @@ async def ask_version(query: CallbackQuery, callback_data: ComposeCb, state: FSM
 
 
 async def version_written(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     problem = length_problem(message.text or "", bool(data.get("bc_media_kind")))
     if problem:
         await message.answer(problem)
         return
     texts = dict(data.get("bc_texts", {}))
     texts[data["bc_version"]] = message.html_text
-    await state.update_data(bc_texts=texts)
+    await write_form(state, BroadcastForm(bc_texts=texts))
     await state.set_state(Compose.versions)
     await message.answer(
-        _("Added. Another language?"), reply_markup=versions_keyboard(await state.get_data())
+        _("Added. Another language?"),
+        reply_markup=versions_keyboard(await read_form(state, BroadcastForm)),
     )
 
 
 async def versions_done(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     audience = db.broadcasts.allowed_audience(user, audience_of(data))
     count = await db.broadcasts.count(user, audience)
     if count == 0:
@@ -382,7 +379,7 @@ async def versions_done(
 
 
 async def send(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, BroadcastForm)
     try:
         draft = BroadcastDraft(
             audience=audience_of(data),

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -32,6 +30,7 @@ from db.domain.models import Role, User
 from db.domain.roles import AUDIENCE_ROLES, EVENT_ORGANIZERS
 from handlers.events.attend import card_view
 from handlers.events.callbacks import EventCb, NewEventCb
+from handlers.events.states import EditEvent, EventForm, NewEvent
 from handlers.events.texts import (
     audience_text,
     event_problem,
@@ -43,6 +42,7 @@ from handlers.events.texts import (
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date, parse_local_datetime
+from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
 from handlers.kit.orgpicker import MultiOrgPicker, OrgPage, org_page_keyboard
@@ -57,32 +57,6 @@ REMINDER_PRESETS = {
     "week_day": (10080, 1440),
     "none": (),
 }
-
-
-class NewEvent(StatesGroup):
-    kind = State()
-    title = State()
-    description = State()
-    starts_at = State()
-    ends_at = State()
-    place = State()
-    place_org = State()
-    address = State()
-    online_url = State()
-    audience = State()
-    audience_orgs = State()
-    registration = State()
-    capacity = State()
-    reminders = State()
-    repeat = State()
-    until = State()
-    confirm = State()
-
-
-class EditEvent(StatesGroup):
-    starts_at = State()
-    ends_at = State()
-    text = State()
 
 
 def time_hint() -> str:
@@ -100,7 +74,7 @@ def choice_keyboard(
     return builder.as_markup()
 
 
-def audience_keyboard(data: dict[str, Any]) -> InlineKeyboardMarkup:
+def audience_keyboard(data: EventForm) -> InlineKeyboardMarkup:
     chosen = set(data.get("ev_roles", []))
     builder = InlineKeyboardBuilder()
     everyone = "☑️" if data.get("ev_everyone") else "⬜"
@@ -135,7 +109,7 @@ def orgs_done_item() -> InlineKeyboardButton:
     )
 
 
-def audience_of(data: dict[str, Any]) -> Audience:
+def audience_of(data: EventForm) -> Audience:
     return Audience(
         everyone=bool(data.get("ev_everyone")),
         roles=frozenset(Role(value) for value in data.get("ev_roles", [])),
@@ -143,7 +117,7 @@ def audience_of(data: dict[str, Any]) -> Audience:
     )
 
 
-def event_input(data: dict[str, Any]) -> EventInput:
+def event_input(data: EventForm) -> EventInput:
     return EventInput(
         kind=EventKind(data["ev_kind"]),
         title=data["ev_title"],
@@ -158,12 +132,12 @@ def event_input(data: dict[str, Any]) -> EventInput:
         audience=audience_of(data),
         reminder_offsets=tuple(data.get("ev_reminders", (1440, 60))),
         repeat=data.get("ev_repeat"),
-        until=date.fromisoformat(data["ev_until"]) if data.get("ev_until") else None,
+        until=date.fromisoformat(until) if (until := data.get("ev_until")) else None,
     )
 
 
 async def preview_text(
-    db: Database, data: dict[str, Any], settings: HandlerSettings, locale: str
+    db: Database, data: EventForm, settings: HandlerSettings, locale: str
 ) -> str:
     event = event_input(data)
     organizations = await db.orgs.by_ids(
@@ -219,7 +193,7 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewEventCb, state: FS
     if callback_data.value not in {kind.value for kind in EventKind}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(ev_kind=callback_data.value)
+    await write_form(state, EventForm(ev_kind=callback_data.value))
     await state.set_state(NewEvent.title)
     await show(query, _("The title, for example “Inclusive pedagogy in practice”:"))
 
@@ -230,7 +204,7 @@ async def title_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
         return
-    await state.update_data(ev_title=title)
+    await write_form(state, EventForm(ev_title=title))
     await state.set_state(NewEvent.description)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Skip ▶️"), callback_data=NewEventCb(action="nodescription"))
@@ -251,7 +225,7 @@ async def description_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
         return
-    await state.update_data(ev_description=text)
+    await write_form(state, EventForm(ev_description=text))
     await ask_start(message, state)
 
 
@@ -271,7 +245,7 @@ async def start_written(
     if start <= db.clock.now():
         await message.answer(event_value_problem(InvalidValue("starts_at", "in_past")))
         return
-    await state.update_data(ev_start=start.isoformat())
+    await write_form(state, EventForm(ev_start=start.isoformat()))
     await state.set_state(NewEvent.ends_at)
     await message.answer(_("When does it end? A time (17:00) or a date and time:"))
 
@@ -300,11 +274,11 @@ async def read_end(
 async def end_written(
     message: Message, db: Database, state: FSMContext, settings: HandlerSettings
 ) -> None:
-    start = datetime.fromisoformat((await state.get_data())["ev_start"])
+    start = datetime.fromisoformat((await read_form(state, EventForm))["ev_start"])
     end = await read_end(message, start, db, settings)
     if end is None:
         return
-    await state.update_data(ev_end=end.isoformat())
+    await write_form(state, EventForm(ev_end=end.isoformat()))
     await state.set_state(NewEvent.place)
     options = [
         ("org", _("🏫 At a school or organization")),
@@ -352,7 +326,7 @@ async def ask_audience(target: Message | CallbackQuery, state: FSMContext) -> No
         "Who is it for? Choose roles and/or organizations (both: people with those roles "
         "there), or everyone:"
     )
-    markup = audience_keyboard(await state.get_data())
+    markup = audience_keyboard(await read_form(state, EventForm))
     if isinstance(target, CallbackQuery):
         await show(target, text, markup)
     else:
@@ -370,12 +344,12 @@ async def place_chosen(
     if org is None:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(ev_place_org=org.id)
+    await write_form(state, EventForm(ev_place_org=org.id))
     await ask_audience(query, state)
 
 
 async def address_written(message: Message, state: FSMContext) -> None:
-    await state.update_data(ev_address=clean_address(message.text or "") or "")
+    await write_form(state, EventForm(ev_address=clean_address(message.text or "") or ""))
     await ask_audience(message, state)
 
 
@@ -385,23 +359,23 @@ async def url_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
         return
-    await state.update_data(ev_url=url)
+    await write_form(state, EventForm(ev_url=url))
     await ask_audience(message, state)
 
 
 async def audience_toggled(
     query: CallbackQuery, callback_data: NewEventCb, state: FSMContext
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, EventForm)
     if callback_data.action == "everyone":
-        await state.update_data(ev_everyone=not data.get("ev_everyone"))
+        await write_form(state, EventForm(ev_everyone=not data.get("ev_everyone")))
     elif callback_data.value in {role.value for role in AUDIENCE_ROLES}:
         roles = list(data.get("ev_roles", []))
         if callback_data.value in roles:
             roles.remove(callback_data.value)
         else:
             roles.append(callback_data.value)
-        await state.update_data(ev_roles=roles)
+        await write_form(state, EventForm(ev_roles=roles))
     else:
         await query.answer(use_buttons_please(), show_alert=True)
         return
@@ -426,7 +400,7 @@ async def audience_orgs_done(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def audience_done(query: CallbackQuery, state: FSMContext) -> None:
-    if audience_of(await state.get_data()).is_empty():
+    if audience_of(await read_form(state, EventForm)).is_empty():
         await query.answer(event_value_problem(InvalidValue("audience", "empty")), show_alert=True)
         return
     await state.set_state(NewEvent.registration)
@@ -460,7 +434,9 @@ async def registration_chosen(
     if callback_data.value not in ("open", "unlimited", "limited"):
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(ev_registration=callback_data.value != "open", ev_capacity=None)
+    await write_form(
+        state, EventForm(ev_registration=callback_data.value != "open", ev_capacity=None)
+    )
     if callback_data.value == "limited":
         await state.set_state(NewEvent.capacity)
         await show(query, _("How many places?"))
@@ -474,7 +450,7 @@ async def capacity_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
         return
-    await state.update_data(ev_capacity=capacity)
+    await write_form(state, EventForm(ev_capacity=capacity))
     await ask_reminders(message, state)
 
 
@@ -484,7 +460,7 @@ async def reminders_chosen(
     if callback_data.value not in REMINDER_PRESETS:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(ev_reminders=list(REMINDER_PRESETS[callback_data.value]))
+    await write_form(state, EventForm(ev_reminders=list(REMINDER_PRESETS[callback_data.value])))
     await state.set_state(NewEvent.repeat)
     options = [("once", _("Once")), ("weekly", _("Every week")), ("monthly", _("Every month"))]
     await show(query, _("Does it repeat?"), choice_keyboard(options, "repeat", 3))
@@ -502,7 +478,7 @@ async def ask_confirm(
     builder.button(text=_("✅ Publish"), callback_data=NewEventCb(action="publish"))
     cancel_button(builder)
     builder.adjust(1)
-    text = await preview_text(db, await state.get_data(), settings, locale)
+    text = await preview_text(db, await read_form(state, EventForm), settings, locale)
     if isinstance(target, CallbackQuery):
         await show(target, text, builder.as_markup())
     else:
@@ -521,10 +497,10 @@ async def repeat_chosen(
         await query.answer(use_buttons_please(), show_alert=True)
         return
     if callback_data.value == "once":
-        await state.update_data(ev_repeat=None, ev_until=None)
+        await write_form(state, EventForm(ev_repeat=None, ev_until=None))
         await ask_confirm(query, db, state, settings, locale)
         return
-    await state.update_data(ev_repeat=callback_data.value)
+    await write_form(state, EventForm(ev_repeat=callback_data.value))
     await state.set_state(NewEvent.until)
     await show(query, _("Until which date (for example 31.05.2027)?"))
 
@@ -536,11 +512,11 @@ async def until_written(
     if until is None:
         await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
         return
-    await state.update_data(ev_until=until.isoformat())
+    await write_form(state, EventForm(ev_until=until.isoformat()))
     try:
         from db.domain.events import occurrences
 
-        data = await state.get_data()
+        data = await read_form(state, EventForm)
         occurrences(datetime.fromisoformat(data["ev_start"]), data["ev_repeat"], until)
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
@@ -557,7 +533,7 @@ async def publish(
     locale: str,
     reminders: ReminderPlanner,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, EventForm)
     try:
         events = await db.events.create(user, event_input(data))
     except DomainError as problem:
@@ -585,7 +561,7 @@ async def edit_menu(
     if event is None or not db.events.may_manage(user, event):
         await query.answer(_("This is not available to you."), show_alert=True)
         return
-    await state.set_data({"edit_event": event.id, "edit_version": callback_data.version})
+    await start_form(state, EventForm(edit_event=event.id, edit_version=callback_data.version))
     builder = InlineKeyboardBuilder()
     for field, label in (
         ("time", _("🗓 Time")),
@@ -602,7 +578,7 @@ async def edit_menu(
 
 
 async def edit_field(query: CallbackQuery, callback_data: NewEventCb, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, EventForm)
     if "edit_event" not in data:
         await query.answer(stale_button(), show_alert=True)
         return
@@ -610,7 +586,7 @@ async def edit_field(query: CallbackQuery, callback_data: NewEventCb, state: FSM
         await state.set_state(EditEvent.starts_at)
         await show(query, _("New start, date and time (for example 25.12.2026 15:00):"))
         return
-    await state.update_data(edit_field=callback_data.value)
+    await write_form(state, EventForm(edit_field=callback_data.value))
     await state.set_state(EditEvent.text)
     prompts = {
         "address": _("The new address (send “-” to remove it):"),
@@ -635,7 +611,7 @@ async def save_changes(
     locale: str,
     reminders: ReminderPlanner,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, EventForm)
     try:
         event = await db.events.update(
             user, int(data["edit_event"]), int(data.get("edit_version", 0)), changes
@@ -662,7 +638,7 @@ async def new_start(
     if start is None:
         await message.answer(time_hint())
         return
-    await state.update_data(edit_start=start.isoformat())
+    await write_form(state, EventForm(edit_start=start.isoformat()))
     await state.set_state(EditEvent.ends_at)
     await message.answer(_("New end: a time (17:00) or a date and time:"))
 
@@ -676,7 +652,7 @@ async def new_end(
     locale: str,
     reminders: ReminderPlanner,
 ) -> None:
-    start = datetime.fromisoformat((await state.get_data())["edit_start"])
+    start = datetime.fromisoformat((await read_form(state, EventForm))["edit_start"])
     end = await read_end(message, start, db, settings)
     if end is None:
         return
@@ -701,7 +677,7 @@ async def new_text(
     locale: str,
     reminders: ReminderPlanner,
 ) -> None:
-    field = (await state.get_data()).get("edit_field")
+    field = (await read_form(state, EventForm)).get("edit_field")
     text = message.text or ""
     if field == "capacity":
         try:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -34,6 +32,7 @@ from db.domain.issues import (
 from db.domain.models import User
 from db.domain.roles import REQUEST_POSTERS, REQUEST_VIEWERS, STAFF
 from handlers.issues.callbacks import IssueCb, ListCb, PostCb
+from handlers.issues.states import FileDraft, IssueForm, IssueText, PostIssue
 from handlers.issues.texts import (
     category_name,
     issue_card,
@@ -45,8 +44,10 @@ from handlers.issues.texts import (
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import esc, upper_first
+from handlers.kit.guards import or_refuse
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
@@ -67,20 +68,6 @@ DOCUMENT_TYPES = {
 }
 
 
-class PostIssue(StatesGroup):
-    category = State()
-    vacancy_subject = State()
-    vacancy_date = State()
-    urgency = State()
-    title = State()
-    description = State()
-    files = State()
-
-
-class IssueText(StatesGroup):
-    text = State()
-
-
 # ----- posting --------------------------------------------------------------------------------
 
 
@@ -92,7 +79,7 @@ def files_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def draft_text(data: dict[str, Any]) -> str:
+def draft_text(data: IssueForm) -> str:
     lines = [
         _("<b>Your request</b>"),
         _("Category: {category}").format(category=category_name(IssueCategory(data["category"]))),
@@ -116,7 +103,7 @@ def draft_text(data: dict[str, Any]) -> str:
 # ----- the list -------------------------------------------------------------------------------
 
 
-def filter_of(data: dict[str, Any]) -> IssueFilter:
+def filter_of(data: IssueForm) -> IssueFilter:
     chosen = data.get("issue_filter", {})
     status = chosen.get("status", "open")
     category = chosen.get("category")
@@ -128,7 +115,7 @@ def filter_of(data: dict[str, Any]) -> IssueFilter:
     )
 
 
-def status_filter_label(data: dict[str, Any]) -> str:
+def status_filter_label(data: IssueForm) -> str:
     status = data.get("issue_filter", {}).get("status", "open")
     if status == "open":
         return _("open")
@@ -138,7 +125,7 @@ def status_filter_label(data: dict[str, Any]) -> str:
 
 
 async def list_view(
-    db: Database, viewer: User, data: dict[str, Any], page: int, locale: str
+    db: Database, viewer: User, data: IssueForm, page: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     filters = filter_of(data)
     issues, total = await db.issues.page(viewer, filters, page * PAGE_SIZE, PAGE_SIZE)
@@ -285,7 +272,7 @@ async def category_chosen(query: CallbackQuery, callback_data: PostCb, state: FS
     if callback_data.value not in {c.value for c in IssueCategory}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(category=callback_data.value)
+    await write_form(state, IssueForm(category=callback_data.value))
     if callback_data.value == IssueCategory.STAFFING.value:
         await state.set_state(PostIssue.vacancy_subject)
         await show(
@@ -303,7 +290,7 @@ async def vacancy_subject(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(issue_value_problem(problem))
         return
-    await state.update_data(vacancy_subject=subject)
+    await write_form(state, IssueForm(vacancy_subject=subject))
     await state.set_state(PostIssue.vacancy_date)
     await message.answer(_("From what date is the teacher needed (for example 01.09.2027)?"))
 
@@ -315,7 +302,9 @@ async def vacancy_date(message: Message, db: Database, state: FSMContext) -> Non
         return
     from handlers.kit.formatting import fmt_date
 
-    await state.update_data(vacancy_starts_on=day.isoformat(), vacancy_label=fmt_date(day))
+    await write_form(
+        state, IssueForm(vacancy_starts_on=day.isoformat(), vacancy_label=fmt_date(day))
+    )
     await state.set_state(PostIssue.urgency)
     await message.answer(_("How urgent is it?"), reply_markup=urgency_keyboard())
 
@@ -324,7 +313,7 @@ async def urgency_chosen(query: CallbackQuery, callback_data: PostCb, state: FSM
     if callback_data.value not in ("normal", "urgent"):
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(urgency=callback_data.value)
+    await write_form(state, IssueForm(urgency=callback_data.value))
     await state.set_state(PostIssue.title)
     await show(query, _("A short title, for example “We need a robotics teacher”:"))
 
@@ -335,7 +324,7 @@ async def title_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(issue_value_problem(problem))
         return
-    await state.update_data(title=title)
+    await write_form(state, IssueForm(title=title))
     await state.set_state(PostIssue.description)
     await message.answer(_("Describe what you need: the situation, the numbers, who to contact."))
 
@@ -346,22 +335,26 @@ async def description_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(issue_value_problem(problem))
         return
-    await state.update_data(description=description, files=[])
+    await write_form(state, IssueForm(description=description, files=[]))
     await state.set_state(PostIssue.files)
-    await message.answer(draft_text(await state.get_data()), reply_markup=files_keyboard())
+    await message.answer(
+        draft_text(await read_form(state, IssueForm)), reply_markup=files_keyboard()
+    )
 
 
-async def attach(message: Message, state: FSMContext, attachment: dict[str, Any]) -> None:
-    data = await state.get_data()
+async def attach(message: Message, state: FSMContext, attachment: FileDraft) -> None:
+    data = await read_form(state, IssueForm)
     files = list(data.get("files", []))
     if len(files) >= ATTACHMENTS_MAX:
         await message.answer(issue_value_problem(InvalidValue("attachments", "too_many")))
         return
     files.append(attachment)
     group = message.media_group_id
-    await state.update_data(files=files, last_group=group)
+    await write_form(state, IssueForm(files=files, last_group=group))
     if group is None or group != data.get("last_group"):  # one answer per album, not per photo
-        await message.answer(draft_text(await state.get_data()), reply_markup=files_keyboard())
+        await message.answer(
+            draft_text(await read_form(state, IssueForm)), reply_markup=files_keyboard()
+        )
 
 
 async def photo_attached(message: Message, state: FSMContext) -> None:
@@ -411,7 +404,7 @@ async def send(
     locale: str,
     settings: HandlerSettings,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, IssueForm)
     try:
         issue = await db.issues.post(
             user,
@@ -425,8 +418,8 @@ async def send(
                     for f in data.get("files", [])
                 ],
                 vacancy_subject=data.get("vacancy_subject"),
-                vacancy_starts_on=date.fromisoformat(data["vacancy_starts_on"])
-                if data.get("vacancy_starts_on")
+                vacancy_starts_on=date.fromisoformat(starts_on)
+                if (starts_on := data.get("vacancy_starts_on"))
                 else None,
             ),
         )
@@ -451,7 +444,7 @@ async def issues_command(
     message: Message, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
     await state.set_state(None)
-    text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+    text, markup = await list_view(db, user, await read_form(state, IssueForm), 0, locale)
     await message.answer(text, reply_markup=markup)
 
 
@@ -459,7 +452,7 @@ async def issues_button(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
     await state.set_state(None)
-    text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+    text, markup = await list_view(db, user, await read_form(state, IssueForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -473,7 +466,7 @@ async def page(
 ) -> None:
     await state.set_state(None)
     text, markup = await list_view(
-        db, user, await state.get_data(), max(0, callback_data.value), locale
+        db, user, await read_form(state, IssueForm), max(0, callback_data.value), locale
     )
     await show(query, text, markup)
 
@@ -481,11 +474,11 @@ async def page(
 async def toggle_urgent(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, IssueForm)
     chosen = dict(data.get("issue_filter", {}))
     chosen["urgent"] = not chosen.get("urgent")
-    await state.update_data(issue_filter=chosen)
-    text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+    await write_form(state, IssueForm(issue_filter=chosen))
+    text, markup = await list_view(db, user, await read_form(state, IssueForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -525,11 +518,11 @@ async def filter_set(
     if values is None or not 0 <= callback_data.value < len(values):
         await query.answer(stale_button(), show_alert=True)
         return
-    data = await state.get_data()
+    data = await read_form(state, IssueForm)
     chosen = dict(data.get("issue_filter", {}))
     chosen[callback_data.name] = values[callback_data.value]
-    await state.update_data(issue_filter=chosen)
-    text, markup = await list_view(db, user, await state.get_data(), 0, locale)
+    await write_form(state, IssueForm(issue_filter=chosen))
+    text, markup = await list_view(db, user, await read_form(state, IssueForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -545,9 +538,8 @@ async def open_issue(
     locale: str,
     settings: HandlerSettings,
 ) -> None:
-    issue = await visible_issue(db, user, callback_data.issue_id)
+    issue = await or_refuse(query, await visible_issue(db, user, callback_data.issue_id))
     if issue is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     await state.set_state(None)
     text, markup = await card_view(db, user, issue, locale, settings)
@@ -614,20 +606,22 @@ async def ask_text(
     locale: str,
     settings: HandlerSettings,
 ) -> None:
-    issue = await visible_issue(db, user, callback_data.issue_id)
+    issue = await or_refuse(query, await visible_issue(db, user, callback_data.issue_id))
     if issue is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     if callback_data.action != "comment" and issue.version != callback_data.version:
         await changed(query, user, db, IssueChanged(issue), locale, settings)
         return
     await state.set_state(IssueText.text)
-    await state.update_data(
-        issue_text={
-            "id": issue.id,
-            "version": callback_data.version,
-            "purpose": callback_data.action,
-        }
+    await write_form(
+        state,
+        IssueForm(
+            issue_text={
+                "id": issue.id,
+                "version": callback_data.version,
+                "purpose": callback_data.action,
+            }
+        ),
     )
     prompts = {
         "comment": _("Write your comment; the school and the people working on it will see it:"),
@@ -647,7 +641,7 @@ async def text_written(
     locale: str,
     settings: HandlerSettings,
 ) -> None:
-    pending = (await state.get_data()).get("issue_text", {})
+    pending = (await read_form(state, IssueForm)).get("issue_text", {})
     issue_id, version, purpose = (
         int(pending.get("id", 0)),
         int(pending.get("version", 0)),
@@ -690,9 +684,8 @@ async def text_not_text(message: Message) -> None:
 async def choose_assignee(
     query: CallbackQuery, callback_data: IssueCb, user: User, db: Database
 ) -> None:
-    issue = await visible_issue(db, user, callback_data.issue_id)
+    issue = await or_refuse(query, await visible_issue(db, user, callback_data.issue_id))
     if issue is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     builder = InlineKeyboardBuilder()
     for person in await db.issues.staff():

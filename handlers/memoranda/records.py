@@ -11,13 +11,11 @@ import asyncio
 import io
 import logging
 from datetime import date
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -31,6 +29,7 @@ from db.domain.roles import MEMORANDUM_KEEPERS, MEMORANDUM_VIEWERS
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button, cancel_keyboard
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.menu import back_to_menu_button
@@ -39,6 +38,7 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 from handlers.memoranda.callbacks import MemoCb, PartnerCb
+from handlers.memoranda.states import MemoAttach, MemoDraft, MemorandumForm
 from handlers.memoranda.texts import (
     area_name,
     dates_out_of_range,
@@ -51,21 +51,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 RESPONSIBLE_CHOICES = 12
-
-
-class MemoAttach(StatesGroup):
-    document = State()
-
-
-class MemoDraft(StatesGroup):
-    parties = State()
-    title = State()
-    signed = State()
-    expires = State()
-    areas = State()
-    responsible = State()
-    document = State()
-    confirm = State()
 
 
 def parties_done_item() -> InlineKeyboardButton:
@@ -101,7 +86,7 @@ def confirm_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def draft_of(data: dict[str, Any]) -> MemorandumInput:
+def draft_of(data: MemorandumForm) -> MemorandumInput:
     return MemorandumInput(
         title=data["memo_title"],
         signed_on=date.fromisoformat(data["memo_signed"]),
@@ -199,7 +184,7 @@ async def memorandum_button(
 
 
 async def parties_done(query: CallbackQuery, state: FSMContext) -> None:
-    if not (await state.get_data()).get("memo_parties"):
+    if not (await read_form(state, MemorandumForm)).get("memo_parties"):
         await query.answer(_("Choose at least one organization."), show_alert=True)
         return
     await state.set_state(MemoDraft.title)
@@ -222,7 +207,7 @@ async def title_written(message: Message, state: FSMContext) -> None:
             _("Please write a title from 3 to {limit} characters.").format(limit=TITLE_MAX)
         )
         return
-    await state.update_data(memo_title=title)
+    await write_form(state, MemorandumForm(memo_title=title))
     await state.set_state(MemoDraft.signed)
     await message.answer(_("When was it signed? For example 15.09.2025."))
 
@@ -240,14 +225,14 @@ async def signed_written(message: Message, db: Database, state: FSMContext) -> N
     if day.year < FIRST_YEAR:
         await message.answer(dates_out_of_range())
         return
-    await state.update_data(memo_signed=day.isoformat())
+    await write_form(state, MemorandumForm(memo_signed=day.isoformat()))
     await state.set_state(MemoDraft.expires)
     await message.answer(_("Valid until which day? For example 31.08.2030."))
 
 
 async def expires_written(message: Message, db: Database, state: FSMContext) -> None:
     day = parse_date(message.text or "", db.today())
-    signed = date.fromisoformat((await state.get_data())["memo_signed"])
+    signed = date.fromisoformat((await read_form(state, MemorandumForm))["memo_signed"])
     if day is None:
         await message.answer(_("I could not read that date. Please write it like 31.08.2030."))
         return
@@ -261,7 +246,7 @@ async def expires_written(message: Message, db: Database, state: FSMContext) -> 
             )
         )
         return
-    await state.update_data(memo_expires=day.isoformat(), memo_areas=[])
+    await write_form(state, MemorandumForm(memo_expires=day.isoformat(), memo_areas=[]))
     await state.set_state(MemoDraft.areas)
     await message.answer(
         _("Areas of cooperation (tap all that apply):"), reply_markup=areas_keyboard([])
@@ -272,15 +257,15 @@ async def area_toggled(query: CallbackQuery, callback_data: MemoCb, state: FSMCo
     if callback_data.value not in {area.value for area in Area}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    chosen = set((await state.get_data()).get("memo_areas", []))
+    chosen = set((await read_form(state, MemorandumForm)).get("memo_areas", []))
     chosen ^= {callback_data.value}
-    ordered = [area.value for area in Area if area.value in chosen]
-    await state.update_data(memo_areas=ordered)
+    ordered: list[str] = [area.value for area in Area if area.value in chosen]
+    await write_form(state, MemorandumForm(memo_areas=ordered))
     await show(query, _("Areas of cooperation (tap all that apply):"), areas_keyboard(ordered))
 
 
 async def areas_done(query: CallbackQuery, db: Database, user: User, state: FSMContext) -> None:
-    if not (await state.get_data()).get("memo_areas"):
+    if not (await read_form(state, MemorandumForm)).get("memo_areas"):
         await query.answer(_("Choose at least one area."), show_alert=True)
         return
     await state.set_state(MemoDraft.responsible)
@@ -307,7 +292,7 @@ async def responsible_chosen(
     if person is None or person.role not in MEMORANDUM_KEEPERS or person.telegram_id is None:
         await query.answer(stale_button(), show_alert=True)
         return
-    await state.update_data(memo_responsible=person.id)
+    await write_form(state, MemorandumForm(memo_responsible=person.id))
     await state.set_state(MemoDraft.document)
     await show(
         query,
@@ -324,7 +309,9 @@ async def document_sent(
 ) -> None:
     received = await receive_signed_file(message, bot, document_keyboard())
     if received is not None:
-        await state.update_data(memo_file_id=received[0], memo_file_name=received[1])
+        await write_form(
+            state, MemorandumForm(memo_file_id=received[0], memo_file_name=received[1])
+        )
         await ask_confirmation(message, db, state, locale)
 
 
@@ -336,7 +323,7 @@ async def photo_sent(message: Message) -> None:
 
 
 async def no_file(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
-    await state.update_data(memo_file_id=None, memo_file_name=None)
+    await write_form(state, MemorandumForm(memo_file_id=None, memo_file_name=None))
     await ask_confirmation(query, db, state, locale)
 
 
@@ -344,7 +331,7 @@ async def ask_confirmation(
     target: Message | CallbackQuery, db: Database, state: FSMContext, locale: str
 ) -> None:
     await state.set_state(MemoDraft.confirm)
-    draft = draft_of(await state.get_data())
+    draft = draft_of(await read_form(state, MemorandumForm))
     parties = await db.orgs.by_ids(list(draft.party_ids))
     people = await db.users.by_ids([draft.responsible_id])
     text = summary(draft, parties, people.get(draft.responsible_id or 0), locale)
@@ -357,7 +344,9 @@ async def ask_confirmation(
 
 async def save(query: CallbackQuery, db: Database, user: User, state: FSMContext) -> None:
     try:
-        memorandum = await db.memoranda.create(user, draft_of(await state.get_data()))
+        memorandum = await db.memoranda.create(
+            user, draft_of(await read_form(state, MemorandumForm))
+        )
     except DomainError as error:
         await query.answer(memorandum_problem(error), show_alert=True)
         return
@@ -510,7 +499,7 @@ async def attach_later(
     if memorandum is None:
         return
     await state.set_state(MemoAttach.document)
-    await state.update_data(memo_id=memorandum.id)
+    await write_form(state, MemorandumForm(memo_id=memorandum.id))
     await show(
         query,
         _(
@@ -524,7 +513,7 @@ async def attached(message: Message, bot: Bot, db: Database, user: User, state: 
     received = await receive_signed_file(message, bot, cancel_keyboard())
     if received is None:
         return
-    memorandum_id = int((await state.get_data()).get("memo_id", 0))
+    memorandum_id = int((await read_form(state, MemorandumForm)).get("memo_id", 0))
     try:
         memorandum = await db.memoranda.attach_document(user, memorandum_id, *received)
     except DomainError as error:

@@ -7,7 +7,6 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -25,12 +24,14 @@ from db.domain.placements import (
 )
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import send_text_please, stale_button
 from handlers.kit.ui import show
 from handlers.placements.callbacks import BrowseCb, OfferCb, SkipMotivationCb, WithdrawCb
+from handlers.placements.states import ApplyFlow, ApplyForm
 from handlers.placements.texts import (
     kind_name,
     offer_card,
@@ -46,11 +47,7 @@ PAGE_SIZE = 6
 FILTERS = ("kind", "city", "subject")
 
 
-class ApplyFlow(StatesGroup):
-    motivation = State()
-
-
-def _filter_of(data: dict[str, Any]) -> BrowseFilter:
+def _filter_of(data: ApplyForm) -> BrowseFilter:
     chosen = data.get("browse", {})
     kind = chosen.get("kind")
     return BrowseFilter(
@@ -60,7 +57,7 @@ def _filter_of(data: dict[str, Any]) -> BrowseFilter:
     )
 
 
-def _filter_label(name: str, data: dict[str, Any]) -> str:
+def _filter_label(name: str, data: ApplyForm) -> str:
     chosen = data.get("browse", {})
     titles = {"kind": _("Practice"), "city": _("City"), "subject": _("Subject")}
     value = chosen.get(f"{name}_label") or _("all")
@@ -68,7 +65,7 @@ def _filter_label(name: str, data: dict[str, Any]) -> str:
 
 
 async def browse_view(
-    db: Database, data: dict[str, Any], page: int, locale: str
+    db: Database, data: ApplyForm, page: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     filters = _filter_of(data)
     offers, total = await db.placements.browse(filters, page * PAGE_SIZE, PAGE_SIZE)
@@ -125,7 +122,7 @@ async def browse_view(
     return text, builder.as_markup()
 
 
-async def filter_choices(db: Database, data: dict[str, Any], name: str) -> list[tuple[str, str]]:
+async def filter_choices(db: Database, data: ApplyForm, name: str) -> list[tuple[str, str]]:
     """(value, label) choices for one filter, given the other filters."""
     others = dict(data.get("browse", {}))
     others.pop(name, None)
@@ -223,13 +220,13 @@ async def _application_block(db: Database, application: Application, locale: str
 
 async def offers_command(message: Message, db: Database, state: FSMContext, locale: str) -> None:
     await state.set_state(None)
-    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    text, markup = await browse_view(db, await read_form(state, ApplyForm), 0, locale)
     await message.answer(text, reply_markup=markup)
 
 
 async def offers_button(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
     await state.set_state(None)
-    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    text, markup = await browse_view(db, await read_form(state, ApplyForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -237,14 +234,14 @@ async def turn_page(
     query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
 ) -> None:
     text, markup = await browse_view(
-        db, await state.get_data(), max(0, callback_data.value), locale
+        db, await read_form(state, ApplyForm), max(0, callback_data.value), locale
     )
     await show(query, text, markup)
 
 
 async def reset_filters(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
-    await state.update_data(browse={})
-    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await write_form(state, ApplyForm(browse={}))
+    text, markup = await browse_view(db, await read_form(state, ApplyForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -254,8 +251,8 @@ async def choose_filter(
     if callback_data.name not in FILTERS:
         await query.answer(stale_button(), show_alert=True)
         return
-    choices = await filter_choices(db, await state.get_data(), callback_data.name)
-    await state.update_data(choices={"name": callback_data.name, "values": choices})
+    choices = await filter_choices(db, await read_form(state, ApplyForm), callback_data.name)
+    await write_form(state, ApplyForm(choices={"name": callback_data.name, "values": choices}))
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("All"),
@@ -273,7 +270,7 @@ async def choose_filter(
 async def filter_chosen(
     query: CallbackQuery, callback_data: BrowseCb, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, ApplyForm)
     offered = data.get("choices", {})
     values = offered.get("values", [])
     name = callback_data.name
@@ -288,8 +285,8 @@ async def filter_chosen(
         value, label = values[callback_data.value]
         chosen[name] = value
         chosen[f"{name}_label"] = label.rsplit(" (", 1)[0]
-    await state.update_data(browse=chosen, choices={})
-    text, markup = await browse_view(db, await state.get_data(), 0, locale)
+    await write_form(state, ApplyForm(browse=chosen, choices={}))
+    text, markup = await browse_view(db, await read_form(state, ApplyForm), 0, locale)
     await show(query, text, markup)
 
 
@@ -312,7 +309,9 @@ async def start_application(
         await query.answer(stale_button(), show_alert=True)
         return
     await state.set_state(ApplyFlow.motivation)
-    await state.update_data(apply_offer=offer.id, apply_waitlist=callback_data.action == "waitlist")
+    await write_form(
+        state, ApplyForm(apply_offer=offer.id, apply_waitlist=callback_data.action == "waitlist")
+    )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Skip ▶️"), callback_data=SkipMotivationCb())
     cancel_button(builder)
@@ -335,7 +334,7 @@ async def submit(
     motivation: str | None,
     locale: str,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, ApplyForm)
     offer_id = data.get("apply_offer")
     await state.set_state(None)
     if offer_id is None:

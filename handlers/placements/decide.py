@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -17,27 +16,22 @@ from db.domain.placements import Application, ApplicationStatus, can_manage
 from db.domain.roles import OFFER_MANAGERS, STAFF
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
+from handlers.kit.guards import or_refuse
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
 from handlers.placements.callbacks import AppCb, ManageCb, PlaceCb, ReviewCb
 from handlers.placements.publish import load_managed_offer
+from handlers.placements.states import Decision, DecisionForm, PlaceStudent
 from handlers.placements.texts import (
     application_card,
     placement_problem,
     status_label,
     value_problem,
 )
-
-
-class Decision(StatesGroup):
-    reason = State()
-
-
-class PlaceStudent(StatesGroup):
-    search = State()
 
 
 async def managed_application(db: Database, user: User, application_id: int) -> Application | None:
@@ -135,9 +129,8 @@ async def offer_applications(
     query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, state: FSMContext
 ) -> None:
     await state.set_state(None)
-    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    offer = await or_refuse(query, await load_managed_offer(db, user, callback_data.offer_id))
     if offer is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     applications = await db.placements.applications_for_offer(offer.id)
     students = await db.users.by_ids([a.student_id for a in applications])
@@ -163,9 +156,10 @@ async def offer_applications(
 async def open_application(
     query: CallbackQuery, callback_data: AppCb, user: User, db: Database, locale: str
 ) -> None:
-    application = await managed_application(db, user, callback_data.application_id)
+    application = await or_refuse(
+        query, await managed_application(db, user, callback_data.application_id)
+    )
     if application is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     text, markup = await application_view(db, application, locale)
     await show(query, text, markup)
@@ -201,13 +195,17 @@ async def approve(
 async def ask_reason(
     query: CallbackQuery, callback_data: AppCb, user: User, db: Database, state: FSMContext
 ) -> None:
-    application = await managed_application(db, user, callback_data.application_id)
+    application = await or_refuse(
+        query, await managed_application(db, user, callback_data.application_id)
+    )
     if application is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     await state.set_state(Decision.reason)
-    await state.update_data(
-        decide=application.id, decision=callback_data.action, review_offset=callback_data.value
+    await write_form(
+        state,
+        DecisionForm(
+            decide=application.id, decision=callback_data.action, review_offset=callback_data.value
+        ),
     )
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
@@ -222,7 +220,7 @@ async def ask_reason(
 async def reason_written(
     message: Message, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, DecisionForm)
     application_id = int(data.get("decide", 0))
     try:
         if data.get("decision") == "cancel":
@@ -254,9 +252,10 @@ async def reason_not_text(message: Message) -> None:
 async def choose_mentor(
     query: CallbackQuery, callback_data: AppCb, user: User, db: Database
 ) -> None:
-    application = await managed_application(db, user, callback_data.application_id)
+    application = await or_refuse(
+        query, await managed_application(db, user, callback_data.application_id)
+    )
     if application is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     offer = await db.placements.offer(application.offer_id)
     assert offer is not None
@@ -321,19 +320,18 @@ async def review_next(
 async def place_start(
     query: CallbackQuery, callback_data: ManageCb, user: User, db: Database, state: FSMContext
 ) -> None:
-    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    offer = await or_refuse(query, await load_managed_offer(db, user, callback_data.offer_id))
     if offer is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     await state.set_state(PlaceStudent.search)
-    await state.update_data(place_offer=offer.id)
+    await write_form(state, DecisionForm(place_offer=offer.id))
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
     await show(query, _("Type the student's name, @username or Telegram id:"), builder.as_markup())
 
 
 async def place_search(message: Message, db: Database, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, DecisionForm)
     students = await db.users.find((message.text or "")[:100], Role.STUDENT)
     if not students:
         await message.answer(_("No registered student matches. Try part of the surname."))

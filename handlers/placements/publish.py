@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -32,13 +30,16 @@ from db.domain.roles import OFFER_MANAGERS, STAFF
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.guards import or_refuse
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 from handlers.placements.callbacks import ManageCb, NewOfferCb
+from handlers.placements.states import EditOffer, NewOffer, OfferForm
 from handlers.placements.texts import (
     kind_name,
     offer_card,
@@ -52,27 +53,6 @@ from handlers.placements.texts import (
 
 PAGE_SIZE = 6
 EDITABLE = ("places", "dates", "subject", "notes", "mentors")
-
-
-class NewOffer(StatesGroup):
-    organization = State()
-    kind = State()
-    subject = State()
-    starts_on = State()
-    ends_on = State()
-    places = State()
-    mentors = State()
-    notes = State()
-    confirm = State()
-
-
-class EditOffer(StatesGroup):
-    places = State()
-    starts_on = State()
-    ends_on = State()
-    subject = State()
-    notes = State()
-    mentors = State()
 
 
 def date_hint() -> str:
@@ -102,9 +82,7 @@ def mentor_toggle_keyboard(
     return builder.as_markup()
 
 
-def draft_text(
-    data: dict[str, Any], org: Organization | None, mentors: list[User], locale: str
-) -> str:
+def draft_text(data: OfferForm, org: Organization | None, mentors: list[User], locale: str) -> str:
     starts_on, ends_on = date.fromisoformat(data["starts_on"]), date.fromisoformat(data["ends_on"])
     lines = [
         _("<b>Check the offer before publishing</b>"),
@@ -215,7 +193,7 @@ async def begin(
     if user.role is Role.DIRECTOR:
         if user.organization_id is None:
             return not_allowed(), InlineKeyboardBuilder().as_markup()
-        await state.update_data(offer_org=user.organization_id)
+        await write_form(state, OfferForm(offer_org=user.organization_id))
         return await ask_kind(state)
     await state.set_state(NewOffer.organization)
     page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
@@ -253,7 +231,7 @@ async def new_offer_button(
 
 async def search_school(message: Message, db: Database, state: FSMContext, locale: str) -> None:
     query_text = (message.text or "")[:100]
-    await state.update_data(org_query=query_text)
+    await write_form(state, OfferForm(org_query=query_text))
     page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, query_text, locale)
     text = (
         _("Choose the school:")
@@ -269,7 +247,7 @@ async def school_chosen(
     query: CallbackQuery, callback_data: OrgPickCb, db: Database, state: FSMContext, locale: str
 ) -> None:
     if callback_data.page is not None:
-        data = await state.get_data()
+        data = await read_form(state, OfferForm)
         page = await OrgPage.load(
             db, sorted(PARTNER_KINDS), callback_data.page, data.get("org_query", ""), locale
         )
@@ -283,7 +261,7 @@ async def school_chosen(
     if org is None or org.kind not in PARTNER_KINDS:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(offer_org=org.id)
+    await write_form(state, OfferForm(offer_org=org.id))
     text, markup = await ask_kind(state)
     await show(query, esc(org.name(locale)) + "\n\n" + text, markup)
 
@@ -292,7 +270,7 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewOfferCb, state: FS
     if callback_data.value not in {kind.value for kind in PracticeKind}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(kind=callback_data.value)
+    await write_form(state, OfferForm(kind=callback_data.value))
     await state.set_state(NewOffer.subject)
     await show(
         query,
@@ -309,7 +287,7 @@ async def subject_written(message: Message, state: FSMContext) -> None:
     except InvalidValue as problem:
         await message.answer(subject_problem(problem.detail))
         return
-    await state.update_data(subject=subject)
+    await write_form(state, OfferForm(subject=subject))
     await state.set_state(NewOffer.starts_on)
     await message.answer(_("First day of the practice (for example 12.01.2027):"))
 
@@ -322,13 +300,13 @@ async def start_written(message: Message, db: Database, state: FSMContext) -> No
     if starts_on < db.today():
         await message.answer(_("The start date has already passed. Please give a later date."))
         return
-    await state.update_data(starts_on=starts_on.isoformat())
+    await write_form(state, OfferForm(starts_on=starts_on.isoformat()))
     await state.set_state(NewOffer.ends_on)
     await message.answer(_("Last day of the practice:"))
 
 
 async def end_written(message: Message, db: Database, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     starts_on = date.fromisoformat(data["starts_on"])
     ends_on = parse_date(message.text or "", starts_on)
     if ends_on is None:
@@ -340,7 +318,7 @@ async def end_written(message: Message, db: Database, state: FSMContext) -> None
     if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
         await message.answer(_("A practice period cannot be longer than a year."))
         return
-    await state.update_data(ends_on=ends_on.isoformat())
+    await write_form(state, OfferForm(ends_on=ends_on.isoformat()))
     await state.set_state(NewOffer.places)
     await message.answer(_("How many students can you take?"))
 
@@ -350,8 +328,8 @@ async def places_written(message: Message, db: Database, state: FSMContext) -> N
     if places is None:
         await message.answer(places_hint())
         return
-    await state.update_data(places=places, mentors=[])
-    data = await state.get_data()
+    await write_form(state, OfferForm(places=places, mentors=[]))
+    data = await read_form(state, OfferForm)
     mentors = await db.placements.mentors_of(int(data["offer_org"]))
     if not mentors:
         await ask_notes(
@@ -390,7 +368,7 @@ async def ask_notes(message: Message, state: FSMContext, prefix: str = "") -> No
 async def mentor_toggled(
     query: CallbackQuery, callback_data: NewOfferCb, db: Database, state: FSMContext
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     org_id = int(data.get("offer_org", 0))
     mentors = await db.placements.mentors_of(org_id)
     if not callback_data.value.isdigit() or int(callback_data.value) not in {m.id for m in mentors}:
@@ -402,7 +380,7 @@ async def mentor_toggled(
         chosen.remove(mentor_id)
     else:
         chosen.append(mentor_id)
-    await state.update_data(mentors=chosen)
+    await write_form(state, OfferForm(mentors=chosen))
     editing = await state.get_state() == EditOffer.mentors.state
     done = (
         ManageCb(action="mentors_saved", offer_id=int(data.get("edit_offer", 0)))
@@ -422,7 +400,7 @@ async def mentors_done(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def preview(message: Message, db: Database, state: FSMContext, locale: str) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     await state.set_state(NewOffer.confirm)
     org = await db.orgs.get(int(data["offer_org"]))
     mentors = list((await db.users.by_ids(data.get("mentors", []))).values())
@@ -438,12 +416,12 @@ async def notes_written(message: Message, db: Database, state: FSMContext, local
     if len(notes) > 1000:
         await message.answer(_("Please keep the notes under 1000 characters."))
         return
-    await state.update_data(notes=notes)
+    await write_form(state, OfferForm(notes=notes))
     await preview(message, db, state, locale)
 
 
 async def notes_skipped(query: CallbackQuery, db: Database, state: FSMContext, locale: str) -> None:
-    await state.update_data(notes=None)
+    await write_form(state, OfferForm(notes=None))
     if isinstance(query.message, Message):
         await show(query, _("No notes."))
         await preview(query.message, db, state, locale)
@@ -452,7 +430,7 @@ async def notes_skipped(query: CallbackQuery, db: Database, state: FSMContext, l
 async def publish(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     await state.clear()
     try:
         offer = await db.placements.create_offer(
@@ -513,9 +491,8 @@ async def open_offer(
     locale: str,
 ) -> None:
     await state.set_state(None)
-    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    offer = await or_refuse(query, await load_managed_offer(db, user, callback_data.offer_id))
     if offer is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     text, markup = await manage_view(db, user, offer, locale)
     await show(query, text, markup)
@@ -544,9 +521,8 @@ async def close_or_reopen(
 async def edit_menu(
     query: CallbackQuery, callback_data: ManageCb, user: User, db: Database
 ) -> None:
-    offer = await load_managed_offer(db, user, callback_data.offer_id)
+    offer = await or_refuse(query, await load_managed_offer(db, user, callback_data.offer_id))
     if offer is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     labels = {
         "places": _("Number of places"),
@@ -578,12 +554,11 @@ async def edit_field(
         await query.answer(not_allowed(), show_alert=True)
         return
     name = EDITABLE[callback_data.value]
-    await state.set_data(
-        {
-            "edit_offer": offer.id,
-            "offer_org": offer.organization_id,
-            "mentors": list(offer.mentor_ids),
-        }
+    await start_form(
+        state,
+        OfferForm(
+            edit_offer=offer.id, offer_org=offer.organization_id, mentors=list(offer.mentor_ids)
+        ),
     )
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
@@ -624,7 +599,7 @@ async def apply_changes(
     changes: OfferChanges,
     locale: str,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     try:
         offer = await db.placements.update_offer(user, int(data.get("edit_offer", 0)), changes)
     except InvalidValue as problem:
@@ -656,7 +631,7 @@ async def new_start(message: Message, db: Database, state: FSMContext) -> None:
     if starts_on is None:
         await message.answer(date_hint())
         return
-    await state.update_data(new_start=starts_on.isoformat())
+    await write_form(state, OfferForm(new_start=starts_on.isoformat()))
     await state.set_state(EditOffer.ends_on)
     await message.answer(_("New last day of the practice:"))
 
@@ -664,7 +639,7 @@ async def new_start(message: Message, db: Database, state: FSMContext) -> None:
 async def new_end(
     message: Message, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     starts_on = date.fromisoformat(data["new_start"])
     ends_on = parse_date(message.text or "", starts_on)
     if ends_on is None:
@@ -693,7 +668,7 @@ async def new_notes(
 async def mentors_saved(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, OfferForm)
     if isinstance(query.message, Message):
         await show(query, _("Mentors noted."))
         changes = OfferChanges(mentor_ids=tuple(data.get("mentors", [])))

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -20,6 +19,7 @@ from db.domain.roles import HOURS_REVIEWERS
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import fmt_date, upper_first
 from handlers.kit.menu import back_to_menu_button
@@ -27,6 +27,7 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 from handlers.practice.callbacks import HoursCb, ReviewHoursCb
+from handlers.practice.states import HoursFlow, HoursForm, ReturnHours
 from handlers.practice.texts import (
     activity_name,
     hours_line,
@@ -36,18 +37,6 @@ from handlers.practice.texts import (
 )
 
 HOUR_CHOICES = (1, 2, 3, 4, 5, 6)
-
-
-class HoursFlow(StatesGroup):
-    day = State()
-    typed_day = State()
-    hours = State()
-    activity = State()
-    note = State()
-
-
-class ReturnHours(StatesGroup):
-    comment = State()
 
 
 def parse_hours(text: str) -> float | None:
@@ -138,7 +127,7 @@ async def new_entry(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def ask_hours(state: FSMContext, day: date) -> tuple[str, InlineKeyboardMarkup]:
-    await state.update_data(hours_day=day.isoformat())
+    await write_form(state, HoursForm(hours_day=day.isoformat()))
     await state.set_state(HoursFlow.hours)
     builder = InlineKeyboardBuilder()
     for hours in HOUR_CHOICES:
@@ -182,7 +171,7 @@ async def day_typed(message: Message, db: Database, state: FSMContext) -> None:
 async def ask_activity(state: FSMContext, hours: float) -> tuple[str, InlineKeyboardMarkup] | None:
     if not 0 < hours <= 12 or round(hours * 2) != hours * 2:
         return None
-    await state.update_data(hours_value=hours)
+    await write_form(state, HoursForm(hours_value=hours))
     await state.set_state(HoursFlow.activity)
     builder = InlineKeyboardBuilder()
     for activity in Activity:
@@ -215,7 +204,7 @@ async def activity_chosen(query: CallbackQuery, callback_data: HoursCb, state: F
     if callback_data.value not in {a.value for a in Activity}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    await state.update_data(hours_activity=callback_data.value)
+    await write_form(state, HoursForm(hours_activity=callback_data.value))
     await state.set_state(HoursFlow.note)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Skip ▶️"), callback_data=HoursCb(action="nonote"))
@@ -234,7 +223,7 @@ async def save(
     note: str | None,
     settings: HandlerSettings,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, HoursForm)
     try:
         entry = await db.practice.log_hours(
             user,
@@ -322,7 +311,7 @@ async def return_entry(
         await query.answer(_("This entry has already been reviewed."), show_alert=True)
         return
     await state.set_state(ReturnHours.comment)
-    await state.update_data(return_entry=entry.id)
+    await write_form(state, HoursForm(return_entry=entry.id))
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
     await show(
@@ -333,7 +322,7 @@ async def return_entry(
 
 
 async def return_comment(message: Message, user: User, db: Database, state: FSMContext) -> None:
-    entry_id = int((await state.get_data()).get("return_entry", 0))
+    entry_id = int((await read_form(state, HoursForm)).get("return_entry", 0))
     try:
         await db.practice.review_hours(user, entry_id, confirm=False, comment=message.text)
     except InvalidValue as problem:

@@ -6,7 +6,6 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -25,11 +24,8 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
 from handlers.practice.callbacks import ProgressCb
+from handlers.practice.states import SchoolSearch
 from handlers.practice.texts import number, progress_text
-
-
-class SchoolSearch(StatesGroup):
-    query = State()
 
 
 async def may_see(db: Database, viewer: User, application: Application) -> bool:

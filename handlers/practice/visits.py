@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -37,12 +35,14 @@ from db.practice_log import PracticeLogRepository
 from handlers.kit.callbacks import CancelCb, MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 from handlers.practice.callbacks import ScoreCb, VisitCb, VisitEditCb
+from handlers.practice.states import VisitEdit, VisitFlow, VisitForm
 from handlers.practice.texts import (
     criterion_name,
     location_text,
@@ -52,21 +52,6 @@ from handlers.practice.texts import (
 )
 
 FRESH_LOCATION_SECONDS = 300
-
-
-class VisitFlow(StatesGroup):
-    student = State()
-    date = State()
-    topic = State()
-    class_group = State()
-    scores = State()
-    comment = State()
-    extras = State()
-
-
-class VisitEdit(StatesGroup):
-    text = State()
-    scores = State()
 
 
 def score_keyboard(criterion: int) -> InlineKeyboardMarkup:
@@ -118,7 +103,7 @@ async def topic_step(
     assert offer is not None
     chosen = day or default_day(db, offer.ends_on, offer.starts_on)
     await state.set_state(VisitFlow.topic)
-    await state.update_data(visit_day=chosen.isoformat())
+    await write_form(state, VisitForm(visit_day=chosen.isoformat()))
     name = esc(await student_name(db, application))
     builder = InlineKeyboardBuilder()
     yesterday = db.today() - timedelta(days=1)
@@ -138,8 +123,9 @@ async def start_visit(
     db: Database, state: FSMContext, actor: User, application: Application
 ) -> tuple[str, InlineKeyboardMarkup]:
     await state.clear()
-    await state.update_data(
-        visit_app=application.id, visit_token=secrets.token_hex(8), visit_scores=[]
+    await write_form(
+        state,
+        VisitForm(visit_app=application.id, visit_token=secrets.token_hex(8), visit_scores=[]),
     )
     return await topic_step(db, state, application)
 
@@ -151,7 +137,7 @@ async def load_target(db: Database, actor: User, application_id: int) -> Applica
     return application
 
 
-def summary_text(data: dict[str, Any]) -> str:
+def summary_text(data: VisitForm) -> str:
     scores = data.get("visit_scores", [])
     lines = [
         _("<b>Check the visit</b>"),
@@ -274,9 +260,9 @@ async def topic_written(message: Message, db: Database, state: FSMContext) -> No
             logbook_value_problem(InvalidValue("topic", "too_long" if topic else "empty"))
         )
         return
-    await state.update_data(visit_topic=topic)
+    await write_form(state, VisitForm(visit_topic=topic))
     await state.set_state(VisitFlow.class_group)
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     last = await db.practice.last_class_group(int(data["visit_app"]))
     builder = InlineKeyboardBuilder()
     if last:
@@ -289,7 +275,7 @@ async def topic_written(message: Message, db: Database, state: FSMContext) -> No
 
 async def ask_scores(target: Message, state: FSMContext) -> None:
     await state.set_state(VisitFlow.scores)
-    await state.update_data(visit_scores=[])
+    await write_form(state, VisitForm(visit_scores=[]))
     await target.answer(score_prompt(0), reply_markup=score_keyboard(0))
 
 
@@ -300,17 +286,17 @@ async def class_written(message: Message, state: FSMContext) -> None:
             logbook_value_problem(InvalidValue("class_group", "too_long" if group else "empty"))
         )
         return
-    await state.update_data(visit_class=group)
+    await write_form(state, VisitForm(visit_class=group))
     await ask_scores(message, state)
 
 
 async def last_class(query: CallbackQuery, db: Database, state: FSMContext) -> None:
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     last = await db.practice.last_class_group(int(data.get("visit_app", 0)))
     if not last or not isinstance(query.message, Message):
         await query.answer(stale_button(), show_alert=True)
         return
-    await state.update_data(visit_class=last)
+    await write_form(state, VisitForm(visit_class=last))
     await show(query, _("Class or group: {group}").format(group=esc(last)))
     await ask_scores(query.message, state)
 
@@ -318,13 +304,13 @@ async def last_class(query: CallbackQuery, db: Database, state: FSMContext) -> N
 async def score_chosen(
     query: CallbackQuery, callback_data: ScoreCb, user: User, db: Database, state: FSMContext
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     scores = list(data.get("visit_scores", []))
     if callback_data.criterion != len(scores) or not 1 <= callback_data.score <= 5:
         await query.answer(use_buttons_please(), show_alert=True)
         return
     scores.append(callback_data.score)
-    await state.update_data(visit_scores=scores)
+    await write_form(state, VisitForm(visit_scores=scores))
     if len(scores) < len(CRITERIA):
         await show(query, score_prompt(len(scores)), score_keyboard(len(scores)))
         return
@@ -349,7 +335,9 @@ async def score_chosen(
 
 async def ask_extras(target: Message, state: FSMContext) -> None:
     await state.set_state(VisitFlow.extras)
-    await target.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+    await target.answer(
+        summary_text(await read_form(state, VisitForm)), reply_markup=save_keyboard()
+    )
     await target.answer(
         _("📍 The location button is below the message field."),
         reply_markup=location_keyboard(),
@@ -361,7 +349,7 @@ async def comment_written(message: Message, state: FSMContext) -> None:
     if len(comment) > 2000:
         await message.answer(logbook_value_problem(InvalidValue("comment", "too_long")))
         return
-    await state.update_data(visit_comment=comment)
+    await write_form(state, VisitForm(visit_comment=comment))
     await ask_extras(message, state)
 
 
@@ -375,12 +363,15 @@ async def location_shared(message: Message, db: Database, state: FSMContext) -> 
     assert message.location is not None
     age = (db.clock.now() - message.date).total_seconds()
     fresh = message.forward_origin is None and age <= FRESH_LOCATION_SECONDS
-    await state.update_data(
-        visit_location={
-            "lat": message.location.latitude,
-            "lon": message.location.longitude,
-            "fresh": fresh,
-        }
+    await write_form(
+        state,
+        VisitForm(
+            visit_location={
+                "lat": message.location.latitude,
+                "lon": message.location.longitude,
+                "fresh": fresh,
+            }
+        ),
     )
     note = (
         _("📍 Location received.")
@@ -388,13 +379,17 @@ async def location_shared(message: Message, db: Database, state: FSMContext) -> 
         else _("📍 Location received, but it is not fresh, so it cannot confirm the visit.")
     )
     await message.answer(note, reply_markup=ReplyKeyboardRemove())
-    await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+    await message.answer(
+        summary_text(await read_form(state, VisitForm)), reply_markup=save_keyboard()
+    )
 
 
 async def photo_sent(message: Message, state: FSMContext) -> None:
     assert message.photo
-    await state.update_data(visit_photo=message.photo[-1].file_id)
-    await message.answer(summary_text(await state.get_data()), reply_markup=save_keyboard())
+    await write_form(state, VisitForm(visit_photo=message.photo[-1].file_id))
+    await message.answer(
+        summary_text(await read_form(state, VisitForm)), reply_markup=save_keyboard()
+    )
 
 
 async def extras_other(message: Message) -> None:
@@ -404,7 +399,7 @@ async def extras_other(message: Message) -> None:
 async def save(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, settings: HandlerSettings
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     location = data.get("visit_location")
     try:
         visit, created = await db.practice.log_visit(
@@ -496,8 +491,8 @@ async def edit_field(
             show_alert=True,
         )
         return
-    await state.set_data(
-        {"edit_visit": visit.id, "edit_field": callback_data.field, "visit_scores": []}
+    await start_form(
+        state, VisitForm(edit_visit=visit.id, edit_field=callback_data.field, visit_scores=[])
     )
     if callback_data.field == "scores":
         await state.set_state(VisitEdit.scores)
@@ -521,7 +516,7 @@ async def save_edit(
     state: FSMContext,
     changes: VisitChanges,
 ) -> None:
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     reply = target.message if isinstance(target, CallbackQuery) else target
     try:
         visit = await db.practice.update_visit(user, int(data.get("edit_visit", 0)), changes)
@@ -551,7 +546,7 @@ async def save_edit(
 
 
 async def edited_text(message: Message, user: User, db: Database, state: FSMContext) -> None:
-    field = (await state.get_data()).get("edit_field")
+    field = (await read_form(state, VisitForm)).get("edit_field")
     text = message.text or ""
     changes = {
         "topic": VisitChanges(topic=text),
@@ -623,7 +618,7 @@ def get_router() -> Router:
 
 
 async def load_target_from_state(db: Database, state: FSMContext) -> Application | None:
-    data = await state.get_data()
+    data = await read_form(state, VisitForm)
     return await db.placements.application(int(data.get("visit_app", 0)))
 
 

@@ -11,12 +11,11 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -36,6 +35,7 @@ from db.domain.roles import NETWORK_VIEWERS, REPORT_VIEWERS
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_item
 from handlers.kit.dates import parse_date
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
 from handlers.kit.menu import back_to_menu_button, menu_item
@@ -45,6 +45,7 @@ from handlers.kit.texts import not_allowed, send_text_please, stale_button
 from handlers.kit.ui import show
 from handlers.reports.callbacks import ReportCb
 from handlers.reports.port import EXPORT_FORMATS, BarChart, ExportOrder, ReportBuilder
+from handlers.reports.states import ReportDates, ReportForm
 from handlers.reports.texts import (
     export_labels,
     file_stem,
@@ -58,11 +59,6 @@ from handlers.reports.texts import (
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 _DATE_TOKEN = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?")
-
-
-class ReportDates(StatesGroup):
-    period = State()
-    organization = State()
 
 
 def period_code(period: Period) -> str:
@@ -388,7 +384,9 @@ async def deliver(
 
 async def custom_period(query: CallbackQuery, callback_data: ReportCb, state: FSMContext) -> None:
     await state.set_state(ReportDates.period)
-    await state.update_data(report_what=callback_data.what, report_org=callback_data.org)
+    await write_form(
+        state, ReportForm(report_what=callback_data.what, report_org=callback_data.org)
+    )
     builder = InlineKeyboardBuilder()
     builder.add(cancel_item())
     await show(
@@ -412,7 +410,7 @@ async def period_typed(
     except InvalidValue as error:
         await message.answer(period_problem(error))
         return
-    data = await state.get_data()
+    data = await read_form(state, ReportForm)
     await state.set_state(None)
     org_id = int(data.get("report_org", 0))
     scope = await scope_or_answer(message, db, user, org_id)
@@ -450,7 +448,7 @@ async def choose_organization(
     locale: str,
 ) -> None:
     await state.set_state(ReportDates.organization)
-    await state.update_data(report_what=callback_data.what)
+    await write_form(state, ReportForm(report_what=callback_data.what))
     await organization_page(query, db, user, 0, locale)
 
 
@@ -472,7 +470,7 @@ async def organization_chosen(
     if callback_data.page is not None:
         await organization_page(query, db, user, callback_data.page, locale)
         return
-    what = chosen_report(await state.get_data())
+    what = chosen_report(await read_form(state, ReportForm))
     await state.set_state(None)
     await open_menu(query, db, user, what, callback_data.org_id or 0, locale, state)
 
@@ -536,21 +534,24 @@ def get_router() -> Router:
     return router
 
 
-def chosen_report(data: dict[str, Any]) -> str:
+def chosen_report(data: ReportForm) -> str:
     """Which report a conversation that went through a step (dates, organization) is for."""
     return "export" if data.get("report_what") == "export" else "stats"
 
 
-async def issue_once(state: FSMContext, key: str) -> str:
+OnceKey = Literal["report_menu", "report_token"]
+
+
+async def issue_once(state: FSMContext, key: OnceKey) -> str:
     """A token for buttons that may act only once; `spend_once` uses it up."""
     token = secrets.token_hex(4)
     await state.update_data({key: token})
     return token
 
 
-async def spend_once(state: FSMContext, key: str, presented: str) -> bool:
+async def spend_once(state: FSMContext, key: OnceKey, presented: str) -> bool:
     """Whether `presented` is the live token under `key`; afterwards it is spent."""
-    if not presented or (await state.get_data()).get(key) != presented:
+    if not presented or (await read_form(state, ReportForm)).get(key) != presented:
         return False
     await state.update_data({key: None})
     return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,6 +15,7 @@ from db.domain.models import Role, User
 from db.domain.support import SupportThread, ThreadTaken
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
+from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import clip_lines, esc, fmt_datetime
 from handlers.kit.menu import back_to_menu_button
@@ -23,14 +23,7 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
 from handlers.support.callbacks import StaffCb, SupportCb
-
-
-class SupportFlow(StatesGroup):
-    text = State()
-
-
-class StaffSearch(StatesGroup):
-    query = State()
+from handlers.support.states import StaffSearch, SupportFlow, SupportForm
 
 
 def support_problem(error: DomainError) -> str:
@@ -96,7 +89,7 @@ async def requester_view(
     if thread is not None:
         return await conversation(db, user, thread, settings), thread_keyboard(thread, user)
     await state.set_state(SupportFlow.text)
-    await state.update_data(support_thread=None)
+    await write_form(state, SupportForm(support_thread=None))
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
     return intro() + "\n\n" + _("Write your message:"), builder.as_markup()
@@ -206,7 +199,7 @@ async def write(
         await refuse(query, db, user, callback_data.thread_id)
         return
     await state.set_state(SupportFlow.text)
-    await state.update_data(support_thread=thread.id)
+    await write_form(state, SupportForm(support_thread=thread.id))
     builder = InlineKeyboardBuilder()
     cancel_button(builder)
     await show(query, _("Write your message:"), builder.as_markup())
@@ -215,7 +208,7 @@ async def write(
 async def message_written(
     message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
 ) -> None:
-    thread_id = (await state.get_data()).get("support_thread")
+    thread_id = (await read_form(state, SupportForm)).get("support_thread")
     try:
         sent = await db.support.write(
             user, message.text or "", None if thread_id is None else int(thread_id)

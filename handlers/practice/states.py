@@ -1,0 +1,70 @@
+"""Conversation states of the practice feature, and the typed drafts they fill.
+
+A StatesGroup's class name is stored with each conversation (bot/storage.py): renaming
+one strands the conversations under way. Drafts are read and written only through
+handlers.kit.drafts, so a misspelt key is a mypy error, not a KeyError in a chat.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class HoursFlow(StatesGroup):
+    day = State()
+    typed_day = State()
+    hours = State()
+    activity = State()
+    note = State()
+
+
+class ReturnHours(StatesGroup):
+    comment = State()
+
+
+class SchoolSearch(StatesGroup):
+    query = State()
+
+
+class VisitFlow(StatesGroup):
+    student = State()
+    date = State()
+    topic = State()
+    class_group = State()
+    scores = State()
+    comment = State()
+    extras = State()
+
+
+class VisitEdit(StatesGroup):
+    text = State()
+    scores = State()
+
+
+class SharedPlace(TypedDict):
+    lat: float
+    lon: float
+    fresh: bool  # sent live from the phone just now
+
+
+class VisitForm(TypedDict, total=False):
+    visit_app: int
+    visit_day: str  # ISO date
+    visit_topic: str
+    visit_class: str
+    visit_scores: list[int]
+    visit_comment: str | None
+    visit_photo: str | None
+    visit_location: SharedPlace
+    visit_token: str
+    edit_visit: int
+    edit_field: str
+
+
+class HoursForm(TypedDict, total=False):
+    hours_day: str  # ISO date
+    hours_activity: str
+    hours_value: float
+    return_entry: int
