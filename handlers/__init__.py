@@ -24,9 +24,9 @@ def get_routers() -> list[Router]:
     from handlers.account import invites, language, mydata, profile, registration
     from handlers.broadcasts import compose
     from handlers.events import attend, organize
-    from handlers.issues import triage
+    from handlers.issues import post, triage
     from handlers.kit import common, errors, fallback, menu
-    from handlers.memoranda import records
+    from handlers.memoranda import partners, record
     from handlers.placements import browse, decide, publish
     from handlers.practice import hours, progress, students, visits
     from handlers.reports import stats
@@ -47,13 +47,15 @@ def get_routers() -> list[Router]:
         visits,
         hours,
         progress,
+        post,
         triage,
         desk,
         attend,
         organize,
         compose,
         stats,
-        records,
+        record,
+        partners,
         mydata,
         fallback,
     )
