@@ -349,7 +349,7 @@ async def place_chosen(
 
 
 async def address_written(message: Message, state: FSMContext) -> None:
-    await write_form(state, EventForm(ev_address=clean_address(message.text or "") or ""))
+    await write_form(state, EventForm(ev_address=clean_address(message.text or "")))
     await ask_audience(message, state)
 
 
