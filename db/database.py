@@ -161,17 +161,28 @@ class Database:
         """Run `callback` once the current transaction commits (dropped on rollback)."""
         self._after_commit.append(callback)
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+    async def fetch_all(
+        self, sql: str, params: Params = (), conn: aiosqlite.Connection | None = None
+    ) -> list[aiosqlite.Row]:
+        """All rows in one round trip to the database thread.
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        rows = await self._reader.execute_fetchall(sql, params)
+        No cursor stays open across an await: on the shared reader an open statement keeps
+        its snapshot, and a read that follows on the same connection would not see rows
+        committed meanwhile. Pass the transaction's `conn` to read its own writes.
+        """
+        rows = await (conn or self._reader).execute_fetchall(sql, params)
         return list(rows)
 
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetch_one(sql, params)
+    async def fetch_one(
+        self, sql: str, params: Params = (), conn: aiosqlite.Connection | None = None
+    ) -> aiosqlite.Row | None:
+        rows = await self.fetch_all(sql, params, conn)
+        return rows[0] if rows else None
+
+    async def fetch_value(
+        self, sql: str, params: Params = (), conn: aiosqlite.Connection | None = None
+    ) -> Any:
+        row = await self.fetch_one(sql, params, conn)
         return None if row is None else row[0]
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:

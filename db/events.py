@@ -190,10 +190,13 @@ class EventRepository:
         )
         return [event_from_row(row) for row in rows], int(total)
 
-    async def registration(self, user: User, event_id: int) -> Registration | None:
+    async def registration(
+        self, user: User, event_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Registration | None:
         row = await self._db.fetch_one(
             "SELECT * FROM event_registrations WHERE event_id = ? AND user_id = ?",
             (event_id, user.id),
+            conn,
         )
         if row is None:
             return None
@@ -204,6 +207,7 @@ class EventRepository:
                 "'waitlisted'"
                 " AND queued_at < ?",
                 (event_id, row["queued_at"]),
+                conn,
             )
             position = int(ahead) + 1
         attended = None if row["attended"] is None else bool(row["attended"])
@@ -525,8 +529,9 @@ class EventRepository:
             )
             if current is Rsvp.GOING and status is Rsvp.DECLINED:
                 await self._promote(conn, event_id, now)
-        found = await self.registration(user, event_id)
-        assert found is not None
+            found = await self.registration(user, event_id, conn)
+        if found is None:
+            raise NotFound("registration")
         return found
 
     async def _promote(self, conn: aiosqlite.Connection, event_id: int, now: datetime) -> None:

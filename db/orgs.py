@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from db import audit
+from db.domain.errors import NotFound
 from db.domain.models import Organization, OrgKind
 from db.domain.orgs import ImportResult, OrgInput
 from db.timeutil import to_db
@@ -52,8 +53,10 @@ class OrganizationRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, org_id: int) -> Organization | None:
-        row = await self._db.fetch_one("SELECT * FROM organizations WHERE id = ?", (org_id,))
+    async def get(
+        self, org_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Organization | None:
+        row = await self._db.fetch_one("SELECT * FROM organizations WHERE id = ?", (org_id,), conn)
         return None if row is None else organization_from_row(row)
 
     async def by_code(self, code: str) -> Organization | None:
@@ -103,8 +106,9 @@ class OrganizationRepository:
             org_id, created = await _upsert(conn, org, to_db(now))
             action = "org.create" if created else "org.update"
             await audit.record(conn, now, actor_id, action, "organization", org_id, code=org.code)
-        found = await self.get(org_id)
-        assert found is not None
+            found = await self.get(org_id, conn)
+        if found is None:
+            raise NotFound("organization")
         return found
 
     async def import_many(

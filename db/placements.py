@@ -302,7 +302,9 @@ class PlacementRepository:
         )
         return [application_from_row(row) for row in rows]
 
-    async def waitlist_position(self, application: Application) -> int | None:
+    async def waitlist_position(
+        self, application: Application, conn: aiosqlite.Connection | None = None
+    ) -> int | None:
         if application.status is not ApplicationStatus.WAITLISTED:
             return None
         ahead = await self._db.fetch_value(
@@ -314,6 +316,7 @@ class PlacementRepository:
                 to_db(application.queued_at),
                 application.id,
             ),
+            conn,
         )
         return int(ahead) + 1
 
@@ -541,7 +544,7 @@ class PlacementRepository:
             )
             await self._queue(conn, notices)
             application = await _application(conn, application_id)
-        position = await self.waitlist_position(application)
+            position = await self.waitlist_position(application, conn)
         return ApplyResult(application, position)
 
     async def _check_no_overlap(

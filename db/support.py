@@ -42,8 +42,12 @@ class SupportRepository:
             return True
         return viewer.is_support and thread.handler_id in (None, viewer.id)
 
-    async def thread(self, thread_id: int) -> SupportThread | None:
-        row = await self._db.fetch_one("SELECT * FROM support_threads WHERE id = ?", (thread_id,))
+    async def thread(
+        self, thread_id: int, conn: aiosqlite.Connection | None = None
+    ) -> SupportThread | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM support_threads WHERE id = ?", (thread_id,), conn
+        )
         return None if row is None else _thread(row)
 
     async def open_thread_of(self, requester: User) -> SupportThread | None:
@@ -161,8 +165,9 @@ class SupportRepository:
             await audit.record(
                 conn, self._db.clock.now(), staff.id, "support.take", "support", thread_id
             )
-        thread = await self.thread(thread_id)
-        assert thread is not None
+            thread = await self.thread(thread_id, conn)
+        if thread is None:
+            raise NotFound("thread")
         return thread
 
     async def close(self, actor: User, thread_id: int) -> SupportThread:
@@ -183,6 +188,7 @@ class SupportRepository:
             if other is not None:
                 await self._db.outbox.add(conn, [other], "support.closed", {"thread_id": thread_id})
             await audit.record(conn, now, actor.id, "support.close", "support", thread_id)
-        closed = await self.thread(thread_id)
-        assert closed is not None
+            closed = await self.thread(thread_id, conn)
+        if closed is None:
+            raise NotFound("thread")
         return closed
