@@ -7,21 +7,23 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Count, Id
+
 
 class InviteRoleCb(CallbackData, prefix="invrole"):
     role: str
 
 
 class InviteUsesCb(CallbackData, prefix="invuses"):
-    uses: int
+    uses: Count
 
 
 class InviteDaysCb(CallbackData, prefix="invdays"):
-    days: int
+    days: Count
 
 
 class InviteRevokeCb(CallbackData, prefix="invrevoke"):
-    invite_id: int
+    invite_id: Id
 
 
 class InviteListCb(CallbackData, prefix="invlist"):
@@ -37,7 +39,7 @@ class ProfileCb(CallbackData, prefix="prof"):
 
 
 class ProfileYearCb(CallbackData, prefix="profyear"):
-    year: int
+    year: Count
 
 
 class LangCb(CallbackData, prefix="lang"):
@@ -53,7 +55,7 @@ class PathCb(CallbackData, prefix="regpath"):
 
 
 class StudyYearCb(CallbackData, prefix="regyear"):
-    year: int
+    year: Count
 
 
 class SwitchRoleCb(CallbackData, prefix="switch"):

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Count, Id, OptionalId
+
 
 class EventCb(CallbackData, prefix="ev"):
     action: str
-    event_id: int = 0
-    version: int = 0
-    value: int = 0
+    event_id: OptionalId = 0
+    version: Count = 0
+    value: Count = 0
 
 
 class AttendCb(CallbackData, prefix="at"):
-    event_id: int
-    user_id: int
+    event_id: Id
+    user_id: Id
     attended: bool
 
 

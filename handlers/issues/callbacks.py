@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Count, Id
+
 
 class PostCb(CallbackData, prefix="ip"):
     action: str
@@ -15,12 +17,12 @@ class PostCb(CallbackData, prefix="ip"):
 
 class ListCb(CallbackData, prefix="il"):
     action: str
-    value: int = 0
+    value: Count = 0
     name: str = ""
 
 
 class IssueCb(CallbackData, prefix="is"):
     action: str
-    issue_id: int
-    version: int = 0
-    value: int = 0
+    issue_id: Id
+    version: Count = 0
+    value: Count = 0

@@ -6,7 +6,8 @@ Every prefix is unique across the bot (tests/test_architecture.py checks it).
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+
+from handlers.kit.callbacks import Count
 
 
 class MemoCb(CallbackData, prefix="mo"):
@@ -16,4 +17,4 @@ class MemoCb(CallbackData, prefix="mo"):
 
 class PartnerCb(CallbackData, prefix="pt"):
     action: str  # page | doc | attach
-    value: int = Field(0, ge=0, lt=2**31)
+    value: Count = 0

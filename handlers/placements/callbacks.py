@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Choice, Count, Id, OptionalId
+
 
 class BrowseCb(CallbackData, prefix="br"):
     action: str
-    value: int = 0
+    value: Choice = 0
     name: str = ""
 
 
 class OfferCb(CallbackData, prefix="offer"):
     action: str
-    offer_id: int
+    offer_id: Id
 
 
 class SkipMotivationCb(CallbackData, prefix="applyskip"):
@@ -24,23 +26,23 @@ class SkipMotivationCb(CallbackData, prefix="applyskip"):
 
 
 class WithdrawCb(CallbackData, prefix="withdraw"):
-    application_id: int
+    application_id: Id
     confirmed: bool = False
 
 
 class AppCb(CallbackData, prefix="ap"):
     action: str
-    application_id: int
-    value: int = 0
+    application_id: Id
+    value: Choice = 0
 
 
 class ReviewCb(CallbackData, prefix="rv"):
-    offset: int
+    offset: Count
 
 
 class PlaceCb(CallbackData, prefix="pl"):
-    offer_id: int
-    student_id: int
+    offer_id: Id
+    student_id: Id
 
 
 class NewOfferCb(CallbackData, prefix="no"):
@@ -50,5 +52,5 @@ class NewOfferCb(CallbackData, prefix="no"):
 
 class ManageCb(CallbackData, prefix="of"):
     action: str
-    offer_id: int = 0
-    value: int = 0
+    offer_id: OptionalId = 0
+    value: Count = 0

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Count, Id
+
 
 class HoursCb(CallbackData, prefix="hr"):
     action: str
@@ -15,24 +17,24 @@ class HoursCb(CallbackData, prefix="hr"):
 
 class ReviewHoursCb(CallbackData, prefix="rh"):
     action: str
-    entry_id: int
+    entry_id: Id
 
 
 class ProgressCb(CallbackData, prefix="pg"):
     action: str
-    value: int = 0
+    value: Count = 0
 
 
 class VisitCb(CallbackData, prefix="vs"):
     action: str
-    value: int = 0
+    value: Count = 0
 
 
 class ScoreCb(CallbackData, prefix="sc"):
-    criterion: int
-    score: int
+    criterion: Count
+    score: Count
 
 
 class VisitEditCb(CallbackData, prefix="ve"):
-    visit_id: int
+    visit_id: Id
     field: str

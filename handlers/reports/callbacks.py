@@ -6,13 +6,14 @@ Every prefix is unique across the bot (tests/test_architecture.py checks it).
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from pydantic import Field
+
+from handlers.kit.callbacks import OptionalId
 
 
 class ReportCb(CallbackData, prefix="rp"):
     action: str  # period | custom | orgs | allorgs | again | fmt
     what: str  # stats | export
     period: str = ""  # m, y0, y1 or c<start>_<end> (see period_code)
-    org: int = Field(0, ge=0, lt=2**31)
+    org: OptionalId = 0
     fmt: str = ""
     token: str = ""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.kit.callbacks import Id, OptionalId
+
 
 class SupportCb(CallbackData, prefix="sp"):
     action: str
-    thread_id: int = 0
+    thread_id: OptionalId = 0
 
 
 class StaffCb(CallbackData, prefix="ss"):
     action: str
-    user_id: int
+    user_id: Id
