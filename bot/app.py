@@ -42,6 +42,7 @@ from db import Clock, Database, SystemClock
 from handlers import get_routers, renderers
 from handlers.kit.commands import publish_default_commands
 from handlers.kit.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
+from handlers.kit.steps import LeaveBrowsingOnCommand
 from handlers.reports.port import ReportBuilder
 
 log = logging.getLogger("seriktes")
@@ -118,6 +119,7 @@ def create_dispatcher(
         if name != "update":
             observer.middleware(HandlerNameMiddleware())
     dispatcher.callback_query.middleware(CallbackSpinnerMiddleware())
+    dispatcher.message.outer_middleware(LeaveBrowsingOnCommand())
     dispatcher.include_routers(*(get_routers() if routers is None else routers))
     return dispatcher
 

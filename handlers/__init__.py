@@ -19,22 +19,30 @@ if TYPE_CHECKING:
 def get_routers() -> list[Router]:
     """All feature routers in the order they must see updates.
 
-    errors and common come first so /cancel works in every state; fallback comes last.
+    errors and common come first so /cancel and /help work in every state, then /start,
+    /language and /menu, then the guard that answers any other command typed in the middle of
+    a conversation; fallback comes last.
     """
     from handlers.account import invites, language, mydata, profile, registration
     from handlers.broadcasts import compose
     from handlers.events import attend, organize
     from handlers.issues import post, triage
-    from handlers.kit import common, errors, fallback, menu
+    from handlers.kit import common, errors, fallback, menu, steps
     from handlers.memoranda import partners, record
     from handlers.placements import browse, decide, publish
     from handlers.practice import hours, progress, students, visits
     from handlers.reports import stats
     from handlers.support import desk
 
+    first = [
+        errors.get_router(),
+        common.get_router(),
+        registration.get_command_router(),
+        language.get_command_router(),
+        menu.get_command_router(),
+        steps.get_router(),
+    ]
     flows = (
-        errors,
-        common,
         registration,
         language,
         menu,
@@ -59,7 +67,7 @@ def get_routers() -> list[Router]:
         mydata,
         fallback,
     )
-    return [flow.get_router() for flow in flows]
+    return first + [flow.get_router() for flow in flows]
 
 
 def renderers() -> dict[str, Renderer]:

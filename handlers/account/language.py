@@ -64,9 +64,15 @@ async def language_chosen(
     )
 
 
+def get_command_router() -> Router:
+    """/language, which works from any step and leaves the conversation where it was."""
+    router = Router(name="language_command")
+    router.message.register(language_command, Command("language"))
+    return router
+
+
 def get_router() -> Router:
     router = Router(name="language")
-    router.message.register(language_command, Command("language"))
     router.callback_query.register(language_button, MenuCb.filter(F.action == "language"))
     router.callback_query.register(language_chosen, LangCb.filter())
     return router

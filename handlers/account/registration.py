@@ -464,10 +464,16 @@ async def expected_button(message: Message) -> None:
     await message.answer(use_buttons_please())
 
 
-def get_router() -> Router:
-    router = Router(name="registration")
+def get_command_router() -> Router:
+    """/start, which works from any step of any conversation (it starts afresh)."""
+    router = Router(name="start")
     router.message.register(start_new, CommandStart(), Unregistered())
     router.message.register(start_registered, CommandStart(), Registered())
+    return router
+
+
+def get_router() -> Router:
+    router = Router(name="registration")
     router.callback_query.register(
         switch_role, RoleSwitch.confirm, SwitchRoleCb.filter(), Registered()
     )

@@ -124,10 +124,16 @@ async def menu_home(
         )
 
 
+def get_command_router() -> Router:
+    """/menu, which works from any step (it leaves the conversation for the menu)."""
+    router = Router(name="menu_command")
+    router.message.register(menu_command, Command("menu"), Registered())
+    return router
+
+
 def get_router() -> Router:
     router = Router(name="menu")
     router.message.filter(Registered())
     router.callback_query.filter(Registered())
-    router.message.register(menu_command, Command("menu"))
     router.callback_query.register(menu_home, MenuCb.filter(F.action == "home"))
     return router

@@ -11,6 +11,8 @@ from typing import TypedDict
 
 from aiogram.fsm.state import State, StatesGroup
 
+from handlers.kit.steps import Browsing
+
 
 class HoursFlow(StatesGroup):
     day = State()
@@ -24,7 +26,7 @@ class ReturnHours(StatesGroup):
     comment = State()
 
 
-class SchoolSearch(StatesGroup):
+class SchoolSearch(Browsing):
     query = State()
 
 

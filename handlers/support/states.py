@@ -11,12 +11,14 @@ from typing import TypedDict
 
 from aiogram.fsm.state import State, StatesGroup
 
+from handlers.kit.steps import Browsing
+
 
 class SupportFlow(StatesGroup):
     text = State()
 
 
-class StaffSearch(StatesGroup):
+class StaffSearch(Browsing):
     query = State()
 
 
