@@ -40,7 +40,7 @@ lint: install
 # New entries arrive untranslated: translate them in all three .po files
 # (tests/test_locales.py fails until you do).
 locales: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-by-file --project Seriktes \
+	$(BIN)/pybabel extract --no-location --sort-by-file --project Seriktes --add-comments=TRANSLATORS: \
 		--keywords '_ __ ngettext:1,2 lazy_ngettext:1,2' \
 		--output-file locales/messages.pot $(SOURCES)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --domain messages \

@@ -34,6 +34,7 @@ from bot.middlewares import (
 )
 from bot.scheduler import Scheduler
 from bot.storage import SQLiteStorage
+from bot.throttle import Throttle, ThrottleMiddleware
 from bot.workers.broadcast_progress import PROGRESS_JOB, BroadcastProgress
 from bot.workers.delivery import DeliveryWorker
 from bot.workers.reminders import ReminderEngine
@@ -52,8 +53,13 @@ PROGRESS_EVERY = timedelta(seconds=5)
 REPORT_WORKERS = 2  # one long export does not hold up someone else's charts
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    """A Bot for the configured server; `session` lets tests record requests instead."""
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, throttle: Throttle | None = None
+) -> Bot:
+    """A Bot for the configured server; `session` lets tests record requests instead.
+
+    Every request passes `throttle` (one per process: the delivery worker shares it).
+    """
     if session is None:
         api_base = settings.telegram.api_base
         session = (
@@ -64,6 +70,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             else AiohttpSession()
         )
     session.middleware(AnsweredCallbackTracker())
+    session.middleware(ThrottleMiddleware(throttle or Throttle.from_settings(settings.delivery)))
     return Bot(
         token=settings.telegram.require_token(),
         session=session,
@@ -156,7 +163,8 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         db = await Database.open(settings.database.path, clock or SystemClock(), settings.bot.tz)
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None
-    bot = create_bot(settings)
+    throttle = Throttle.from_settings(settings.delivery)
+    bot = create_bot(settings, throttle=throttle)
     in_flight = InFlightUpdates()
     try:
         username = await _check_bot(bot, settings)
@@ -169,7 +177,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
         )
 
         delivery = DeliveryWorker(
-            bot, db, i18n, handler_settings(settings), renderers(), settings.delivery
+            bot, db, i18n, handler_settings(settings), renderers(), settings.delivery, throttle
         )
 
         async def on_startup(**_: Any) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.delivery_settings import DeliverySettings
+from bot.delivery_settings import ON_UNKNOWN, DeliverySettings, OnUnknown
 from db.domain.models import LOCALES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -95,7 +95,14 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "telegram": {"token", "api_base", "local_mode"},
     "bot": {"admins", "default_locale", "timezone"},
     "database": {"path"},
-    "delivery": {"messages_per_second", "max_in_flight", "max_attempts"},
+    "delivery": {
+        "messages_per_second",
+        "per_chat_interval",
+        "per_chat_burst",
+        "max_in_flight",
+        "max_attempts",
+        "on_unknown",
+    },
     "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
@@ -148,8 +155,14 @@ def _delivery(table: Mapping[str, Any]) -> DeliverySettings:
     rate = _optional(table, "delivery", "messages_per_second", _int_in(1, 1000))
     in_flight = _optional(table, "delivery", "max_in_flight", _int_in(1, 64))
     attempts = _optional(table, "delivery", "max_attempts", _int_in(1, 100))
+    interval = _optional(table, "delivery", "per_chat_interval", _number_in(0, 60))
+    burst = _optional(table, "delivery", "per_chat_burst", _int_in(1, 20))
+    on_unknown = _optional(table, "delivery", "on_unknown", _on_unknown)
     return DeliverySettings(
         messages_per_second=rate or defaults.messages_per_second,
+        per_chat_interval=defaults.per_chat_interval if interval is None else interval,
+        per_chat_burst=burst or defaults.per_chat_burst,
+        on_unknown=on_unknown or defaults.on_unknown,
         max_in_flight=in_flight or defaults.max_in_flight,
         max_attempts=attempts or defaults.max_attempts,
     )
@@ -257,6 +270,26 @@ def _path(value: Any) -> Path:
     if not isinstance(value, str) or not value:
         raise ValueError("must be a file path")
     return Path(value)
+
+
+def _on_unknown(value: Any) -> OnUnknown:
+    for choice in ON_UNKNOWN:
+        if value == choice:
+            return choice
+    raise ValueError(f"must be one of {', '.join(ON_UNKNOWN)}")
+
+
+def _number_in(low: float, high: float) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ValueError(f"must be a number from {low} to {high}")
+        return float(value)
+
+    return convert
 
 
 def _int_in(low: int, high: int) -> Callable[[Any], int]:

@@ -115,6 +115,10 @@ class OutboxRepository:
     async def mark_sent(self, item_id: int) -> None:
         await self._finish(item_id, "sent", None)
 
+    async def mark_unknown(self, item_id: int, error: str) -> None:
+        """Telegram may or may not have the message: recorded as such, never resent."""
+        await self._finish(item_id, "unknown", error[:500])
+
     async def mark_failed(self, item_id: int, error: str) -> None:
         await self._finish(item_id, "failed", error[:500])
 

@@ -48,6 +48,8 @@ def settings(db_path: Path) -> Settings:
         telegram=TelegramSettings(token=TEST_TOKEN),
         bot=BotSettings(admins=frozenset({ADMIN_ID}), default_locale="kk"),
         database=DatabaseSettings(path=db_path),
+        # Flow tests click faster than people; the limits have tests and benches of their own.
+        delivery=DeliverySettings(per_chat_interval=0, messages_per_second=1000),
     )
 
 

@@ -584,6 +584,7 @@ class FakeBotAPIServer:
         self.telegram = telegram
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.drop_answers = 0  # accept this many sends, then drop the connection unanswered
 
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -623,6 +624,11 @@ class FakeBotAPIServer:
         if method == "getUpdates":
             await self._wait_for_updates(raw)
         status, body = self.telegram.handle(method, raw, files)
+        if self.drop_answers and method in SEND_METHODS and status == 200:
+            self.drop_answers -= 1
+            if request.transport is not None:
+                request.transport.close()  # Telegram has the message; the answer is lost
+            raise asyncio.CancelledError
         return web.json_response(body, status=status)
 
     async def _download(self, request: web.Request) -> web.Response:

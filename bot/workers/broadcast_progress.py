@@ -8,6 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 
+from bot.throttle import Lane, sending_as
 from db import Database
 from db.domain.broadcasts import Broadcast
 from db.outbox import OutboxCounts
@@ -46,11 +47,12 @@ class BroadcastProgress:
         if self._shown.get(broadcast.id) == text:
             return
         try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=broadcast.progress_chat_id,
-                message_id=broadcast.progress_message_id,
-            )
+            with sending_as(Lane.NOTICE):
+                await self.bot.edit_message_text(
+                    text=text,
+                    chat_id=broadcast.progress_chat_id,
+                    message_id=broadcast.progress_message_id,
+                )
         except TelegramAPIError as error:
             if "not modified" not in error.message:
                 log.warning("progress of broadcast %s not shown: %s", broadcast.id, error.message)

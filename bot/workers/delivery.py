@@ -1,15 +1,19 @@
 """The delivery worker: sends outbox rows within Telegram's limits, one state change per row.
 
-Guarantees, and their window:
+What it guarantees, and the windows where it cannot:
 - a row is marked 'sending' (committed) before its request leaves and 'sent' after Telegram
-  accepts it; rows found 'sending' at start are marked 'unknown' and never resent, so a crash
-  can lose at most `max_in_flight` messages and never doubles one;
-- at most `messages_per_second` requests in any sliding second, at most one per chat per
-  `per_chat_interval`; a 429 pauses all sending for exactly `retry_after` and the row keeps a
+  accepts it. Rows found 'sending' at start (the process died mid-request) are marked
+  'unknown' and not resent: a crash can leave at most `max_in_flight` messages unknown;
+- a request that never left (connection refused, DNS) is retried, up to `max_attempts`;
+- a request that left but got no answer (timeout, connection lost, a 5xx) may or may not
+  have reached the person: `on_unknown = "resend"` retries it (it may then arrive twice),
+  `"skip"` records it 'unknown' (it may then not have arrived); reports show 'unknown' apart
+  from 'failed';
+- pacing is the shared throttle's (bot/throttle.py): replies first, then notifications, then
+  broadcasts; a 429 pauses all sending for exactly `retry_after` and the row keeps a
   persisted not-before time;
-- network and 5xx errors retry with exponential backoff up to `max_attempts`; a 403 marks the
-  person as having blocked the bot and drops what is queued for them; other errors are
-  recorded with their reason.
+- a 403 marks the person as having blocked the bot and drops what is queued for them; other
+  errors are recorded with their reason.
 """
 
 from __future__ import annotations
@@ -17,13 +21,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections import deque
 from datetime import timedelta
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import (
-    RestartingTelegram,
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -33,8 +35,9 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 
 from bot.delivery_settings import DeliverySettings
+from bot.throttle import Lane, Throttle, sending_as
 from db import Database
-from db.outbox import OutboxItem
+from db.outbox import PRIORITY_BROADCAST, OutboxItem
 from handlers.kit.notices import Notice, NoticeContext, Renderer, UnknownNotice, render
 from handlers.kit.settings import HandlerSettings
 
@@ -44,30 +47,13 @@ IDLE_POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300
 
 
-class SlidingWindowLimiter:
-    """At most `limit` acquisitions in any `window` seconds; can be paused (HTTP 429)."""
+def never_left(error: TelegramNetworkError) -> bool:
+    """The connection was never made (refused, DNS): Telegram cannot have the message."""
+    return isinstance(error.__cause__, aiohttp.ClientConnectorError)
 
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self._stamps: deque[float] = deque()
-        self._paused_until = 0.0
 
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def acquire(self) -> None:
-        while True:
-            now = time.monotonic()
-            while self._stamps and now - self._stamps[0] >= self.window:
-                self._stamps.popleft()
-            wait = self._paused_until - now
-            if len(self._stamps) >= self.limit:
-                wait = max(wait, self._stamps[0] + self.window - now)
-            if wait <= 0:
-                self._stamps.append(now)
-                return
-            await asyncio.sleep(wait)
+def lane_of(item: OutboxItem) -> Lane:
+    return Lane.BROADCAST if item.priority >= PRIORITY_BROADCAST else Lane.NOTICE
 
 
 class DeliveryWorker:
@@ -79,6 +65,7 @@ class DeliveryWorker:
         settings: HandlerSettings,
         renderers: dict[str, Renderer],
         config: DeliverySettings | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -86,11 +73,9 @@ class DeliveryWorker:
         self.settings = settings
         self.renderers = renderers
         self.config = config or DeliverySettings()
-        # A little over a second per window: requests leave here and arrive there in order,
-        # but not at identical intervals.
-        self._limiter = SlidingWindowLimiter(self.config.messages_per_second, 1.02)
+        # Shared with the bot's session (bot/throttle.py): replies go first.
+        self._throttle = throttle or Throttle.from_settings(self.config)
         self._slots = asyncio.Semaphore(self.config.max_in_flight)
-        self._last_sent: dict[int, float] = {}
         self._busy_users: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -141,12 +126,12 @@ class DeliveryWorker:
                 await self._idle(batch)
 
     async def _start(self, item: OutboxItem) -> int:
-        if item.user_id in self._busy_users or self._cooling(item):
+        if item.user_id in self._busy_users or not self._throttle.chat_ready(item.telegram_id):
             return 0
         if item.blocked or item.telegram_id is None:
             await self.db.outbox.mark_user_blocked(item.user_id)
             return 0
-        await self._limiter.acquire()
+        await self._throttle.acquire(lane_of(item), item.telegram_id)
         await self._slots.acquire()
         if not await self.db.outbox.mark_sending(item.id):
             self._slots.release()
@@ -156,10 +141,6 @@ class DeliveryWorker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return 1
-
-    def _cooling(self, item: OutboxItem) -> bool:
-        last = self._last_sent.get(item.user_id)
-        return last is not None and time.monotonic() - last < self.config.per_chat_interval
 
     async def _idle(self, batch: list[OutboxItem]) -> None:
         if batch:  # everything due is waiting for its chat's interval or for a slot
@@ -179,11 +160,8 @@ class DeliveryWorker:
             log.exception("delivery of outbox row %s failed", item.id)
             await self.db.outbox.mark_failed(item.id, "internal error")
         finally:
-            self._last_sent[item.user_id] = time.monotonic()
             self._busy_users.discard(item.user_id)
             self._slots.release()
-            if len(self._last_sent) > 10_000:
-                self._forget_old_chats()
 
     async def _attempt(self, item: OutboxItem) -> None:
         try:
@@ -192,11 +170,12 @@ class DeliveryWorker:
                 await self.db.outbox.mark_failed(item.id, "nothing to send any more")
                 return
             assert item.telegram_id is not None
-            await self._send(item.telegram_id, notice)
+            with sending_as(lane_of(item), prepaid=True):
+                await self._send(item.telegram_id, notice)
         except UnknownNotice:
             await self.db.outbox.mark_failed(item.id, f"unknown kind {item.kind}")
         except TelegramRetryAfter as error:
-            self._limiter.pause(error.retry_after)
+            self._throttle.pause(error.retry_after)
             not_before = self.db.clock.now() + timedelta(seconds=error.retry_after)
             log.warning("flood control: pausing %ss", error.retry_after)
             await self.db.outbox.retry_later(
@@ -204,12 +183,25 @@ class DeliveryWorker:
             )
         except TelegramForbiddenError:
             await self.db.outbox.mark_user_blocked(item.user_id)
-        except (TelegramNetworkError, TelegramServerError, RestartingTelegram) as error:
-            await self._retry_or_fail(item, f"{type(error).__name__}: {error.message}")
+        except TelegramNetworkError as error:
+            reason = f"{type(error).__name__}: {error.message}"
+            if never_left(error):
+                await self._retry_or_fail(item, reason)
+            else:
+                await self._unknown_outcome(item, reason)
+        except TelegramServerError as error:  # RestartingTelegram too: it may have the message
+            await self._unknown_outcome(item, f"{type(error).__name__}: {error.message}")
         except TelegramAPIError as error:
             await self.db.outbox.mark_failed(item.id, f"{type(error).__name__}: {error.message}")
         else:
             await self.db.outbox.mark_sent(item.id)
+
+    async def _unknown_outcome(self, item: OutboxItem, error: str) -> None:
+        """The request left but no answer came back: [delivery] on_unknown decides."""
+        if self.config.on_unknown == "resend":
+            await self._retry_or_fail(item, error)
+        else:
+            await self.db.outbox.mark_unknown(item.id, error)
 
     async def _retry_or_fail(self, item: OutboxItem, error: str) -> None:
         if item.attempts + 1 >= self.config.max_attempts:
@@ -236,7 +228,3 @@ class DeliveryWorker:
             )
         else:
             await self.bot.send_message(chat_id, notice.text, reply_markup=notice.reply_markup)
-
-    def _forget_old_chats(self) -> None:
-        horizon = time.monotonic() - self.config.per_chat_interval
-        self._last_sent = {user: at for user, at in self._last_sent.items() if at >= horizon}

@@ -52,8 +52,13 @@ def languages_text(texts: dict[str, str]) -> str:
 def progress_text(broadcast: Broadcast, counts: OutboxCounts) -> str:
     left = counts.pending + counts.sending
     numbers = _("sent {sent} · blocked the bot {blocked} · failed {failed} · left {left}").format(
-        sent=counts.sent, blocked=counts.blocked, failed=counts.failed + counts.unknown, left=left
+        sent=counts.sent, blocked=counts.blocked, failed=counts.failed, left=left
     )
+    if counts.unknown:
+        # TRANSLATORS: sent, but Telegram's answer was lost: do not send these again.
+        numbers += "\n" + _("may have arrived (no answer from Telegram): {unknown}").format(
+            unknown=counts.unknown
+        )
     if left:
         return (
             _("📤 Announcement #{id} is being sent to {total} people:").format(

@@ -16,7 +16,8 @@ from aiogram.utils.i18n import I18n
 from bot.app import create_bot, handler_settings
 from bot.config import Settings
 from bot.delivery_settings import DeliverySettings
-from bot.workers.delivery import DeliveryWorker, SlidingWindowLimiter
+from bot.throttle import Lane, Throttle
+from bot.workers.delivery import DeliveryWorker
 from db import Database, ManualClock
 from db.domain.models import User
 from db.outbox import PRIORITY_BROADCAST, PRIORITY_PERSONAL
@@ -185,11 +186,11 @@ async def test_rows_interrupted_by_a_crash_are_never_resent(
 
 
 async def test_the_sliding_window_keeps_to_the_rate() -> None:
-    limiter = SlidingWindowLimiter(limit=10, window=0.2)
+    limiter = Throttle(10, per_chat_interval=0, window=0.2)
     started = time.monotonic()
     stamps = []
     for _ in range(30):
-        await limiter.acquire()
+        await limiter.acquire(Lane.BROADCAST)
         stamps.append(time.monotonic() - started)
     for i in range(10, 30):
         assert stamps[i] - stamps[i - 10] >= 0.2 - 1e-3
@@ -201,7 +202,7 @@ async def test_one_message_per_chat_per_interval(
     users = await people(db, 1)
     for text in ("a", "b", "c"):
         await queue(db, users, text)
-    await worker(bot, db, i18n, settings, per_chat_interval=0.2).drain()
+    await worker(bot, db, i18n, settings, per_chat_interval=0.2, per_chat_burst=1).drain()
     times = [r.at for r in telegram.calls("sendMessage")]
     assert [r.params["text"] for r in telegram.calls("sendMessage")] == ["a", "b", "c"]
     assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(times))

@@ -21,14 +21,25 @@ from tests.fake_telegram import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# People in these tests answer at machine speed, faster than a chat's pace allows; pacing
+# has its own tests (tests/bot/test_throttle.py) and bench (bench/reply_burst.py).
+FAST_CHATS: dict[str, object] = {"per_chat_interval": 0}
+
+
 def write_config(
-    directory: Path, api_base: str, admins: tuple[int, ...] = (), extra: str = ""
+    directory: Path,
+    api_base: str,
+    admins: tuple[int, ...] = (),
+    extra: str = "",
+    delivery: dict[str, object] | None = None,
 ) -> Path:
     config = directory / "config.toml"
+    limits = FAST_CHATS if delivery is None else delivery
     config.write_text(
         f'[telegram]\ntoken = "{TEST_TOKEN}"\napi_base = "{api_base}"\n\n'
         f'[bot]\nadmins = [{", ".join(map(str, admins))}]\ndefault_locale = "kk"\n\n'
-        f'[database]\npath = "{directory / "seriktes.db"}"\n{extra}',
+        f'[database]\npath = "{directory / "seriktes.db"}"\n\n'
+        "[delivery]\n" + "".join(f"{key} = {value}\n" for key, value in limits.items()) + extra,
         encoding="utf-8",
     )
     return config

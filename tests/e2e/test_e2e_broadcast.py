@@ -18,7 +18,7 @@ import pytest
 from db import Database
 from db.domain.broadcasts import BroadcastAudience, BroadcastDraft
 from db.domain.models import Role
-from tests.e2e.process import BotProcess, start_server, write_config
+from tests.e2e.process import FAST_CHATS, BotProcess, start_server, write_config
 from tests.factories import make_member, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, wait_until
 
@@ -77,7 +77,9 @@ async def test_killed_broadcast_finishes_without_duplicates(
     telegram.limit_rate(30)
     people = await seed(tmp_path / "seriktes.db")
     # Configured above Telegram's limit on purpose: the fake answers 429 and the bot must wait.
-    config = write_config(tmp_path, api.base_url, extra="\n[delivery]\nmessages_per_second = 40\n")
+    config = write_config(
+        tmp_path, api.base_url, delivery={**FAST_CHATS, "messages_per_second": 40}
+    )
     bot = BotProcess(config, tmp_path / "bot.log")
     await bot.start(telegram)
     await wait_until(
