@@ -257,11 +257,18 @@ class IssueRepository:
 
     # ----- changing -------------------------------------------------------------------------------
 
-    async def _current(self, conn: aiosqlite.Connection, issue_id: int, seen_version: int) -> Issue:
+    async def _current(
+        self, conn: aiosqlite.Connection, actor: User, issue_id: int, seen_version: int
+    ) -> Issue:
+        """The issue as it is now, if `actor` may see it at all; then its version.
+
+        Permission comes first: someone who may not see the request gets NotFound whether
+        or not it exists, and never learns its status from an IssueChanged.
+        """
         row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
-        if row is None:
+        issue = None if row is None else issue_from_row(row)
+        if issue is None or not await self.may_see(actor, issue):
             raise NotFound("issue")
-        issue = issue_from_row(row)
         if issue.version != seen_version:
             raise IssueChanged(issue)
         return issue
@@ -301,7 +308,7 @@ class IssueRepository:
         """Move an issue along its flow; a reason is required to reject, a comment to reopen."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            issue = await self._current(conn, issue_id, seen_version)
+            issue = await self._current(conn, actor, issue_id, seen_version)
             if (issue.status, status) not in TRANSITIONS:
                 raise InvalidValue("status", "not_allowed_now")
             if not may_move(actor, issue, status):
@@ -351,7 +358,7 @@ class IssueRepository:
             raise NotAllowed("role")
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            issue = await self._current(conn, issue_id, seen_version)
+            issue = await self._current(conn, actor, issue_id, seen_version)
             if issue.finished:
                 raise IssueClosed()
             assignee = await _one(

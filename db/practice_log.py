@@ -18,7 +18,7 @@ import aiosqlite
 
 from db import audit
 from db.domain.errors import InvalidValue, NotAllowed, NotFound
-from db.domain.models import Role, User
+from db.domain.models import User
 from db.domain.placements import Application, Offer
 from db.domain.practice_log import (
     CLASS_MAX,
@@ -40,6 +40,8 @@ from db.domain.practice_log import (
     clean_comment,
     clean_field,
     judge_location,
+    may_edit_visit,
+    may_visit,
 )
 from db.domain.roles import STAFF
 from db.placements import application_from_row
@@ -105,12 +107,6 @@ class PracticeLogRepository:
         application = application_from_row(row)
         return application, await _offer(conn, application.offer_id)
 
-    @staticmethod
-    def may_visit(actor: User, application: Application) -> bool:
-        return actor.role in STAFF or (
-            actor.role is Role.MENTOR and application.mentor_id == actor.id
-        )
-
     def _check_day(self, day: date, offer: Offer, name: str) -> None:
         if day > self._db.today():
             raise InvalidValue(name, "future")
@@ -133,7 +129,7 @@ class PracticeLogRepository:
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             application, offer = await self._placement(conn, data.application_id)
-            if not self.may_visit(actor, application):
+            if not may_visit(actor, application):
                 raise NotAllowed("placement")
             self._check_day(data.visited_on, offer, "visited_on")
             school = await _row(
@@ -200,7 +196,7 @@ class PracticeLogRepository:
             if row is None:
                 raise NotFound("visit")
             visit = visit_from_row(row)
-            if visit.author_id != actor.id:
+            if not may_edit_visit(actor, visit):
                 raise NotAllowed("visit")
             if now > visit.editable_until:
                 raise VisitLocked()
@@ -376,7 +372,7 @@ class PracticeLogRepository:
                 raise NotFound("hours")
             entry = hours_from_row(row)
             application, _ = await self._placement(conn, entry.application_id)
-            if not self.may_visit(reviewer, application):
+            if not may_visit(reviewer, application):
                 raise NotAllowed("hours")
             if entry.status != "pending":
                 raise EntryDecided(entry.status)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
@@ -126,6 +127,8 @@ class FakeTelegram:
         self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
         self.refused = 0  # requests answered 429 by limit_rate
         self.refused_requests: list[Request] = []
+        self.flood_until = 0.0  # the end of the latest retry_after this server gave
+        self.retry_after_violations = 0
         self.failures: list[Callable[[str, dict[str, Any]], ApiError | None]] = []
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._update_ids = itertools.count(1)
@@ -276,13 +279,36 @@ class FakeTelegram:
             while stamps and now - stamps[0] >= window:
                 stamps.popleft()
             if len(stamps) >= per_second:
-                self.refused += 1
-                self.refused_requests.append(self.requests[-1])
-                return ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+                return self._flood(now, 1)
             stamps.append(now)
             return None
 
         self.failures.append(check)
+
+    def limit_chat_rate(self, burst: int, window: float) -> None:
+        """Refuse sends to one chat beyond `burst` in any sliding `window` seconds (429)."""
+        stamps: dict[int, deque[float]] = defaultdict(deque)
+
+        def check(method: str, params: dict[str, Any]) -> ApiError | None:
+            if method not in SEND_METHODS or not isinstance(params.get("chat_id"), int):
+                return None
+            now = time.monotonic()
+            chat = stamps[params["chat_id"]]
+            while chat and now - chat[0] >= window:
+                chat.popleft()
+            if len(chat) >= burst:
+                return self._flood(now, max(1, math.ceil(chat[0] + window - now)))
+            chat.append(now)
+            return None
+
+        self.failures.append(check)
+
+    def _flood(self, now: float, retry_after: int) -> ApiError:
+        """A 429, and the time before which any send is a violation of it."""
+        self.flood_until = max(self.flood_until, now + retry_after)
+        self.refused += 1
+        self.refused_requests.append(self.requests[-1])
+        return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
     # ----- what the bot sees ----------------------------------------------------------------
 
@@ -314,8 +340,12 @@ class FakeTelegram:
         self, method: str, raw: dict[str, Any], files: dict[str, tuple[str, bytes]]
     ) -> tuple[int, dict[str, Any]]:
         params = {key: _decode(key, value) for key, value in raw.items()}
-        self.requests.append(Request(method, params, files, time.monotonic()))
+        now = time.monotonic()
+        self.requests.append(Request(method, params, files, now))
         try:
+            if method in SEND_METHODS and now < self.flood_until:
+                self.retry_after_violations += 1
+                raise self._flood(now, math.ceil(self.flood_until - now))
             for failure in self.failures:
                 problem = failure(method, params)
                 if problem is not None:

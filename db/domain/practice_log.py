@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from db.domain.errors import DomainError, InvalidValue
+from db.domain.models import Role, User
 from db.domain.placements import Application, Offer
+from db.domain.roles import STAFF
 from db.domain.users import clean_text
 
 CRITERIA = ("planning", "delivery", "management", "technology", "inclusion")
@@ -171,3 +173,13 @@ def check_hours(hours: float) -> float:
     if not 0 < hours <= MAX_HOURS_PER_DAY or round(hours * 2) != hours * 2:
         raise InvalidValue("hours", "out_of_range")
     return hours
+
+
+def may_visit(actor: User, application: Application) -> bool:
+    """Log a visit to, or review the hours of, a placement: its mentor or a coordinator."""
+    return actor.role in STAFF or (actor.role is Role.MENTOR and application.mentor_id == actor.id)
+
+
+def may_edit_visit(actor: User, visit: Visit) -> bool:
+    """A visit is changed only by the mentor who logged it (within EDIT_WINDOW)."""
+    return visit.author_id == actor.id

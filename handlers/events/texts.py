@@ -172,10 +172,8 @@ def event_problem(error: DomainError) -> str:
         return _("This event is already over.")
     if isinstance(error, EventChanged):
         return _("Someone changed this event a moment ago. Open it again to see it as it stands.")
-    if isinstance(error, NotAllowed):
+    if isinstance(error, NotAllowed | NotFound):  # one answer: no oracle of which ids exist
         return _("This event is not for you.")
-    if isinstance(error, NotFound):
-        return _("This event no longer exists.")
     if isinstance(error, InvalidValue):
         return event_value_problem(error)
     return _("This cannot be done.")

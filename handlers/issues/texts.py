@@ -18,6 +18,7 @@ from db.domain.issues import (
 from db.domain.models import Organization, User
 from handlers.kit.formatting import clip_lines, esc, fmt_date, fmt_datetime
 from handlers.kit.settings import HandlerSettings
+from handlers.kit.texts import not_allowed
 
 
 def category_name(category: IssueCategory) -> str:
@@ -113,10 +114,8 @@ def issue_problem(error: DomainError) -> str:
         ).format(status=status_name(error.issue.status))
     if isinstance(error, IssueClosed):
         return _("This request is closed: it takes no more comments or changes.")
-    if isinstance(error, NotAllowed):
-        return _("This is not available to you.")
-    if isinstance(error, NotFound):
-        return _("This request no longer exists.")
+    if isinstance(error, NotAllowed | NotFound):  # one answer: no oracle of which ids exist
+        return not_allowed()
     if isinstance(error, InvalidValue):
         return issue_value_problem(error)
     return _("This cannot be done.")

@@ -18,6 +18,8 @@ from db.domain.issues import (
     IssueFilter,
     IssueStatus,
     allowed_moves,
+    is_school_side,
+    is_staff_side,
     may_assign,
     may_comment,
 )
@@ -313,6 +315,16 @@ async def changed(
         await refresh(query, user, db, problem.issue, locale, settings)
 
 
+def may_write(user: User, issue: Issue, purpose: str) -> bool:
+    """Whether `user` is on the side that writes this text (a rejection reason: the staff
+    side; a reopening: the school's; a comment: either); the state is checked after."""
+    if purpose == "reject":
+        return is_staff_side(user, issue)
+    if purpose == "reopen":
+        return is_school_side(user, issue)
+    return is_staff_side(user, issue) or is_school_side(user, issue)
+
+
 TARGET_STATUS = {
     "progress": IssueStatus.IN_PROGRESS,
     "resolve": IssueStatus.RESOLVED,
@@ -350,6 +362,9 @@ async def ask_text(
 ) -> None:
     issue = await or_refuse(query, await visible_issue(db, user, callback_data.issue_id))
     if issue is None:
+        return
+    if not may_write(user, issue, callback_data.action):  # no prompt for what cannot be saved
+        await query.answer(not_allowed(), show_alert=True)
         return
     if callback_data.action != "comment" and issue.version != callback_data.version:
         await changed(query, user, db, IssueChanged(issue), locale, settings)

@@ -21,6 +21,7 @@ from db.domain.placements import (
     weeks,
 )
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.texts import not_allowed
 
 
 def kind_name(kind: PracticeKind) -> str:
@@ -184,10 +185,8 @@ def placement_problem(error: DomainError) -> str:
         return _("This application has changed meanwhile: it is now {status}.").format(
             status=status_label(error.status)
         )
-    if isinstance(error, NotAllowed):
-        return _("This is not available to you.")
-    if isinstance(error, NotFound):
-        return _("This no longer exists.")
+    if isinstance(error, NotAllowed | NotFound):  # one answer: no oracle of which ids exist
+        return not_allowed()
     if isinstance(error, InvalidValue):
         return value_problem(error)
     return _("This cannot be done.")

@@ -12,9 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
-from db.domain.errors import DomainError, InvalidValue
+from db.domain.errors import DomainError, InvalidValue, NotAllowed
 from db.domain.models import Role, User
-from db.domain.practice_log import Activity
+from db.domain.practice_log import Activity, may_visit
 from db.domain.roles import HOURS_REVIEWERS
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
@@ -307,7 +307,11 @@ async def return_entry(
     state: FSMContext,
 ) -> None:
     entry = await db.practice.hours_entry(callback_data.entry_id)
-    if entry is None or entry.status != "pending":
+    placement = None if entry is None else await db.placements.application(entry.application_id)
+    if entry is None or placement is None or not may_visit(user, placement):
+        await query.answer(logbook_problem(NotAllowed("hours")), show_alert=True)
+        return  # no prompt for a comment that could not be saved
+    if entry.status != "pending":
         await query.answer(_("This entry has already been reviewed."), show_alert=True)
         return
     await state.set_state(ReturnHours.comment)

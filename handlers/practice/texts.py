@@ -157,10 +157,8 @@ def logbook_problem(error: DomainError) -> str:
         )
     if isinstance(error, EntryDecided):
         return _("This entry has already been reviewed.")
-    if isinstance(error, NotAllowed):
+    if isinstance(error, NotAllowed | NotFound):  # one answer: no oracle of which ids exist
         return _("Only the student's mentor or a practice coordinator can do this.")
-    if isinstance(error, NotFound):
-        return _("This placement or entry no longer exists.")
     if isinstance(error, InvalidValue):
         return logbook_value_problem(error)
     return _("This cannot be done.")

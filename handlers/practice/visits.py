@@ -29,9 +29,16 @@ from db import Database
 from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
 from db.domain.placements import Application, ApplicationStatus
-from db.domain.practice_log import CRITERIA, SharedLocation, VisitChanges, VisitInput, VisitLocked
+from db.domain.practice_log import (
+    CRITERIA,
+    SharedLocation,
+    VisitChanges,
+    VisitInput,
+    VisitLocked,
+    may_edit_visit,
+    may_visit,
+)
 from db.domain.roles import VISIT_LOGGERS
-from db.practice_log import PracticeLogRepository
 from handlers.kit.callbacks import CancelCb, MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_date
@@ -132,7 +139,7 @@ async def start_visit(
 
 async def load_target(db: Database, actor: User, application_id: int) -> Application | None:
     application = await db.placements.application(application_id)
-    if application is None or not PracticeLogRepository.may_visit(actor, application):
+    if application is None or not may_visit(actor, application):
         return None
     return application
 
@@ -448,15 +455,16 @@ async def save(
 # ----- editing within 24 hours ---------------------------------------------------------------
 
 
+def only_the_author() -> str:
+    return _("Only the mentor who logged this visit can change it.")
+
+
 async def edit_menu(
     query: CallbackQuery, callback_data: VisitEditCb, user: User, db: Database
 ) -> None:
     visit = await db.practice.visit(callback_data.visit_id)
-    if visit is None or visit.author_id != user.id:
-        await query.answer(
-            _("Only the student's mentor or a practice coordinator can do this."),
-            show_alert=True,
-        )
+    if visit is None or not may_edit_visit(user, visit):
+        await query.answer(only_the_author(), show_alert=True)
         return
     if db.clock.now() > visit.editable_until:
         await query.answer(logbook_problem(VisitLocked()), show_alert=True)
@@ -485,11 +493,8 @@ async def edit_field(
     state: FSMContext,
 ) -> None:
     visit = await db.practice.visit(callback_data.visit_id)
-    if visit is None or visit.author_id != user.id:
-        await query.answer(
-            _("Only the student's mentor or a practice coordinator can do this."),
-            show_alert=True,
-        )
+    if visit is None or not may_edit_visit(user, visit):
+        await query.answer(only_the_author(), show_alert=True)
         return
     await start_form(
         state, VisitForm(edit_visit=visit.id, edit_field=callback_data.field, visit_scores=[])
