@@ -36,6 +36,7 @@ from db.domain.practice_log import (
     VisitInput,
     VisitLocked,
     check_hours,
+    check_practice_day,
     check_scores,
     clean_comment,
     clean_field,
@@ -108,10 +109,7 @@ class PracticeLogRepository:
         return application, await _offer(conn, application.offer_id)
 
     def _check_day(self, day: date, offer: Offer, name: str) -> None:
-        if day > self._db.today():
-            raise InvalidValue(name, "future")
-        if not offer.starts_on <= day <= offer.ends_on:
-            raise InvalidValue(name, "outside_period")
+        check_practice_day(day, offer, self._db.today(), name)
 
     # ----- visits ------------------------------------------------------------------------------
 

@@ -183,3 +183,17 @@ def may_visit(actor: User, application: Application) -> bool:
 def may_edit_visit(actor: User, visit: Visit) -> bool:
     """A visit is changed only by the mentor who logged it (within EDIT_WINDOW)."""
     return visit.author_id == actor.id
+
+
+def practice_days(offer: Offer, today: date) -> tuple[date, date] | None:
+    """The days a visit or hours may be logged for: from the start to today (or the end);
+    None before the practice has started."""
+    last = min(offer.ends_on, today)
+    return None if last < offer.starts_on else (offer.starts_on, last)
+
+
+def check_practice_day(day: date, offer: Offer, today: date, name: str) -> None:
+    if day > today:
+        raise InvalidValue(name, "future")
+    if not offer.starts_on <= day <= offer.ends_on:
+        raise InvalidValue(name, "outside_period")

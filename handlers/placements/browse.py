@@ -20,6 +20,7 @@ from db.domain.placements import (
     ApplicationStatus,
     BrowseFilter,
     Offer,
+    OfferFull,
     PracticeKind,
 )
 from handlers.kit.callbacks import MenuCb
@@ -344,6 +345,19 @@ async def submit(
         result = await db.placements.apply(
             user, int(offer_id), motivation, bool(data.get("apply_waitlist"))
         )
+    except OfferFull as problem:  # the last place went a moment ago: offer the queue at once
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("🕒 Join the waiting list"),
+            callback_data=OfferCb(action="waitlist", offer_id=int(offer_id)),
+        )
+        await target.answer(
+            placement_problem(problem)
+            + " "
+            + _("You can join the waiting list: a freed place goes to the first in it."),
+            reply_markup=builder.as_markup(),
+        )
+        return
     except DomainError as problem:
         await target.answer(placement_problem(problem))
         return

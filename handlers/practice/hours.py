@@ -14,7 +14,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed
 from db.domain.models import Role, User
-from db.domain.practice_log import Activity, may_visit
+from db.domain.placements import Offer
+from db.domain.practice_log import Activity, check_practice_day, may_visit, practice_days
 from db.domain.roles import HOURS_REVIEWERS
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
@@ -115,11 +116,35 @@ async def hours_button(
     await show(query, text, markup)
 
 
-async def new_entry(query: CallbackQuery, state: FSMContext) -> None:
+async def practice_offer(db: Database, student: User) -> Offer | None:
+    placement = await db.practice.current_placement(student)
+    return None if placement is None else await db.placements.offer(placement.offer_id)
+
+
+async def day_problem(db: Database, student: User, day: date) -> str | None:
+    """Why hours cannot be logged for `day`, asked before the rest of the form."""
+    offer = await practice_offer(db, student)
+    if offer is None:
+        return _("You have no practice that has started yet.")
+    try:
+        check_practice_day(day, offer, db.today(), "worked_on")
+    except InvalidValue as problem:
+        return logbook_value_problem(problem)
+    return None
+
+
+async def new_entry(query: CallbackQuery, user: User, db: Database, state: FSMContext) -> None:
+    offer = await practice_offer(db, user)
+    days = None if offer is None else practice_days(offer, db.today())
+    if days is None:
+        await query.answer(_("You have no practice that has started yet."), show_alert=True)
+        return
     await state.set_state(HoursFlow.day)
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Today"), callback_data=HoursCb(action="day", value="0"))
-    builder.button(text=_("Yesterday"), callback_data=HoursCb(action="day", value="1"))
+    first, last = days
+    for back, label in ((0, _("Today")), (1, _("Yesterday"))):  # only days that can be saved
+        if first <= db.today() - timedelta(days=back) <= last:
+            builder.button(text=label, callback_data=HoursCb(action="day", value=str(back)))
     builder.button(text=_("📅 Other date"), callback_data=HoursCb(action="day", value="other"))
     cancel_button(builder)
     builder.adjust(2, 1, 1)
@@ -143,7 +168,7 @@ async def ask_hours(state: FSMContext, day: date) -> tuple[str, InlineKeyboardMa
 
 
 async def day_chosen(
-    query: CallbackQuery, callback_data: HoursCb, db: Database, state: FSMContext
+    query: CallbackQuery, callback_data: HoursCb, user: User, db: Database, state: FSMContext
 ) -> None:
     if callback_data.value == "other":
         await state.set_state(HoursFlow.typed_day)
@@ -152,17 +177,23 @@ async def day_chosen(
     if callback_data.value not in {"0", "1"}:
         await query.answer(use_buttons_please(), show_alert=True)
         return
-    text, markup = await ask_hours(state, db.today() - timedelta(days=int(callback_data.value)))
+    day = db.today() - timedelta(days=int(callback_data.value))
+    problem = await day_problem(db, user, day)
+    if problem:
+        await query.answer(problem, show_alert=True)
+        return
+    text, markup = await ask_hours(state, day)
     await show(query, text, markup)
 
 
-async def day_typed(message: Message, db: Database, state: FSMContext) -> None:
+async def day_typed(message: Message, user: User, db: Database, state: FSMContext) -> None:
     day = parse_date(message.text or "", db.today())
     if day is None:
         await message.answer(_("Please write the date as DD.MM.YYYY, for example 12.01.2027."))
         return
-    if day > db.today():
-        await message.answer(logbook_value_problem(InvalidValue("worked_on", "future")))
+    problem = await day_problem(db, user, day)
+    if problem:
+        await message.answer(problem)
         return
     text, markup = await ask_hours(state, day)
     await message.answer(text, reply_markup=markup)

@@ -37,6 +37,7 @@ from db.domain.practice_log import (
     VisitLocked,
     may_edit_visit,
     may_visit,
+    practice_days,
 )
 from db.domain.roles import VISIT_LOGGERS
 from handlers.kit.callbacks import CancelCb, MenuCb
@@ -130,6 +131,13 @@ async def start_visit(
     db: Database, state: FSMContext, actor: User, application: Application
 ) -> tuple[str, InlineKeyboardMarkup]:
     await state.clear()
+    offer = await db.placements.offer(application.offer_id)
+    if offer is not None and practice_days(offer, db.today()) is None:
+        return _(
+            "The practice of {student} starts on {date}; visits can be logged from that day."
+        ).format(
+            student=esc(await student_name(db, application)), date=fmt_date(offer.starts_on)
+        ), InlineKeyboardBuilder().as_markup()
     await write_form(
         state,
         VisitForm(visit_app=application.id, visit_token=secrets.token_hex(8), visit_scores=[]),

@@ -280,3 +280,35 @@ async def test_reject_with_reason_reaches_the_student(
     await chat.deliver()
     news = chat.telegram.last_bot_message(71).text
     assert "Бұл мерзімде орын жоқ" in news and "/offers" in news
+
+
+async def test_losing_the_race_for_the_last_place_offers_the_waiting_list(
+    chat: ChatDriver, db: Database, i18n: I18n
+) -> None:
+    t = Translator(i18n, "ru")
+    university = await make_university(db)
+    school = await make_org(db)
+    coordinator = await make_member(db, Role.COORDINATOR, university, 40)
+    await make_student(db, 41, university, locale="ru")
+    await make_student(db, 42, university, locale="ru")
+    await make_offer(db, coordinator, school, places=1)
+    first, second = FakeUser(41, "A"), FakeUser(42, "B")
+    for student in (first, second):  # both see a free place and start to apply
+        await chat.send(student, "/offers")
+        await chat.press(student, "1")
+        await chat.press(student, t("✍️ Apply"))
+    await chat.press(first, t("Skip ▶️"))
+    lost = await chat.press(second, t("Skip ▶️"))
+    assert lost.text == t("There are no free places left.") + " " + t(
+        "You can join the waiting list: a freed place goes to the first in it."
+    )
+    await chat.press(second, t("🕒 Join the waiting list"), lost)
+    joined = await chat.press(second, t("Skip ▶️"))
+    assert (
+        t(
+            "You are on the waiting list, position {position}. We will tell you as soon as a place "
+            "is free.",
+            position=1,
+        )
+        in joined.text
+    )
