@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from db.domain.practice_log import CRITERIA
 from db.domain.reports import Period, ReportScope
+from db.orgs import name_sql
 from db.reports import (
     OVERLAPS_PERIOD,
     PLACEMENTS_FROM,
     hosted_where,
     issues_where,
-    name_sql,
     organizations_where,
     people_where,
     placements_where,

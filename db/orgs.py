@@ -179,3 +179,10 @@ def _filter(
         clauses.append("instr(search_text, ?) > 0")
         params.append(word)
     return " AND ".join(clauses), tuple(params)
+
+
+def name_sql(alias: str, locale: str) -> str:
+    """An organization's name in `locale`, else in the other languages, as Organization.name."""
+    order = [locale, *(other for other in ("ru", "kk", "en") if other != locale)]
+    columns = ", ".join(f"nullif({alias}.name_{code}, '')" for code in order)
+    return f"coalesce({columns})"

@@ -17,6 +17,7 @@ import aiosqlite
 from db import audit
 from db.domain.errors import DomainError, NotFound
 from db.domain.models import User
+from db.orgs import name_sql
 from db.timeutil import date_to_db, to_db
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         "applications",
         "SELECT a.id, a.status, a.motivation, a.created_at, a.decided_at, a.reason,"
         " o.kind AS practice_kind, o.subject, o.starts_on, o.ends_on,"
-        " coalesce(g.name_ru, g.name_kk, g.name_en) AS school, mu.full_name AS mentor"
+        " {school} AS school, mu.full_name AS mentor"
         " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
         " JOIN organizations g ON g.id = o.organization_id"
         " LEFT JOIN users mu ON mu.id = a.mentor_id WHERE a.student_id = :me ORDER BY a.id",
@@ -166,9 +167,10 @@ class PersonalDataRepository:
         self._db = db
 
     async def collect(self, user: User) -> dict[str, Any]:
-        """Everything stored about `user`, as plain JSON-ready values."""
+        """Everything stored about `user`, as plain JSON-ready values, names in their locale."""
+        school = name_sql("g", user.locale)
         row = await self._db.fetch_one(
-            "SELECT u.*, coalesce(g.name_ru, g.name_kk, g.name_en) AS organization"
+            f"SELECT u.*, {school} AS organization"
             " FROM users u LEFT JOIN organizations g ON g.id = u.organization_id WHERE u.id = ?",
             (user.id,),
         )
@@ -177,7 +179,7 @@ class PersonalDataRepository:
         profile = _plain(row)
         data: dict[str, Any] = {"generated_at": to_db(self._db.clock.now()), "profile": profile}
         for section, sql in _SECTIONS:
-            rows = await self._db.fetch_all(sql, {"me": user.id})
+            rows = await self._db.fetch_all(sql.replace("{school}", school), {"me": user.id})
             data[section] = [_plain(item) for item in rows]
         conversation = await self._db.fetch_value(
             "SELECT count(*) FROM fsm_state WHERE key LIKE ?", (_fsm_pattern(user),)

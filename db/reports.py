@@ -32,6 +32,7 @@ from db.domain.reports import (
     visit_bucket,
 )
 from db.domain.roles import REPORT_VIEWERS
+from db.orgs import name_sql
 from db.timeutil import period_bounds
 
 if TYPE_CHECKING:
@@ -123,13 +124,6 @@ PLACEMENTS_FROM = (
     " JOIN organizations g ON g.id = o.organization_id JOIN users s ON s.id = a.student_id"
 )
 OVERLAPS_PERIOD = "o.starts_on <= :end AND o.ends_on >= :start"
-
-
-def name_sql(alias: str, locale: str) -> str:
-    """An organization's name in `locale`, else in the other languages, as Organization.name."""
-    order = [locale, *(other for other in ("ru", "kk", "en") if other != locale)]
-    columns = ", ".join(f"nullif({alias}.name_{code}, '')" for code in order)
-    return f"coalesce({columns})"
 
 
 class ReportRepository:

@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 import matplotlib
+from matplotlib.ticker import MaxNLocator
 
 matplotlib.use("Agg")  # no display in a worker process
 
@@ -128,6 +129,11 @@ def _axes(
     axes: Axes, chart: BarChart, categories: list[str], positions: list[int], top: float
 ) -> None:
     limit = chart.max_value if chart.max_value is not None else max(1.0, top) * 1.25
+    counts = all(float(value).is_integer() for series in chart.series for value in series.values)
+    if counts:  # a count of students reads 2, 4, 6 — never 2.5
+        (axes.xaxis if chart.horizontal else axes.yaxis).set_major_locator(
+            MaxNLocator(integer=True)
+        )
     if chart.horizontal:
         axes.set_yticks(positions, categories)
         axes.invert_yaxis()  # the first category on top, as it is read

@@ -55,3 +55,13 @@ async def test_the_export_file_is_gone_once_sent(
         assert exported.rows["issues"] == 1
         written = exported.path
     assert not written.exists() and not written.parent.exists()
+
+
+def test_a_chart_of_counts_has_whole_number_ticks() -> None:
+    from bot.workers.charts import _figure
+
+    students = BarChart(
+        "Студенттер", "", ("А", "Б", "В"), (Series("n", (1.0, 2.0, 2.0), "#0072B2"),)
+    )
+    ticks = _figure(students).axes[0].get_xticks()
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks), ticks

@@ -237,3 +237,23 @@ async def test_a_mentor_who_leaves_hands_their_students_back(
     assert assigned is not None and assigned.mentor_id == successor.id
     assert "Сәуле Жанатқызы" in chat.telegram.last_bot_message(STUDENT_ID).body
     assert director.id in {row["user_id"] for row in await outbox_rows(db, "mentor_needed")}
+
+
+async def test_my_data_names_organizations_in_the_reader_s_language(db: Database) -> None:
+    from db.domain.models import OrgKind, Role
+    from db.domain.orgs import OrgInput
+    from tests.factories import make_member
+
+    school = await db.orgs.create(
+        OrgInput(
+            kind=OrgKind.SCHOOL,
+            name_kk="№7 мектеп-гимназия",
+            name_ru="Школа-гимназия №7",
+            name_en=None,
+            city="Семей",
+        )
+    )
+    kazakh = await make_member(db, Role.MENTOR, school, 61, locale="kk")
+    russian = await make_member(db, Role.MENTOR, school, 62, locale="ru")
+    assert (await db.personal.collect(kazakh))["profile"]["organization"] == "№7 мектеп-гимназия"
+    assert (await db.personal.collect(russian))["profile"]["organization"] == "Школа-гимназия №7"
