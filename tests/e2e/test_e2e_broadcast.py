@@ -113,4 +113,5 @@ async def test_killed_broadcast_finishes_without_duplicates(
     lost = set(people) - set(delivered)
     assert len(lost) <= counts.unknown <= 4, (len(lost), counts)
     assert counts.sent + counts.unknown == RECIPIENTS
+    assert "Traceback" not in bot.log_text()
     assert telegram.refused > 0, "the bot went too fast and was told to wait"
