@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Only light modules at the top: the worker processes are spawned and re-import this script,
 # and should weigh what they weigh in the bot (no aiogram), so the bot's parts are imported
 # inside the functions that use them.
+from bench.middleware_cost import UNPACED
 from bot.workers.reports import ReportWorker, new_pool
 from db import Database, ManualClock
 from db.domain.reports import Period, ReportScope
@@ -139,7 +140,9 @@ async def latencies_during(
 
     telegram = FakeTelegram()
     settings = Settings(
-        telegram=TelegramSettings(token=TEST_TOKEN), database=DatabaseSettings(path=path)
+        telegram=TelegramSettings(token=TEST_TOKEN),
+        database=DatabaseSettings(path=path),
+        delivery=UNPACED,
     )
     db = await Database.open(path, ManualClock(at(date(2026, 11, 23))))
     bot = create_bot(settings, session=RecordingSession(telegram))

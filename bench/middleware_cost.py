@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import DatabaseSettings, Settings, TelegramSettings
+from bot.delivery_settings import DeliverySettings
 from bot.i18n import load_i18n
 from db import Database
 from db.domain.models import OrgKind
@@ -37,6 +38,10 @@ from db.domain.users import NewUser
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, FakeUser, RecordingSession
 
 PEOPLE = 300
+
+# These benches measure what an update costs, not how long Telegram's pace makes people wait
+# (bench/reply_burst.py does that): the throttle is opened wide.
+UNPACED = DeliverySettings(per_chat_interval=0, messages_per_second=1_000_000)
 
 
 def echo_router() -> Router:
@@ -71,6 +76,7 @@ async def main(count: int, rounds: int) -> None:
         settings = Settings(
             telegram=TelegramSettings(token=TEST_TOKEN),
             database=DatabaseSettings(path=Path(directory) / "bench.db"),
+            delivery=UNPACED,
         )
         db = await Database.open(settings.database.path)
         university = await db.orgs.create(

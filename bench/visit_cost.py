@@ -26,7 +26,7 @@ from aiogram.types import Update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.middleware_cost import echo_router
+from bench.middleware_cost import UNPACED, echo_router
 from bot.app import create_bot, create_dispatcher
 from bot.config import DatabaseSettings, Settings, TelegramSettings
 from bot.i18n import load_i18n
@@ -126,6 +126,7 @@ async def main(mentors: int, visits: int, rounds: int) -> None:
         settings = Settings(
             telegram=TelegramSettings(token=TEST_TOKEN),
             database=DatabaseSettings(path=Path(directory) / "bench.db"),
+            delivery=UNPACED,
         )
         clock = ManualClock(__import__("datetime").datetime.now(__import__("datetime").UTC))
         db = await Database.open(settings.database.path, clock)

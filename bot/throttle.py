@@ -45,6 +45,9 @@ WINDOW_SECONDS = 1.02
 REPLY_RETRIES = 5
 SEND_PREFIXES = ("Send", "Edit", "Copy", "Forward")
 NOT_MESSAGES = ("SendChatAction",)
+# Only a new message in a chat counts against that chat's pace: editing the message a button
+# belongs to (five quick taps on scores) counts against the bot's overall budget alone.
+NEW_MESSAGE_PREFIXES = ("Send", "Copy", "Forward")
 
 
 class Lane(IntEnum):
@@ -109,6 +112,11 @@ class Throttle:
 
     async def acquire(self, lane: Lane, chat_id: int | None = None) -> None:
         """Wait for this send's turn: lane order, within both budgets."""
+        now = self._clock()
+        self._forget_before(now)
+        if not self._queue and self._global_wait(now) <= 0 and self._chat_wait(chat_id, now) <= 0:
+            self._record(chat_id, now)  # nobody waits and there is room: no queue, no task
+            return
         waiter = _Waiter(lane, next(self._seq), chat_id, asyncio.get_running_loop().create_future())
         heapq.heappush(self._queue, waiter)
         self._kick.set()
@@ -216,7 +224,8 @@ class ThrottleMiddleware(BaseRequestMiddleware):
         if not send and not isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)  # polling, setup: not messages
         chat_id = getattr(method, "chat_id", None)
-        chat = chat_id if isinstance(chat_id, int) else None
+        new_message = type(method).__name__.startswith(NEW_MESSAGE_PREFIXES)
+        chat = chat_id if isinstance(chat_id, int) and new_message else None
         prepaid = _prepaid.get()
         for attempt in range(REPLY_RETRIES + 1):
             if send and not (prepaid and attempt == 0):
