@@ -3,6 +3,10 @@
 The data still lives in the FSM storage as JSON (bot/storage.py); these helpers only give
 it a type, so a misspelt key or a wrong value is a mypy error rather than a KeyError in
 somebody's chat.
+
+A StatesGroup's class name is stored with each conversation: renaming one (or moving a state
+to another group) strands the conversations under way, so the names were kept when the
+groups moved into the features' states.py.
 """
 
 from __future__ import annotations

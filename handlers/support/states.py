@@ -1,9 +1,4 @@
-"""Conversation states of the support feature, and the typed drafts they fill.
-
-A StatesGroup's class name is stored with each conversation (bot/storage.py): renaming
-one strands the conversations under way. Drafts are read and written only through
-handlers.kit.drafts, so a misspelt key is a mypy error, not a KeyError in a chat.
-"""
+"""Conversation states of the support feature and the drafts they fill (handlers.kit.drafts)."""
 
 from __future__ import annotations
 
