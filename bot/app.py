@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -128,7 +130,34 @@ def create_dispatcher(
     dispatcher.callback_query.middleware(CallbackSpinnerMiddleware())
     dispatcher.message.outer_middleware(LeaveBrowsingOnCommand())
     dispatcher.include_routers(*(get_routers() if routers is None else routers))
+    run_sync_filters_inline(dispatcher)
     return dispatcher
+
+
+def run_sync_filters_inline(dispatcher: Dispatcher) -> None:
+    """Evaluate synchronous filters in the event loop instead of a worker thread.
+
+    aiogram runs every synchronous filter with asyncio.to_thread. Ours are pure, instant
+    checks — a State (VisitFlow.topic), an F-expression (F.text, F.action == "open") — and an
+    update meets dozens of them on its way through the routers: a thread hop each was most of
+    an update's cost (bench/flow_cost.py). A filter that does I/O must be async.
+    """
+    for router in dispatcher.chain_tail:
+        for observer in router.observers.values():
+            if not isinstance(observer, TelegramEventObserver):
+                continue
+            for handler in (observer._handler, *observer.handlers):
+                for check in handler.filters or ():
+                    if not check.awaitable:
+                        check.callback = _in_loop(check.callback)
+                        check.awaitable = True
+
+
+def _in_loop(resolve: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def resolved(*args: Any, **kwargs: Any) -> Any:
+        return resolve(*args, **kwargs)
+
+    return resolved
 
 
 async def _check_bot(bot: Bot, settings: Settings) -> str:

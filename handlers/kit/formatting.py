@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
+from babel import Locale
 from babel.dates import format_date, format_time
 
 
 def current_locale() -> str:
     return get_i18n().current_locale
+
+
+@cache
+def babel_locale(code: str) -> Locale:
+    """Babel's data for `code`, parsed once per process (parsing it per date was costly)."""
+    return Locale.parse(code)
 
 
 def esc(text: object) -> str:
@@ -22,19 +30,19 @@ def esc(text: object) -> str:
 def fmt_date(day: date | datetime, tz: ZoneInfo | None = None, locale: str | None = None) -> str:
     if isinstance(day, datetime) and tz is not None:
         day = day.astimezone(tz)
-    return str(format_date(day, "medium", locale=locale or current_locale()))
+    return str(format_date(day, "medium", locale=babel_locale(locale or current_locale())))
 
 
 def fmt_datetime(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
     local = moment.astimezone(tz)
     locale = locale or current_locale()
-    day = format_date(local, "medium", locale=locale)
+    day = format_date(local, "medium", locale=babel_locale(locale))
     return f"{day}, {clock_time(local, locale)}"
 
 
 def clock_time(moment: datetime, locale: str | None = None) -> str:
     """24-hour time, as read everywhere in Kazakhstan whatever the language."""
-    return str(format_time(moment, "HH:mm", locale=locale or current_locale()))
+    return str(format_time(moment, "HH:mm", locale=babel_locale(locale or current_locale())))
 
 
 def upper_first(text: str) -> str:
