@@ -74,7 +74,6 @@ class Counts:
 @dataclass
 class Town:
     people: int
-    university_id: int = 0
     offer_ids: tuple[int, ...] = ()
 
 
@@ -91,7 +90,6 @@ async def seed(db: Database, town: Town) -> None:
             OrgKind.SCHOOL, "№7 мектеп", None, "School 7", "Семей", latitude=50.4, longitude=80.2
         )
     )
-    town.university_id = university.id
 
     async def member(role: Role, org_id: int, telegram_id: int, uses: int = 1) -> Any:
         code = await db.invites.create(None, role, org_id)
@@ -137,7 +135,7 @@ async def seed(db: Database, town: Town) -> None:
             ),
         )
         await db.placements.place(coordinator, running.id, student.id)
-        applicant = await db.users.register_student(
+        await db.users.register_student(  # applies in the "apply" flow
             NewUser(7000 + index, f"Applicant {index}", None, "en", now),
             university.id,
             "Pedagogy",
@@ -147,7 +145,6 @@ async def seed(db: Database, town: Town) -> None:
             NewUser(8000 + index, f"Waiting {index}", None, "en", now), university.id, "Pedagogy", 3
         )
         await db.placements.apply(waiting, offers[0].id)
-        del applicant
     start = db.clock.now().replace(microsecond=0) + timedelta(days=3)
     await db.events.create(
         coordinator,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -198,11 +200,21 @@ async def kind_chosen(query: CallbackQuery, callback_data: NewEventCb, state: FS
     await show(query, _("The title, for example “Inclusive pedagogy in practice”:"))
 
 
-async def title_written(message: Message, state: FSMContext) -> None:
+T = TypeVar("T")
+
+
+async def typed(message: Message, clean: Callable[[str], T]) -> T | None:
+    """`clean` applied to the typed text; None once the person is told what is wrong."""
     try:
-        title = clean_title(message.text or "")
+        return clean(message.text or "")
     except InvalidValue as problem:
         await message.answer(event_value_problem(problem))
+        return None
+
+
+async def title_written(message: Message, state: FSMContext) -> None:
+    title = await typed(message, clean_title)
+    if title is None:
         return
     await write_form(state, EventForm(ev_title=title))
     await state.set_state(NewEvent.description)
@@ -220,10 +232,8 @@ async def ask_start(target: Message, state: FSMContext) -> None:
 
 
 async def description_written(message: Message, state: FSMContext) -> None:
-    try:
-        text = clean_description(message.text or "")
-    except InvalidValue as problem:
-        await message.answer(event_value_problem(problem))
+    text = await typed(message, clean_description)
+    if text is None:
         return
     await write_form(state, EventForm(ev_description=text))
     await ask_start(message, state)
@@ -354,10 +364,8 @@ async def address_written(message: Message, state: FSMContext) -> None:
 
 
 async def url_written(message: Message, state: FSMContext) -> None:
-    try:
-        url = clean_url(message.text or "")
-    except InvalidValue as problem:
-        await message.answer(event_value_problem(problem))
+    url = await typed(message, clean_url)
+    if url is None:
         return
     await write_form(state, EventForm(ev_url=url))
     await ask_audience(message, state)
@@ -445,10 +453,8 @@ async def registration_chosen(
 
 
 async def capacity_written(message: Message, state: FSMContext) -> None:
-    try:
-        capacity = parse_capacity(message.text or "")
-    except InvalidValue as problem:
-        await message.answer(event_value_problem(problem))
+    capacity = await typed(message, parse_capacity)
+    if capacity is None:
         return
     await write_form(state, EventForm(ev_capacity=capacity))
     await ask_reminders(message, state)

@@ -22,9 +22,10 @@ from handlers.kit.common import cancel_keyboard
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
+from handlers.kit.guards import or_refuse
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
-from handlers.kit.texts import not_allowed, stale_button
+from handlers.kit.texts import stale_button
 from handlers.kit.ui import show
 from handlers.memoranda.callbacks import PartnerCb
 from handlers.memoranda.record import receive_signed_file
@@ -126,14 +127,12 @@ async def partners_page(
 async def visible_memorandum(
     query: CallbackQuery, db: Database, user: User, memorandum_id: int
 ) -> Memorandum | None:
-    """The memorandum a button names, if this person may see it; else answer why not."""
+    """The memorandum a button names, if this person may see it; else one answer for "not
+    yours" and "not there", so a forged id tells nothing about which memoranda exist."""
     try:
         return await db.memoranda.visible(user, memorandum_id)
-    except NotFound:
-        await query.answer(stale_button(), show_alert=True)
-    except NotAllowed:
-        await query.answer(not_allowed(), show_alert=True)
-    return None
+    except (NotFound, NotAllowed):
+        return await or_refuse(query, None)
 
 
 async def send_document(
