@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.types import TelegramObject
 
 from db.fsm import FsmRepository
 
@@ -27,15 +31,44 @@ class SQLiteStorage(BaseStorage):
     The cache is exact because this process is the only writer of conversation state;
     it spares a database round trip on every update. Data must be JSON: what could not
     be written to the row fails here, at once, rather than after a restart.
+
+    Inside `batched_writes()` (one update, see bot/app.py) the row is written once, when the
+    update is done, however many times the handler changed state and data; a change that
+    leaves the row as it was is not written at all.
     """
 
     def __init__(self, repository: FsmRepository, cache_size: int = 10_000) -> None:
         self._repository = repository
         self._cache: OrderedDict[str, Entry] = OrderedDict()
         self._cache_size = cache_size
+        self._pending: ContextVar[dict[str, Entry] | None] = ContextVar(
+            "fsm_pending_writes", default=None
+        )
+
+    @asynccontextmanager
+    async def batched_writes(self) -> AsyncIterator[None]:
+        pending: dict[str, Entry] = {}
+        token = self._pending.set(pending)
+        try:
+            yield
+        finally:
+            self._pending.reset(token)
+            await self._write(pending)
+
+    async def _write(self, entries: dict[str, Entry]) -> None:
+        for key, (state, data) in entries.items():
+            try:
+                await self._repository.save(key, state, json.loads(data))
+            except BaseException:
+                for unsaved in entries:  # the cache must not claim what the table lacks
+                    self._cache.pop(unsaved, None)
+                raise
 
     async def _load(self, key: str) -> Entry:
         entry = self._cache.get(key)
+        pending = self._pending.get()
+        if entry is None and pending:
+            entry = pending.get(key)
         if entry is None:
             state, data = await self._repository.load(key)
             entry = (state, json.dumps(data, ensure_ascii=False))
@@ -49,11 +82,16 @@ class SQLiteStorage(BaseStorage):
             self._cache.popitem(last=False)
 
     async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
-        encoded = json.dumps(
-            data, ensure_ascii=False
-        )  # fails here, at once, on what JSON cannot hold
-        await self._repository.save(key, state, json.loads(encoded))
-        self._remember(key, (state, encoded))
+        encoded = json.dumps(data, ensure_ascii=False)  # fails here, on what JSON cannot hold
+        entry = (state, encoded)
+        if self._cache.get(key) == entry:
+            return
+        pending = self._pending.get()
+        if pending is None:
+            await self._repository.save(key, state, json.loads(encoded))
+        else:
+            pending[key] = entry
+        self._remember(key, entry)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
@@ -77,3 +115,23 @@ class SQLiteStorage(BaseStorage):
 
     async def close(self) -> None:
         self._cache.clear()
+
+
+class BatchedFsmWrites(BaseMiddleware):
+    """Update middleware: an update's conversation-state changes reach the table once, at its end.
+
+    Registered inside aiogram's FSM middleware, so the per-chat lock is still held while the
+    row is written.
+    """
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self.storage = storage
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self.storage.batched_writes():
+            return await handler(event, data)

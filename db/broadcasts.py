@@ -26,6 +26,7 @@ from db.domain.errors import NotAllowed
 from db.domain.models import Role, User
 from db.domain.roles import MENTORS, NETWORK_BROADCASTERS
 from db.outbox import PRIORITY_BROADCAST, OutboxCounts
+from db.rows import all_rows, one_row
 from db.timeutil import from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -119,12 +120,15 @@ class BroadcastRepository:
                 place_params += sorted(audience.places) * 2
             if place_clauses:
                 query.add("(" + " OR ".join(place_clauses) + ")", *place_params)
-        async with conn.execute(
-            "SELECT u.id FROM users u LEFT JOIN organizations g ON g.id = u.organization_id"
-            f" WHERE {' AND '.join(query.clauses)} ORDER BY u.id",
-            query.params,
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        return [
+            row[0]
+            for row in await all_rows(
+                conn,
+                "SELECT u.id FROM users u LEFT JOIN organizations g ON g.id = u.organization_id"
+                f" WHERE {' AND '.join(query.clauses)} ORDER BY u.id",
+                query.params,
+            )
+        ]
 
     async def count(self, author: User, audience: BroadcastAudience) -> int:
         allowed = self.allowed_audience(author, audience)
@@ -166,10 +170,9 @@ class BroadcastRepository:
                 ),
             )
             if cursor.rowcount != 1:  # a concurrent press of the same draft won
-                async with conn.execute(
-                    "SELECT * FROM broadcasts WHERE draft_token = ?", (draft.draft_token,)
-                ) as cur:
-                    row = await cur.fetchone()
+                row = await one_row(
+                    conn, "SELECT * FROM broadcasts WHERE draft_token = ?", (draft.draft_token,)
+                )
                 assert row is not None
                 return broadcast_from_row(row), False
             broadcast_id = cursor.lastrowid
@@ -191,10 +194,7 @@ class BroadcastRepository:
                 broadcast_id,
                 recipients=len(recipients),
             )
-            async with conn.execute(
-                "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await one_row(conn, "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         assert row is not None
         return broadcast_from_row(row), True
 

@@ -14,6 +14,7 @@ otherwise recorded as missed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from db.domain.events import (
 from db.domain.models import Role, User
 from db.domain.roles import EVENT_ORGANIZERS, STAFF
 from db.outbox import PRIORITY_REMINDER
+from db.rows import first_column, one_row
 from db.timeutil import date_to_db, from_db, to_db
 
 if TYPE_CHECKING:
@@ -120,21 +122,8 @@ def event_from_row(row: aiosqlite.Row) -> Event:
     )
 
 
-async def _one(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] | dict[str, Any]
-) -> aiosqlite.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
-
-
-async def _column(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[int]:
-    async with conn.execute(sql, params) as cursor:
-        return [row[0] for row in await cursor.fetchall()]
-
-
 async def _event(conn: aiosqlite.Connection, event_id: int) -> Event:
-    row = await _one(conn, _EVENT_SELECT + " WHERE e.id = ?", (event_id,))
+    row = await one_row(conn, _EVENT_SELECT + " WHERE e.id = ?", (event_id,))
     if row is None:
         raise NotFound("event")
     return event_from_row(row)
@@ -151,7 +140,7 @@ async def audience_members(conn: aiosqlite.Connection, audience: Audience) -> li
         if audience.organization_ids:
             clauses.append(f"organization_id IN ({','.join('?' * len(audience.organization_ids))})")
             params += sorted(audience.organization_ids)
-    return await _column(
+    return await first_column(
         conn, f"SELECT id FROM users WHERE {' AND '.join(clauses)} ORDER BY id", params
     )
 
@@ -182,13 +171,27 @@ class EventRepository:
         if user.role not in EVENT_ORGANIZERS:
             where += " AND " + _AUDIENCE_MATCH
             params.update(role=user.role.value, organization=str(user.organization_id))
-        total = await self._db.fetch_value(f"SELECT count(*) FROM events e WHERE {where}", params)
-        rows = await self._db.fetch_all(
-            _EVENT_SELECT
-            + f" WHERE {where} ORDER BY e.starts_at, e.id LIMIT :limit OFFSET :offset",
-            {**params, "limit": limit, "offset": offset},
+        total, rows = await asyncio.gather(
+            self._db.fetch_value(f"SELECT count(*) FROM events e WHERE {where}", params),
+            self._db.fetch_all(
+                _EVENT_SELECT
+                + f" WHERE {where} ORDER BY e.starts_at, e.id LIMIT :limit OFFSET :offset",
+                {**params, "limit": limit, "offset": offset},
+            ),
         )
         return [event_from_row(row) for row in rows], int(total)
+
+    async def answers(self, user: User, event_ids: Sequence[int]) -> dict[int, Rsvp]:
+        """This person's answer to each of these events that they answered (one query)."""
+        if not event_ids:
+            return {}
+        marks = ",".join("?" * len(event_ids))
+        rows = await self._db.fetch_all(
+            "SELECT event_id, status FROM event_registrations"
+            f" WHERE user_id = ? AND event_id IN ({marks})",
+            (user.id, *event_ids),
+        )
+        return {row["event_id"]: Rsvp(row["status"]) for row in rows}
 
     async def registration(
         self, user: User, event_id: int, conn: aiosqlite.Connection | None = None
@@ -263,7 +266,7 @@ class EventRepository:
         starts = occurrences(data.starts_at, data.repeat, data.until)
         async with self._db.transaction() as conn:
             if data.organization_id is not None:
-                exists = await _one(
+                exists = await one_row(
                     conn, "SELECT 1 FROM organizations WHERE id = ?", (data.organization_id,)
                 )
                 if exists is None:
@@ -443,7 +446,7 @@ class EventRepository:
                 await self._plan_reminders(conn, event_id, starts_at, event.reminder_offsets, now)
             if "capacity" in values:
                 await self._promote(conn, event_id, now)
-            waiting = await _column(
+            waiting = await first_column(
                 conn,
                 "SELECT user_id FROM event_registrations WHERE event_id = ?"
                 " AND status = 'waitlisted'",
@@ -499,18 +502,20 @@ class EventRepository:
         """I'll attend / Can't attend. Capacity is enforced here; the waiting list moves up."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            event = await _event(conn, event_id)
+            event, row = await asyncio.gather(
+                _event(conn, event_id),
+                one_row(
+                    conn,
+                    "SELECT status FROM event_registrations WHERE event_id = ? AND user_id = ?",
+                    (event_id, user.id),
+                ),
+            )
             if not self.may_see(user, event):
                 raise NotAllowed("event")
             if event.cancelled:
                 raise EventCancelled()
             if event.ends_at <= now:
                 raise EventOver()
-            row = await _one(
-                conn,
-                "SELECT status FROM event_registrations WHERE event_id = ? AND user_id = ?",
-                (event_id, user.id),
-            )
             current = None if row is None else Rsvp(row["status"])
             if going:
                 if current in (Rsvp.GOING, Rsvp.WAITLISTED):
@@ -541,7 +546,7 @@ class EventRepository:
         free = (event.places_left if event.capacity is not None else event.waitlisted) or 0
         if free <= 0:
             return
-        promoted = await _column(
+        promoted = await first_column(
             conn,
             "SELECT user_id FROM event_registrations WHERE event_id = ? AND status = 'waitlisted'"
             " ORDER BY queued_at LIMIT ?",
@@ -588,7 +593,7 @@ class EventRepository:
 
     async def _recipients(self, conn: aiosqlite.Connection, event: Event) -> list[int]:
         if event.registration:
-            return await _column(
+            return await first_column(
                 conn,
                 "SELECT r.user_id FROM event_registrations r JOIN users u ON u.id = r.user_id"
                 " WHERE r.event_id = ? AND r.status = 'going' AND u.blocked_at IS NULL AND "
@@ -596,7 +601,7 @@ class EventRepository:
                 (event.id,),
             )
         declined = set(
-            await _column(
+            await first_column(
                 conn,
                 "SELECT user_id FROM event_registrations WHERE event_id = ? AND status = "
                 "'declined'",
@@ -627,7 +632,7 @@ class EventRepository:
         """
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            row = await _one(conn, "SELECT * FROM event_reminders WHERE id = ?", (reminder_id,))
+            row = await one_row(conn, "SELECT * FROM event_reminders WHERE id = ?", (reminder_id,))
             if (
                 row is None
                 or row["status"] != "pending"

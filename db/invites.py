@@ -24,6 +24,7 @@ from db.domain.invites import (
 )
 from db.domain.models import Invite, Role, User
 from db.domain.users import NewUser
+from db.rows import one_row
 from db.timeutil import from_db, maybe_from_db, to_db
 from db.users import fetch_user, fetch_user_by_telegram_id, insert_user, require_org_kind
 
@@ -49,8 +50,7 @@ def invite_from_row(row: aiosqlite.Row) -> Invite:
 async def _find(conn: aiosqlite.Connection, code: str) -> Invite | None:
     if len(normalize_code(code)) != CODE_LENGTH:
         return None
-    async with conn.execute("SELECT * FROM invites WHERE code_hash = ?", (hash_code(code),)) as cur:
-        row = await cur.fetchone()
+    row = await one_row(conn, "SELECT * FROM invites WHERE code_hash = ?", (hash_code(code),))
     return None if row is None else invite_from_row(row)
 
 
@@ -105,8 +105,7 @@ class InviteRepository:
                 max_uses=max_uses,
                 valid_days=valid_days,
             )
-            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
-                row = await cur.fetchone()
+            row = await one_row(conn, "SELECT * FROM invites WHERE id = ?", (invite_id,))
         assert row is not None
         return CreatedInvite(invite=invite_from_row(row), code=code)
 
@@ -163,12 +162,15 @@ class InviteRepository:
     async def _switch_role(
         self, conn: aiosqlite.Connection, user: User, invite: Invite, now: datetime
     ) -> User:
-        async with conn.execute(
-            "SELECT 1 FROM invite_redemptions WHERE invite_id = ? AND user_id = ?",
-            (invite.id, user.id),
-        ) as cur:
-            if await cur.fetchone() is not None:
-                raise InviteInvalid("already_used_by_you")
+        if (
+            await one_row(
+                conn,
+                "SELECT 1 FROM invite_redemptions WHERE invite_id = ? AND user_id = ?",
+                (invite.id, user.id),
+            )
+            is not None
+        ):
+            raise InviteInvalid("already_used_by_you")
         await conn.execute(
             "UPDATE users SET role = ?, organization_id = ?, programme = NULL, study_year = NULL"
             " WHERE id = ?",
@@ -188,8 +190,7 @@ class InviteRepository:
         """Admins revoke any code; coordinators the codes they created."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
-                row = await cur.fetchone()
+            row = await one_row(conn, "SELECT * FROM invites WHERE id = ?", (invite_id,))
             if row is None:
                 raise InviteInvalid("unknown")
             invite = invite_from_row(row)
@@ -200,7 +201,6 @@ class InviteRepository:
                     "UPDATE invites SET revoked_at = ? WHERE id = ?", (to_db(now), invite_id)
                 )
                 await audit.record(conn, now, actor.id, "invite.revoke", "invite", invite_id)
-            async with conn.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)) as cur:
-                row = await cur.fetchone()
+            row = await one_row(conn, "SELECT * FROM invites WHERE id = ?", (invite_id,))
         assert row is not None
         return invite_from_row(row)

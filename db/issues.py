@@ -9,7 +9,6 @@ people concerned; untouched issues remind their assignee (or the coordinators) p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +40,7 @@ from db.domain.issues import (
 from db.domain.models import Role, User
 from db.domain.roles import REQUEST_POSTERS, STAFF
 from db.outbox import PRIORITY_PERSONAL, PRIORITY_REMINDER
+from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
 
 if TYPE_CHECKING:
@@ -67,17 +67,6 @@ def issue_from_row(row: aiosqlite.Row) -> Issue:
         last_activity_at=from_db(row["last_activity_at"]),
         created_at=from_db(row["created_at"]),
     )
-
-
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
-
-
-async def _ids(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[int]:
-    async with conn.execute(sql, params) as cursor:
-        return [row[0] for row in await cursor.fetchall()]
 
 
 class IssueRepository:
@@ -233,7 +222,7 @@ class IssueRepository:
                 [(issue_id, a.kind, a.file_id, a.file_name, to_db(now)) for a in data.attachments],
             )
             if data.urgency == "urgent":
-                coordinators = await _ids(
+                coordinators = await first_column(
                     conn,
                     "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
                     (),
@@ -251,7 +240,7 @@ class IssueRepository:
                 category=data.category.value,
                 urgency=data.urgency,
             )
-            row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+            row = await one_row(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
         assert row is not None
         return issue_from_row(row)
 
@@ -265,7 +254,7 @@ class IssueRepository:
         Permission comes first: someone who may not see the request gets NotFound whether
         or not it exists, and never learns its status from an IssueChanged.
         """
-        row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+        row = await one_row(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
         issue = None if row is None else issue_from_row(row)
         if issue is None or not await self.may_see(actor, issue):
             raise NotFound("issue")
@@ -284,12 +273,12 @@ class IssueRepository:
             (to_db(now), to_db(now), *columns.values(), issue.id, issue.version),
         )
         assert cursor.rowcount == 1  # we hold the write lock and checked the version
-        row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue.id,))
+        row = await one_row(conn, "SELECT * FROM school_issues WHERE id = ?", (issue.id,))
         assert row is not None
         return issue_from_row(row)
 
     async def _school_people(self, conn: aiosqlite.Connection, issue: Issue) -> list[int]:
-        directors = await _ids(
+        directors = await first_column(
             conn,
             "SELECT id FROM users WHERE role = 'director' AND organization_id = ? AND "
             "telegram_id IS NOT NULL",
@@ -361,7 +350,7 @@ class IssueRepository:
             issue = await self._current(conn, actor, issue_id, seen_version)
             if issue.finished:
                 raise IssueClosed()
-            assignee = await _one(
+            assignee = await one_row(
                 conn,
                 "SELECT role FROM users WHERE id = ? AND telegram_id IS NOT NULL",
                 (assignee_id,),
@@ -401,7 +390,7 @@ class IssueRepository:
         text = clean_body(body, "comment", COMMENT_MAX)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            row = await _one(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
+            row = await one_row(conn, "SELECT * FROM school_issues WHERE id = ?", (issue_id,))
             if row is None:
                 raise NotFound("issue")
             issue = issue_from_row(row)
@@ -456,15 +445,18 @@ class IssueRepository:
         now = self._db.clock.now()
         horizon = to_db(now - timedelta(days=days))
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT * FROM school_issues WHERE status IN ('new', 'in_progress')"
-                " AND last_activity_at <= ? AND (reminded_at IS NULL OR reminded_at <= ?)",
-                (horizon, horizon),
-            ) as cursor:
-                stale = [issue_from_row(row) for row in await cursor.fetchall()]
+            stale = [
+                issue_from_row(row)
+                for row in await all_rows(
+                    conn,
+                    "SELECT * FROM school_issues WHERE status IN ('new', 'in_progress')"
+                    " AND last_activity_at <= ? AND (reminded_at IS NULL OR reminded_at <= ?)",
+                    (horizon, horizon),
+                )
+            ]
             if not stale:
                 return 0
-            coordinators = await _ids(
+            coordinators = await first_column(
                 conn,
                 "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
                 (),

@@ -27,6 +27,7 @@ from db.domain.users import clean_text
 from db.orgs import organization_from_row
 from db.outbox import PRIORITY_REMINDER
 from db.reports import OVERLAPS_PERIOD
+from db.rows import all_rows, one_row
 from db.timeutil import date_from_db, date_to_db, period_bounds, to_db
 
 if TYPE_CHECKING:
@@ -87,19 +88,19 @@ class MemorandumRepository:
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             if data.responsible_id is not None:
-                async with conn.execute(
+                row = await one_row(
+                    conn,
                     "SELECT role FROM users WHERE id = ? AND telegram_id IS NOT NULL",
                     (data.responsible_id,),
-                ) as cursor:
-                    row = await cursor.fetchone()
+                )
                 if row is None or Role(row["role"]) not in MEMORANDUM_KEEPERS:
                     raise InvalidValue("responsible", "not_staff")
             for org_id in data.party_ids:
-                async with conn.execute(
-                    "SELECT 1 FROM organizations WHERE id = ?", (org_id,)
-                ) as cursor:
-                    if await cursor.fetchone() is None:
-                        raise NotFound("organization")
+                if (
+                    await one_row(conn, "SELECT 1 FROM organizations WHERE id = ?", (org_id,))
+                    is None
+                ):
+                    raise NotFound("organization")
             cursor = await conn.execute(
                 "INSERT INTO memoranda (title, signed_on, expires_on, areas, responsible_id, "
                 "document_file_id,"
@@ -133,8 +134,7 @@ class MemorandumRepository:
                 memorandum_id,
                 parties=list(data.party_ids),
             )
-            async with conn.execute(_SELECT + " WHERE m.id = ?", (memorandum_id,)) as cursor:
-                row = await cursor.fetchone()
+            row = await one_row(conn, _SELECT + " WHERE m.id = ?", (memorandum_id,))
         assert row is not None
         return memorandum_from_row(row)
 
@@ -156,8 +156,7 @@ class MemorandumRepository:
             await audit.record(
                 conn, now, actor.id, "memorandum.document", "memorandum", memorandum_id
             )
-            async with conn.execute(_SELECT + " WHERE m.id = ?", (memorandum_id,)) as cursor:
-                row = await cursor.fetchone()
+            row = await one_row(conn, _SELECT + " WHERE m.id = ?", (memorandum_id,))
         assert row is not None
         return memorandum_from_row(row)
 
@@ -255,7 +254,8 @@ class MemorandumRepository:
         now = self._db.clock.now()
         today = self._db.today()
         async with self._db.transaction() as conn:
-            async with conn.execute(
+            due: list[Any] = await all_rows(
+                conn,
                 "SELECT m.id, coalesce(r.id, c.id) AS recipient FROM memoranda m"
                 " LEFT JOIN users r ON r.id = m.responsible_id AND r.telegram_id IS NOT NULL"
                 " LEFT JOIN users c ON c.id = m.created_by AND c.telegram_id IS NOT NULL"
@@ -266,12 +266,14 @@ class MemorandumRepository:
                     date_to_db(today + timedelta(days=days)),
                     to_db(now - REMIND_AGAIN_AFTER),
                 ),
-            ) as cursor:
-                due: list[Any] = list(await cursor.fetchall())
-            async with conn.execute(
-                "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL"
-            ) as cursor:
-                coordinators = [row["id"] for row in await cursor.fetchall()]
+            )
+            coordinators = [
+                row["id"]
+                for row in await all_rows(
+                    conn,
+                    "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
+                )
+            ]
             for row in due:
                 recipients = [row["recipient"]] if row["recipient"] is not None else coordinators
                 if recipients:

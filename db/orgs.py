@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from db import audit
+from db.cache import RecentRows
 from db.domain.errors import NotFound
 from db.domain.models import Organization, OrgKind
 from db.domain.orgs import ImportResult, OrgInput
+from db.rows import one_row
 from db.timeutil import to_db
 
 if TYPE_CHECKING:
@@ -50,27 +52,48 @@ WHERE id = :id
 
 
 class OrganizationRepository:
+    """The directory; organizations read by id are kept in `_recent` (names change rarely)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._recent: RecentRows[int, Organization | None] = RecentRows()
 
     async def get(
         self, org_id: int, conn: aiosqlite.Connection | None = None
     ) -> Organization | None:
+        if conn is None:
+            found, org = self._recent.get(org_id)
+            if found:
+                return org
         row = await self._db.fetch_one("SELECT * FROM organizations WHERE id = ?", (org_id,), conn)
-        return None if row is None else organization_from_row(row)
+        org = None if row is None else organization_from_row(row)
+        if conn is None:
+            self._recent.put(org_id, org)
+        return org
 
     async def by_code(self, code: str) -> Organization | None:
         row = await self._db.fetch_one("SELECT * FROM organizations WHERE code = ?", (code,))
         return None if row is None else organization_from_row(row)
 
     async def by_ids(self, org_ids: Sequence[int]) -> dict[int, Organization]:
-        if not org_ids:
-            return {}
-        marks = ",".join("?" * len(org_ids))
-        rows = await self._db.fetch_all(
-            f"SELECT * FROM organizations WHERE id IN ({marks})", tuple(org_ids)
-        )
-        return {row["id"]: organization_from_row(row) for row in rows}
+        found: dict[int, Organization] = {}
+        missing = []
+        for org_id in dict.fromkeys(org_ids):
+            known, org = self._recent.get(org_id)
+            if not known:
+                missing.append(org_id)
+            elif org is not None:
+                found[org_id] = org
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM organizations WHERE id IN ({marks})", tuple(missing)
+            )
+            for row in rows:
+                found[row["id"]] = organization_from_row(row)
+            for org_id in missing:
+                self._recent.put(org_id, found.get(org_id))
+        return found
 
     async def page(
         self,
@@ -103,6 +126,7 @@ class OrganizationRepository:
         """Add one organization (or update the one with the same code)."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
+            self._db.after_commit(self._recent.clear)
             org_id, created = await _upsert(conn, org, to_db(now))
             action = "org.create" if created else "org.update"
             await audit.record(conn, now, actor_id, action, "organization", org_id, code=org.code)
@@ -118,6 +142,7 @@ class OrganizationRepository:
         now = self._db.clock.now()
         created = updated = 0
         async with self._db.transaction() as conn:
+            self._db.after_commit(self._recent.clear)
             for org in orgs:
                 _, was_created = await _upsert(conn, org, to_db(now))
                 created += was_created
@@ -139,8 +164,7 @@ async def _upsert(conn: aiosqlite.Connection, org: OrgInput, now: str) -> tuple[
     """(id, created?) of the row written for `org`; an existing code is updated in place."""
     existing = None
     if org.code is not None:
-        async with conn.execute("SELECT id FROM organizations WHERE code = ?", (org.code,)) as cur:
-            existing = await cur.fetchone()
+        existing = await one_row(conn, "SELECT id FROM organizations WHERE code = ?", (org.code,))
     params = _params(org, now)
     if existing is None:
         cursor = await conn.execute(_INSERT, params)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from db.rows import one_row
 from db.timeutil import from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -147,10 +148,7 @@ class OutboxRepository:
                 "UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS NULL",
                 (now, user_id),
             )
-            async with conn.execute(
-                "SELECT telegram_id FROM users WHERE id = ?", (user_id,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await one_row(conn, "SELECT telegram_id FROM users WHERE id = ?", (user_id,))
         if row is not None:
             self._db.user_cache.forget(row["telegram_id"])
         return cursor.rowcount

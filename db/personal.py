@@ -18,6 +18,7 @@ from db import audit
 from db.domain.errors import DomainError, NotFound
 from db.domain.models import User
 from db.orgs import name_sql
+from db.rows import one_value
 from db.timeutil import date_to_db, to_db
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ class PersonalDataRepository:
         released = await self._give_back_places(user)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            if await _value(conn, _ERASED_AT, user.id) is not None:  # erased meanwhile
+            if await one_value(conn, _ERASED_AT, (user.id,)) is not None:  # erased meanwhile
                 raise NotFound("user")
             report = await _kept(conn, user.id)
             deleted = await _erase_support(conn, user.id)
@@ -282,12 +283,6 @@ def _fsm_pattern(user: User) -> str:
     return f"%:{user.telegram_id}:{user.telegram_id}:%"
 
 
-async def _value(conn: aiosqlite.Connection, sql: str, *params: Any) -> Any:
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
-
-
 async def _kept(conn: aiosqlite.Connection, user_id: int) -> dict[str, int]:
     counts = {
         "applications": "SELECT count(*) FROM applications WHERE student_id = ?",
@@ -299,7 +294,7 @@ async def _kept(conn: aiosqlite.Connection, user_id: int) -> dict[str, int]:
         "comments": "SELECT count(*) FROM issue_comments WHERE author_id = ?",
         "registrations": "SELECT count(*) FROM event_registrations WHERE user_id = ?",
     }
-    return {name: int(await _value(conn, sql, user_id)) for name, sql in counts.items()}
+    return {name: int(await one_value(conn, sql, (user_id,))) for name, sql in counts.items()}
 
 
 async def _erase_support(conn: aiosqlite.Connection, user_id: int) -> int:

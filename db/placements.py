@@ -13,6 +13,7 @@ Every change queues notifications for the people it concerns in the same transac
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ from db.domain.placements import (
     clean_subject,
 )
 from db.domain.roles import STAFF
+from db.rows import all_rows, one_row, one_value
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -118,29 +120,34 @@ def application_from_row(row: aiosqlite.Row) -> Application:
     )
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
-
-
-async def _value(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> Any:
-    row = await _one(conn, sql, params)
-    return None if row is None else row[0]
-
-
 async def _offer(conn: aiosqlite.Connection, offer_id: int) -> Offer:
-    row = await _one(conn, _OFFER_SELECT + " WHERE o.id = ?", (offer_id,))
+    row = await one_row(conn, _OFFER_SELECT + " WHERE o.id = ?", (offer_id,))
     if row is None:
         raise NotFound("offer")
     return offer_from_row(row)
 
 
 async def _application(conn: aiosqlite.Connection, application_id: int) -> Application:
-    row = await _one(conn, "SELECT * FROM applications WHERE id = ?", (application_id,))
+    row = await one_row(conn, "SELECT * FROM applications WHERE id = ?", (application_id,))
     if row is None:
         raise NotFound("application")
     return application_from_row(row)
+
+
+async def application_with_offer(
+    conn: aiosqlite.Connection, application_id: int
+) -> tuple[Application, Offer]:
+    """Both rows, read in one wait (two statements queued at once; see Database)."""
+    application, offer_row = await asyncio.gather(
+        _application(conn, application_id),
+        one_row(
+            conn,
+            _OFFER_SELECT + " WHERE o.id = (SELECT offer_id FROM applications WHERE id = ?)",
+            (application_id,),
+        ),
+    )
+    assert offer_row is not None  # the application exists, and so does its offer
+    return application, offer_from_row(offer_row)
 
 
 async def _managed_application(
@@ -150,8 +157,7 @@ async def _managed_application(
     statuses: Iterable[ApplicationStatus],
 ) -> tuple[Application, Offer]:
     """The application and its offer, if `actor` manages the offer and it is in `statuses`."""
-    application = await _application(conn, application_id)
-    offer = await _offer(conn, application.offer_id)
+    application, offer = await application_with_offer(conn, application_id)
     if not can_manage(actor, offer.organization_id):
         raise NotAllowed("offer")
     if application.status not in statuses:
@@ -167,12 +173,15 @@ async def _user(conn: aiosqlite.Connection, user_id: int) -> User:
 
 async def approvers(conn: aiosqlite.Connection, offer: Offer) -> list[int]:
     """Who decides on an offer's applications: its school's directors, and its author."""
-    async with conn.execute(
-        "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
-        " AND telegram_id IS NOT NULL ORDER BY id",
-        (offer.organization_id,),
-    ) as cursor:
-        ids = [row["id"] for row in await cursor.fetchall()]
+    ids = [
+        row["id"]
+        for row in await all_rows(
+            conn,
+            "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
+            " AND telegram_id IS NOT NULL ORDER BY id",
+            (offer.organization_id,),
+        )
+    ]
     if offer.created_by is not None and offer.created_by not in ids:
         ids.append(offer.created_by)
     return ids
@@ -197,16 +206,17 @@ class PlacementRepository:
     ) -> tuple[list[Offer], int]:
         """Open offers a student can still apply to, soonest first, one page (paged in SQL)."""
         where, params = self._browse_where(filters)
-        total = await self._db.fetch_value(
-            "SELECT count(*) FROM practice_offers o JOIN organizations g ON g.id = "
-            "o.organization_id"
-            f" WHERE {where}",
-            params,
-        )
-        rows = await self._db.fetch_all(
-            _OFFER_SELECT + " JOIN organizations g ON g.id = o.organization_id"
-            f" WHERE {where} ORDER BY o.starts_on, o.id LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+        total, rows = await asyncio.gather(
+            self._db.fetch_value(
+                "SELECT count(*) FROM practice_offers o JOIN organizations g ON g.id = "
+                f"o.organization_id WHERE {where}",
+                params,
+            ),
+            self._db.fetch_all(
+                _OFFER_SELECT + " JOIN organizations g ON g.id = o.organization_id"
+                f" WHERE {where} ORDER BY o.starts_on, o.id LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ),
         )
         return [offer_from_row(row) for row in rows], int(total)
 
@@ -285,10 +295,12 @@ class PlacementRepository:
             params.append(actor.organization_id)
         where = " AND ".join(clauses)
         base = f"FROM applications a JOIN practice_offers o ON o.id = a.offer_id WHERE {where}"
-        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
-        rows = await self._db.fetch_all(
-            f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+        total, rows = await asyncio.gather(
+            self._db.fetch_value(f"SELECT count(*) {base}", params),
+            self._db.fetch_all(
+                f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ),
         )
         return [application_from_row(row) for row in rows], int(total)
 
@@ -391,7 +403,9 @@ class PlacementRepository:
     async def _check_org(
         self, conn: aiosqlite.Connection, actor: User, organization_id: int
     ) -> None:
-        kind = await _value(conn, "SELECT kind FROM organizations WHERE id = ?", (organization_id,))
+        kind = await one_value(
+            conn, "SELECT kind FROM organizations WHERE id = ?", (organization_id,)
+        )
         if kind is None or OrgKind(kind) not in PARTNER_KINDS:
             raise NotFound("organization")
         if not can_manage(actor, organization_id):
@@ -401,7 +415,7 @@ class PlacementRepository:
         self, conn: aiosqlite.Connection, organization_id: int, mentor_ids: Sequence[int]
     ) -> None:
         for mentor_id in mentor_ids:
-            row = await _one(
+            row = await one_row(
                 conn, "SELECT role, organization_id FROM users WHERE id = ?", (mentor_id,)
             )
             if row is None or row["role"] != "mentor" or row["organization_id"] != organization_id:
@@ -476,12 +490,12 @@ class PlacementRepository:
                 (status, to_db(now), offer_id),
             )
             if not is_open:
-                async with conn.execute(
+                waiting = await all_rows(
+                    conn,
                     "SELECT id, student_id FROM applications WHERE offer_id = ?"
                     " AND status IN ('pending', 'waitlisted')",
                     (offer_id,),
-                ) as cursor:
-                    waiting = list(await cursor.fetchall())
+                )
                 await conn.execute(
                     "UPDATE applications SET status = 'cancelled', reason = 'offer closed',"
                     " decided_by = ?, decided_at = ?, updated_at = ?"
@@ -550,7 +564,7 @@ class PlacementRepository:
     async def _check_no_overlap(
         self, conn: aiosqlite.Connection, student_id: int, offer: Offer
     ) -> None:
-        row = await _one(
+        row = await one_row(
             conn,
             "SELECT a.id, a.offer_id FROM applications a JOIN practice_offers o ON o.id = "
             "a.offer_id"
@@ -705,12 +719,12 @@ class PlacementRepository:
         """Give free places to the waiting list, first come first served."""
         offer = await _offer(conn, offer_id)
         now = to_db(self._db.clock.now())
-        async with conn.execute(
-            "SELECT id, student_id FROM applications WHERE offer_id = ? AND status = 'waitlisted'"
-            " ORDER BY queued_at, id LIMIT ?",
+        promoted = await all_rows(
+            conn,
+            "SELECT id, student_id FROM applications"
+            " WHERE offer_id = ? AND status = 'waitlisted' ORDER BY queued_at, id LIMIT ?",
             (offer_id, offer.free),
-        ) as cursor:
-            promoted = list(await cursor.fetchall())
+        )
         deciders = await approvers(conn, offer) if promoted else []
         for row in promoted:
             await conn.execute(
@@ -727,12 +741,13 @@ class PlacementRepository:
         offer = await _offer(conn, offer_id)
         surplus = offer.taken + offer.pending - offer.places
         if surplus > 0:
-            async with conn.execute(
-                "SELECT id, student_id FROM applications WHERE offer_id = ? AND status = 'pending'"
+            moved = await all_rows(
+                conn,
+                "SELECT id, student_id FROM applications"
+                " WHERE offer_id = ? AND status = 'pending'"
                 " ORDER BY queued_at DESC, id DESC LIMIT ?",
                 (offer_id, surplus),
-            ) as cursor:
-                moved = list(await cursor.fetchall())
+            )
             for row in moved:
                 await conn.execute(
                     "UPDATE applications SET status = 'waitlisted' WHERE id = ?", (row["id"],)
@@ -743,20 +758,24 @@ class PlacementRepository:
         await self._promote(conn, offer_id, notices)
 
     async def _active_people(self, conn: aiosqlite.Connection, offer_id: int) -> list[int]:
-        async with conn.execute(
+        rows = await all_rows(
+            conn,
             "SELECT student_id, mentor_id FROM applications WHERE offer_id = ? AND status IN "
             f"{_ACTIVE_SQL}",
             (offer_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         people = [row["student_id"] for row in rows] + [
             row["mentor_id"] for row in rows if row["mentor_id"]
         ]
         return list(dict.fromkeys(people))
 
     async def _queue(self, conn: aiosqlite.Connection, notices: _Notices) -> None:
-        for recipients, kind, payload in notices.items:
-            await self._db.outbox.add(conn, recipients, kind, payload)
+        await asyncio.gather(
+            *(
+                self._db.outbox.add(conn, recipients, kind, payload)
+                for recipients, kind, payload in notices.items
+            )
+        )
 
     # ----- mentors and direct placement ---------------------------------------------------------
 
@@ -803,13 +822,13 @@ class PlacementRepository:
         offer is asked to assign another mentor.
         """
         notices = _Notices()
-        async with conn.execute(
+        rows = await all_rows(
+            conn,
             "SELECT a.id, a.student_id, a.offer_id FROM applications a"
             " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = ?"
             " AND a.status = 'approved' AND o.ends_on >= ? ORDER BY a.id",
             (mentor_id, date_to_db(self._db.today())),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
+        )
         if not rows:
             return
         await conn.execute(

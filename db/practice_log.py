@@ -9,6 +9,7 @@ Rules kept here, in transactions:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
@@ -19,7 +20,7 @@ import aiosqlite
 from db import audit
 from db.domain.errors import InvalidValue, NotAllowed, NotFound
 from db.domain.models import User
-from db.domain.placements import Application, Offer
+from db.domain.placements import Application, ApplicationStatus, Offer
 from db.domain.practice_log import (
     CLASS_MAX,
     CRITERIA,
@@ -45,7 +46,8 @@ from db.domain.practice_log import (
     may_visit,
 )
 from db.domain.roles import STAFF
-from db.placements import application_from_row
+from db.placements import application_from_row, application_with_offer
+from db.rows import one_row
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -83,14 +85,6 @@ def hours_from_row(row: aiosqlite.Row) -> HoursEntry:
     )
 
 
-async def _row(
-    conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
-) -> aiosqlite.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
-
-
 class PracticeLogRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -100,13 +94,13 @@ class PracticeLogRepository:
     async def _placement(
         self, conn: aiosqlite.Connection, application_id: int
     ) -> tuple[Application, Offer]:
-        from db.placements import _offer
-
-        row = await _row(conn, "SELECT * FROM applications WHERE id = ?", (application_id,))
-        if row is None or row["status"] != "approved":
+        try:
+            application, offer = await application_with_offer(conn, application_id)
+        except NotFound:
+            raise NotFound("placement") from None
+        if application.status is not ApplicationStatus.APPROVED:
             raise NotFound("placement")
-        application = application_from_row(row)
-        return application, await _offer(conn, application.offer_id)
+        return application, offer
 
     def _check_day(self, day: date, offer: Offer, name: str) -> None:
         check_practice_day(day, offer, self._db.today(), name)
@@ -130,7 +124,7 @@ class PracticeLogRepository:
             if not may_visit(actor, application):
                 raise NotAllowed("placement")
             self._check_day(data.visited_on, offer, "visited_on")
-            school = await _row(
+            school = await one_row(
                 conn,
                 "SELECT latitude, longitude FROM organizations WHERE id = ?",
                 (offer.organization_id,),
@@ -164,7 +158,7 @@ class PracticeLogRepository:
                     to_db(now),
                 ),
             )
-            saved = await _row(
+            saved = await one_row(
                 conn, "SELECT * FROM visits WHERE draft_token = ?", (data.draft_token,)
             )
             assert saved is not None
@@ -190,7 +184,7 @@ class PracticeLogRepository:
         """The author edits a visit within 24 hours of logging it; the student is told."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            row = await _row(conn, "SELECT * FROM visits WHERE id = ?", (visit_id,))
+            row = await one_row(conn, "SELECT * FROM visits WHERE id = ?", (visit_id,))
             if row is None:
                 raise NotFound("visit")
             visit = visit_from_row(row)
@@ -224,7 +218,7 @@ class PracticeLogRepository:
                     visit_id,
                 ),
             )
-            application_row = await _row(
+            application_row = await one_row(
                 conn, "SELECT student_id FROM applications WHERE id = ?", (visit.application_id,)
             )
             assert application_row is not None
@@ -286,7 +280,7 @@ class PracticeLogRepository:
         text = clean_comment(note, "note", NOTE_MAX)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            row = await _row(
+            row = await one_row(
                 conn,
                 "SELECT a.id FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
                 " WHERE a.student_id = ? AND a.status = 'approved' AND o.starts_on <= ? AND "
@@ -297,12 +291,14 @@ class PracticeLogRepository:
                 raise InvalidValue("worked_on", "future")
             if row is None:
                 raise InvalidValue("worked_on", "outside_period")
-            application, _ = await self._placement(conn, row["id"])
-            logged = await _row(
-                conn,
-                "SELECT coalesce(sum(hours), 0) AS total FROM practice_hours"
-                " WHERE application_id = ? AND worked_on = ? AND status != 'returned'",
-                (application.id, date_to_db(worked_on)),
+            (application, _), logged = await asyncio.gather(
+                self._placement(conn, row["id"]),
+                one_row(
+                    conn,
+                    "SELECT coalesce(sum(hours), 0) AS total FROM practice_hours"
+                    " WHERE application_id = ? AND worked_on = ? AND status != 'returned'",
+                    (row["id"], date_to_db(worked_on)),
+                ),
             )
             if logged is not None and float(logged["total"]) + hours > MAX_HOURS_PER_DAY:
                 raise InvalidValue("hours", "over_day")
@@ -327,7 +323,7 @@ class PracticeLogRepository:
                 "hours.logged",
                 {"entry_id": entry_id},
             )
-            saved = await _row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
+            saved = await one_row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
             assert saved is not None
             return hours_from_row(saved)
 
@@ -365,7 +361,7 @@ class PracticeLogRepository:
             raise InvalidValue("review_comment", "empty")
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            row = await _row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
+            row = await one_row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
             if row is None:
                 raise NotFound("hours")
             entry = hours_from_row(row)
@@ -385,28 +381,31 @@ class PracticeLogRepository:
                     conn, [application.student_id], "hours.returned", {"entry_id": entry_id}
                 )
             await audit.record(conn, now, reviewer.id, f"hours.{status}", "hours", entry_id)
-            saved = await _row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
+            saved = await one_row(conn, "SELECT * FROM practice_hours WHERE id = ?", (entry_id,))
             assert saved is not None
             return hours_from_row(saved)
 
     # ----- progress ----------------------------------------------------------------------------
 
     async def progress(self, application: Application, required: Mapping[str, int]) -> Progress:
-        offer = await self._db.placements.offer(application.offer_id)
+        offer, visit_row, hours_row = await asyncio.gather(  # one wait for three reads
+            self._db.placements.offer(application.offer_id),
+            self._db.fetch_one(
+                "SELECT count(*) AS n, max(visited_on) AS last,"
+                + ", ".join(f" avg(score_{name}) AS {name}" for name in CRITERIA)
+                + " FROM visits WHERE application_id = ?",
+                (application.id,),
+            ),
+            self._db.fetch_one(
+                "SELECT coalesce(sum(CASE WHEN status = 'confirmed' THEN hours END), 0)"
+                " AS confirmed,"
+                " coalesce(sum(CASE WHEN status = 'pending' THEN hours END), 0) AS pending"
+                " FROM practice_hours WHERE application_id = ?",
+                (application.id,),
+            ),
+        )
         assert offer is not None
-        visit_row = await self._db.fetch_one(
-            "SELECT count(*) AS n, max(visited_on) AS last,"
-            + ", ".join(f" avg(score_{name}) AS {name}" for name in CRITERIA)
-            + " FROM visits WHERE application_id = ?",
-            (application.id,),
-        )
         assert visit_row is not None
-        hours_row = await self._db.fetch_one(
-            "SELECT coalesce(sum(CASE WHEN status = 'confirmed' THEN hours END), 0) AS confirmed,"
-            " coalesce(sum(CASE WHEN status = 'pending' THEN hours END), 0) AS pending"
-            " FROM practice_hours WHERE application_id = ?",
-            (application.id,),
-        )
         assert hours_row is not None
         return Progress(
             application=application,

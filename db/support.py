@@ -14,6 +14,7 @@ from db import audit
 from db.domain.errors import NotAllowed, NotFound
 from db.domain.models import User
 from db.domain.support import SupportMessage, SupportThread, ThreadTaken, clean_message
+from db.rows import all_rows, one_row
 from db.timeutil import from_db, to_db
 
 if TYPE_CHECKING:
@@ -98,10 +99,7 @@ class SupportRepository:
                 assert cursor.lastrowid is not None
                 thread_id = cursor.lastrowid
                 await audit.record(conn, now, author.id, "support.open", "support", thread_id)
-            async with conn.execute(
-                "SELECT * FROM support_threads WHERE id = ?", (thread_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
+            row = await one_row(conn, "SELECT * FROM support_threads WHERE id = ?", (thread_id,))
             if row is None:
                 raise NotFound("thread")
             thread = _thread(row)
@@ -145,11 +143,14 @@ class SupportRepository:
             return [thread.requester_id]
         if thread.handler_id is not None:
             return [thread.handler_id]
-        async with conn.execute(
-            "SELECT id FROM users WHERE is_support = 1 AND telegram_id IS NOT NULL AND id != ?",
-            (author.id,),
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        return [
+            row[0]
+            for row in await all_rows(
+                conn,
+                "SELECT id FROM users WHERE is_support = 1 AND telegram_id IS NOT NULL AND id != ?",
+                (author.id,),
+            )
+        ]
 
     async def take(self, staff: User, thread_id: int) -> SupportThread:
         if not staff.is_support:

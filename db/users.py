@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from db import audit
+from db.cache import RecentRows
 from db.domain.errors import AlreadyRegistered, InvalidValue, NotAllowed, NotFound
 from db.domain.models import OrgKind, Role, User
 from db.domain.users import (
@@ -20,6 +19,7 @@ from db.domain.users import (
     clean_full_name,
     clean_programme,
 )
+from db.rows import one_row
 from db.timeutil import from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -46,16 +46,14 @@ def user_from_row(row: aiosqlite.Row) -> User:
 
 
 async def fetch_user(conn: aiosqlite.Connection, user_id: int) -> User:
-    async with conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await one_row(conn, "SELECT * FROM users WHERE id = ?", (user_id,))
     if row is None:
         raise NotFound("user")
     return user_from_row(row)
 
 
 async def fetch_user_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> User | None:
-    async with conn.execute("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await one_row(conn, "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
     return None if row is None else user_from_row(row)
 
 
@@ -106,48 +104,22 @@ async def insert_user(
 async def require_org_kind(
     conn: aiosqlite.Connection, organization_id: int, kinds: frozenset[OrgKind]
 ) -> None:
-    async with conn.execute(
-        "SELECT kind FROM organizations WHERE id = ?", (organization_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await one_row(conn, "SELECT kind FROM organizations WHERE id = ?", (organization_id,))
     if row is None or OrgKind(row["kind"]) not in kinds:
         raise NotFound("organization")
 
 
-class UserCache:
+class UserCache(RecentRows[int, "User | None"]):
     """Users recently read, by Telegram id, so an update costs no database round trip.
 
-    Exact because every write to `users` goes through this package, which refreshes the
-    entry after its transaction commits; the time limit bounds what another process could
-    change behind our back.
+    Every write to `users` goes through this package, which refreshes the entry after its
+    transaction commits.
     """
-
-    def __init__(self, size: int = 10_000, ttl_seconds: float = 300.0) -> None:
-        self._entries: OrderedDict[int, tuple[float, User | None]] = OrderedDict()
-        self._size = size
-        self._ttl = ttl_seconds
-
-    def get(self, telegram_id: int) -> tuple[bool, User | None]:
-        entry = self._entries.get(telegram_id)
-        if entry is None or time.monotonic() - entry[0] > self._ttl:
-            return False, None
-        self._entries.move_to_end(telegram_id)
-        return True, entry[1]
-
-    def put(self, telegram_id: int, user: User | None) -> None:
-        self._entries[telegram_id] = (time.monotonic(), user)
-        self._entries.move_to_end(telegram_id)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
 
     def remember(self, user: User) -> User:
         if user.telegram_id is not None:
             self.put(user.telegram_id, user)
         return user
-
-    def forget(self, telegram_id: int | None) -> None:
-        if telegram_id is not None:
-            self._entries.pop(telegram_id, None)
 
 
 class UserRepository:

@@ -8,6 +8,7 @@ report worker process, which needs only handlers.reports.port, does not load aio
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,32 +43,32 @@ def get_routers() -> list[Router]:
         menu.get_command_router(),
         steps.get_router(),
     ]
-    flows = (
-        registration,
-        language,
-        menu,
-        profile,
-        invites,
-        browse,
-        publish,
-        decide,
-        students,
-        visits,
-        hours,
-        progress,
-        post,
-        triage,
-        desk,
-        attend,
-        organize,
-        compose,
-        stats,
-        record,
-        partners,
-        mydata,
-        fallback,
-    )
-    return first + [flow.get_router() for flow in flows]
+    features = {
+        "account": (registration, language, menu, profile, invites),
+        "placements": (browse, publish, decide),
+        "practice": (students, visits, hours, progress),
+        "issues": (post, triage),
+        "support": (desk,),
+        "events": (attend, organize),
+        "broadcasts": (compose,),
+        "reports": (stats,),
+        "memoranda": (record, partners),
+        "personal_data": (mydata,),
+    }
+    return [
+        *first,
+        *(feature(name, *flows) for name, flows in features.items()),
+        fallback.get_router(),
+    ]
+
+
+def feature(name: str, *flows: ModuleType) -> Router:
+    """One parent per feature: bot.routing gates it as a whole, sparing its flows' checks."""
+    from aiogram import Router
+
+    parent = Router(name=name)
+    parent.include_routers(*(flow.get_router() for flow in flows))
+    return parent
 
 
 def renderers() -> dict[str, Renderer]:

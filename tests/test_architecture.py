@@ -61,6 +61,19 @@ def test_button_data_lives_in_each_feature_callbacks_module() -> None:
     assert not elsewhere
 
 
+def test_keyboards_are_built_with_the_kit_builder() -> None:
+    """aiogram's own builder deep-copies every button on each add (see handlers/kit/keyboard.py)."""
+    stock = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "handlers").rglob("*.py")
+        if path.name != "keyboard.py"
+        and re.search(
+            r"from aiogram\.utils\.keyboard import .*InlineKeyboardBuilder", path.read_text()
+        )
+    ]
+    assert not stock
+
+
 def queued_kinds() -> set[str]:
     """Every notice kind written as a literal where db code queues one (`….add(…, "a.b")`)."""
     kinds = set()

@@ -8,7 +8,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import InvalidValue, InviteInvalid, NotAllowed, NotFound
@@ -28,6 +27,7 @@ from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
@@ -45,7 +45,7 @@ DAYS_CHOICES = (7, 30, 90, 365)
 
 
 def role_keyboard(user: User) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     allowed = roles_invitable_by(user.role)
     for role in Role:
         if role in allowed:
@@ -59,7 +59,7 @@ def role_keyboard(user: User) -> InlineKeyboardMarkup:
 
 
 def uses_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for uses in USES_CHOICES:
         builder.button(text=str(uses), callback_data=InviteUsesCb(uses=uses))
     cancel_button(builder)
@@ -68,7 +68,7 @@ def uses_keyboard() -> InlineKeyboardMarkup:
 
 
 def days_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for days in DAYS_CHOICES:
         text = ngettext("{n} day", "{n} days", days).format(n=days)
         builder.button(text=text, callback_data=InviteDaysCb(days=days))
@@ -248,7 +248,7 @@ async def list_text(
     user: User, db: Database, locale: str, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
     invites = await db.invites.active_created_by(user)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not invites:
         text = _("You have no active invitation codes.")
     else:

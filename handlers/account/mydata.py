@@ -17,7 +17,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import NotFound
@@ -28,6 +27,7 @@ from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.texts import stale_button
 from handlers.kit.ui import show
 
@@ -87,7 +87,7 @@ def erase_warning() -> str:
 
 
 def erase_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🗑 Yes, delete my data"), callback_data=EraseCb(action="confirm"))
     cancel_button(builder)
     builder.adjust(1)

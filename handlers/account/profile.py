@@ -7,7 +7,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import InvalidValue, NotFound
@@ -19,6 +18,7 @@ from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_keyboard
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
@@ -53,7 +53,7 @@ async def profile_text(user: User, db: Database, locale: str, settings: HandlerS
 
 
 def profile_keyboard(user: User) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✏️ Name"), callback_data=ProfileCb(action="name"))
     if user.role is Role.STUDENT:
         builder.button(text=_("🏛 University"), callback_data=ProfileCb(action="university"))
@@ -112,7 +112,7 @@ async def edit_chosen(
         await state.set_state(ProfileEdit.programme)
         await show(query, _("Write your educational programme:"), cancel_keyboard())
     elif action == "year":
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         for year in STUDY_YEAR_CHOICES:
             builder.button(text=str(year), callback_data=ProfileYearCb(year=year))
         builder.adjust(len(STUDY_YEAR_CHOICES))

@@ -8,7 +8,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import AlreadyRegistered, InvalidValue, InviteInvalid, NotFound
@@ -23,6 +22,7 @@ from handlers.kit.commands import publish_user_commands
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import Registered, Unregistered
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import menu_keyboard, menu_text
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
@@ -42,7 +42,7 @@ STUDY_YEAR_CHOICES = (1, 2, 3, 4, 5)
 
 
 def language_keyboard(selected: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for code in LOCALES:
         mark = " ✓" if code == selected else ""
         builder.button(text=LANGUAGE_NAMES[code] + mark, callback_data=LangCb(code=code))
@@ -70,7 +70,7 @@ def consent_text() -> str:
 
 
 def consent_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ I agree"), callback_data=ConsentCb(agree=True))
     builder.button(text=_("Decline"), callback_data=ConsentCb(agree=False))
     builder.adjust(1)
@@ -78,7 +78,7 @@ def consent_keyboard() -> InlineKeyboardMarkup:
 
 
 def path_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🎓 I am a student"), callback_data=PathCb(path="student"))
     builder.button(text=_("🔑 I have an invitation code"), callback_data=PathCb(path="code"))
     builder.adjust(1)
@@ -86,7 +86,7 @@ def path_keyboard() -> InlineKeyboardMarkup:
 
 
 def study_year_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for year in STUDY_YEAR_CHOICES:
         builder.button(text=str(year), callback_data=StudyYearCb(year=year))
     builder.adjust(len(STUDY_YEAR_CHOICES))
@@ -210,7 +210,7 @@ async def start_registered(
     org = await db.orgs.get(invite.organization_id)
     await state.set_state(RoleSwitch.confirm)
     await write_form(state, RegistrationForm(invite=code))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Accept"), callback_data=SwitchRoleCb(accept=True))
     builder.button(text=_("Keep my current role"), callback_data=SwitchRoleCb(accept=False))
     builder.adjust(1)

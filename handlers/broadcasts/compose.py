@@ -11,7 +11,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.broadcasts import (
@@ -38,6 +37,7 @@ from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_datetime, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.settings import HandlerSettings
@@ -56,7 +56,7 @@ def audience_of(data: BroadcastForm) -> BroadcastAudience:
 
 
 def audience_keyboard(data: BroadcastForm) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
 
     def mark(on: object) -> str:
         return "☑️" if on else "⬜"
@@ -97,7 +97,7 @@ def audience_prompt() -> str:
 
 
 def versions_keyboard(data: BroadcastForm) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     given = data.get("bc_texts", {})
     for locale in LOCALES:
         if locale not in given:
@@ -139,7 +139,7 @@ async def begin(user: User, state: FSMContext, locale: str) -> tuple[str, Inline
     )
     if user.role is Role.DIRECTOR:
         await state.set_state(Compose.text)
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         cancel_button(builder)
         return _(
             "An announcement for your school's mentors."
@@ -212,7 +212,7 @@ async def places(query: CallbackQuery, db: Database, state: FSMContext) -> None:
     options = await db.broadcasts.places()
     await write_form(state, BroadcastForm(bc_place_options=[place for place, _n in options]))
     chosen = set((await read_form(state, BroadcastForm)).get("bc_places", []))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for index, (place, count) in enumerate(options):
         mark = "☑️" if place in chosen else "⬜"
         builder.button(
@@ -244,7 +244,7 @@ async def choose_event(
 ) -> None:
     await state.set_state(Compose.event)
     events, _total = await db.events.upcoming_for(user, 0, 10)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for event in events:
         label = f"{fmt_datetime(event.starts_at, settings.timezone)} {event.title}"[:60]
         builder.button(text=label, callback_data=ComposeCb(action="event_set", value=str(event.id)))
@@ -276,7 +276,7 @@ async def audience_done(query: CallbackQuery, user: User, db: Database, state: F
         await query.answer(broadcast_problem(EmptyAudience()), show_alert=True)
         return
     await state.set_state(Compose.text)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(query, ask_text(), builder.as_markup())
 
@@ -368,7 +368,7 @@ async def versions_done(
             _("Languages: {languages}").format(languages=languages_text(data["bc_texts"])),
         ]
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=ngettext("✅ Send to {n} person", "✅ Send to {n} people", count).format(n=count),
         callback_data=ComposeCb(action="send"),
@@ -430,7 +430,7 @@ async def history(
             f"<b>#{broadcast.id}</b> {when} — {esc(plain_preview(broadcast.text_for(locale), 80))}"
         )
         lines.append("    " + progress_text(broadcast, counts).split("\n")[-1])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     back_to_menu_button(builder)
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 

@@ -11,11 +11,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError
-from db.domain.events import Event, Rsvp
+from db.domain.events import Event, Registration, Rsvp
 from db.domain.models import User
 from db.domain.roles import EVENT_ORGANIZERS
 from handlers.events.calendar_file import ics
@@ -24,6 +23,7 @@ from handlers.events.texts import event_card, event_problem, kind_name, where_pl
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_datetime
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import role_name
@@ -37,15 +37,15 @@ async def list_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     events, total = await db.events.upcoming_for(user, page * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not events:
         text = _("No upcoming events for you right now.")
     else:
         lines = [_("Upcoming events ({total}):").format(total=total), ""]
+        answers = await db.events.answers(user, [event.id for event in events])
+        marks = {Rsvp.GOING: " ✅", Rsvp.WAITLISTED: " 🕒", Rsvp.DECLINED: " ✖️"}
         for index, event in enumerate(events, start=page * PAGE_SIZE + 1):
-            registration = await db.events.registration(user, event.id)
-            marks = {Rsvp.GOING: " ✅", Rsvp.WAITLISTED: " 🕒", Rsvp.DECLINED: " ✖️"}
-            mark = marks[registration.status] if registration else ""
+            mark = marks[answers[event.id]] if event.id in answers else ""
             lines.append(
                 f"<b>{index}.</b> {fmt_datetime(event.starts_at, settings.timezone)} — "
                 f"{esc(event.title)}{mark}\n"
@@ -72,10 +72,22 @@ async def list_view(
 async def card_view(
     db: Database, user: User, event: Event, settings: HandlerSettings, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    place = await db.orgs.get(event.organization_id) if event.organization_id else None
     registration = await db.events.registration(user, event.id)
+    return await answered_card_view(db, user, event, registration, settings, locale)
+
+
+async def answered_card_view(
+    db: Database,
+    user: User,
+    event: Event,
+    registration: Registration | None,
+    settings: HandlerSettings,
+    locale: str,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The card when this person's answer is already known (just given)."""
+    place = await db.orgs.get(event.organization_id) if event.organization_id else None
     text = event_card(event, place, registration, settings.timezone, locale)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     open_for_answers = not event.cancelled and event.ends_at > db.clock.now()
     if open_for_answers and (registration is None or registration.status is Rsvp.DECLINED):
         builder.button(
@@ -112,7 +124,7 @@ async def card_view(
 
 async def attendance_view(db: Database, event: Event) -> tuple[str, InlineKeyboardMarkup]:
     people = [(u, r) for u, r in await db.events.attendees(event.id) if r.status is Rsvp.GOING]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     lines = [
         _("Attendance: {title}").format(title=esc(event.title)),
         _("Tap a name to mark who came."),
@@ -245,7 +257,7 @@ async def answer(
         await query.answer(_("Noted."))
     event = await db.events.get(callback_data.event_id)
     assert event is not None
-    text, markup = await card_view(db, user, event, settings, locale)
+    text, markup = await answered_card_view(db, user, event, registration, settings, locale)
     await show(query, text, markup)
 
 

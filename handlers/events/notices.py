@@ -7,18 +7,18 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.domain.events import Event
 from handlers.events.callbacks import EventCb
 from handlers.events.texts import kind_name, when_text, where_text
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 
 def open_button(event: Event, answer: bool) -> InlineKeyboardMarkup:
 
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if answer:
         builder.button(
             text=_("✅ I'll attend"), callback_data=EventCb(action="going", event_id=event.id)

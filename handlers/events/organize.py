@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -47,6 +46,7 @@ from handlers.kit.dates import parse_date, parse_local_datetime
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.orgpicker import MultiOrgPicker, OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings, ReminderPlanner
 from handlers.kit.texts import role_name_plural, send_text_please, stale_button, use_buttons_please
@@ -68,7 +68,7 @@ def time_hint() -> str:
 def choice_keyboard(
     options: list[tuple[str, str]], action: str, columns: int = 1
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for value, label in options:
         builder.button(text=label, callback_data=NewEventCb(action=action, value=value))
     cancel_button(builder)
@@ -78,7 +78,7 @@ def choice_keyboard(
 
 def audience_keyboard(data: EventForm) -> InlineKeyboardMarkup:
     chosen = set(data.get("ev_roles", []))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     everyone = "☑️" if data.get("ev_everyone") else "⬜"
     builder.button(text=f"{everyone} " + _("Everyone"), callback_data=NewEventCb(action="everyone"))
     for role in AUDIENCE_ROLES:
@@ -218,7 +218,7 @@ async def title_written(message: Message, state: FSMContext) -> None:
         return
     await write_form(state, EventForm(ev_title=title))
     await state.set_state(NewEvent.description)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip ▶️"), callback_data=NewEventCb(action="nodescription"))
     await message.answer(
         _("A short description (programme, speakers, what to bring), or Skip:"),
@@ -480,7 +480,7 @@ async def ask_confirm(
     locale: str,
 ) -> None:
     await state.set_state(NewEvent.confirm)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Publish"), callback_data=NewEventCb(action="publish"))
     cancel_button(builder)
     builder.adjust(1)
@@ -568,7 +568,7 @@ async def edit_menu(
         await query.answer(_("This is not available to you."), show_alert=True)
         return
     await start_form(state, EventForm(edit_event=event.id, edit_version=callback_data.version))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for field, label in (
         ("time", _("🗓 Time")),
         ("address", _("📍 Address")),
@@ -713,7 +713,7 @@ async def confirm_cancel(
     if event is None or not db.events.may_manage(user, event):
         await query.answer(_("This is not available to you."), show_alert=True)
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Yes, cancel the event"),
         callback_data=EventCb(action="cancelled", event_id=event.id, version=callback_data.version),

@@ -7,18 +7,18 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.domain.issues import Issue, IssueStatus
 from handlers.issues.callbacks import IssueCb
 from handlers.issues.texts import category_name, status_name
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 
 def open_button(issue_id: int) -> InlineKeyboardMarkup:
 
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Open the request"), callback_data=IssueCb(action="open", issue_id=issue_id)
     )
@@ -87,7 +87,7 @@ async def status_changed(context: NoticeContext, payload: dict[str, Any]) -> Not
 def confirm_buttons(issue: Issue) -> InlineKeyboardMarkup:
     """The school confirms a resolution (or reopens it) straight from the message."""
 
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("✅ Confirm it is solved"),
         callback_data=IssueCb(action="close", issue_id=issue.id, version=issue.version),

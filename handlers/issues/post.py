@@ -9,7 +9,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.documents import DOCUMENT_SIZE_MAX
@@ -38,6 +37,7 @@ from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import esc, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
@@ -57,7 +57,7 @@ DOCUMENT_TYPES = {
 
 
 def files_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("📤 Send the request"), callback_data=PostCb(action="send"))
     cancel_button(builder)
     builder.adjust(1)
@@ -88,7 +88,7 @@ def draft_text(data: IssueForm) -> str:
 async def begin(user: User, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
     await state.clear()
     await state.set_state(PostIssue.category)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for category in IssueCategory:
         builder.button(
             text=upper_first(category_name(category)),
@@ -110,7 +110,7 @@ async def issue_button(query: CallbackQuery, user: User, state: FSMContext) -> N
 
 
 def urgency_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Normal"), callback_data=PostCb(action="urgency", value="normal"))
     builder.button(text=_("🔥 Urgent"), callback_data=PostCb(action="urgency", value="urgent"))
     cancel_button(builder)

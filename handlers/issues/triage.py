@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -41,6 +42,7 @@ from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import upper_first
 from handlers.kit.guards import or_refuse
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please, stale_button
@@ -80,7 +82,7 @@ async def list_view(
     issues, total = await db.issues.page(viewer, filters, page * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     schools = await db.orgs.by_ids([issue.organization_id for issue in issues])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     category = filters.category
     builder.button(
         text=_("Status: {value}").format(value=status_filter_label(data)),
@@ -138,14 +140,15 @@ async def list_view(
 async def card_view(
     db: Database, viewer: User, issue: Issue, locale: str, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
-    comments = await db.issues.comments(issue.id)
-    attachments = await db.issues.attachments(issue.id)
+    comments, attachments = await asyncio.gather(
+        db.issues.comments(issue.id), db.issues.attachments(issue.id)
+    )
     people = await db.users.by_ids(
         [issue.author_id, issue.assignee_id, *(c.author_id for c in comments)]
     )
     school = await db.orgs.get(issue.organization_id)
     text = issue_card(issue, school, people, comments, attachments, locale, settings)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     moves = allowed_moves(viewer, issue)
 
     def act(action: str) -> IssueCb:
@@ -227,7 +230,7 @@ async def toggle_urgent(
 
 
 async def choose_filter(query: CallbackQuery, callback_data: ListCb) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if callback_data.name == "status":
         options = [("open", _("open")), ("all", _("all"))] + [
             (s.value, status_name(s)) for s in IssueStatus
@@ -385,7 +388,7 @@ async def ask_text(
         "reject": _("Why is the request rejected? The school will read this reason:"),
         "reopen": _("What is still not solved? Your comment goes to the people working on it:"),
     }
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(query, prompts[callback_data.action], builder.as_markup())
 
@@ -444,7 +447,7 @@ async def choose_assignee(
     issue = await or_refuse(query, await visible_issue(db, user, callback_data.issue_id))
     if issue is None:
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for person in await db.issues.staff():
         mark = "✓ " if person.id == issue.assignee_id else ""
         builder.button(

@@ -13,12 +13,12 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
 from handlers.kit.callbacks import CancelCb, MenuCb
 from handlers.kit.commands import commands_for
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button, menu_keyboard, menu_text
 from handlers.kit.ui import show
 
@@ -27,12 +27,12 @@ def cancel_item() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("✖️ Cancel"), callback_data=CancelCb().pack())
 
 
-def cancel_button(builder: InlineKeyboardBuilder) -> None:
+def cancel_button(builder: InlineKeyboard) -> None:
     builder.add(cancel_item())
 
 
 def cancel_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     return builder.as_markup()
 
@@ -84,7 +84,7 @@ async def help_command(message: Message, user: User | None) -> None:
 
 
 async def help_button(query: CallbackQuery, user: User | None) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     back_to_menu_button(builder)
     await show(query, help_text(None if user is None else user.role), builder.as_markup())
 

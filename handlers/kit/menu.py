@@ -10,7 +10,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
@@ -30,6 +29,7 @@ from db.domain.roles import (
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.texts import role_name
 
 ALL_ROLES = frozenset(Role)
@@ -75,7 +75,7 @@ def _items() -> list[MenuItem]:
 
 
 def menu_keyboard(user: User) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for item in _items():
         if user.role in item.roles:
             builder.button(text=item.label(), callback_data=MenuCb(action=item.action))
@@ -99,7 +99,7 @@ def menu_item() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("⬅️ Menu"), callback_data=MenuCb(action="home").pack())
 
 
-def back_to_menu_button(builder: InlineKeyboardBuilder) -> None:
+def back_to_menu_button(builder: InlineKeyboard) -> None:
     builder.add(menu_item())
 
 

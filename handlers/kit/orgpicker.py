@@ -11,12 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Organization, OrgKind
 from handlers.kit.callbacks import OrgPickCb
 from handlers.kit.formatting import shorten
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.texts import use_buttons_please
 from handlers.kit.ui import show
 
@@ -69,7 +69,7 @@ def org_page_keyboard(
     chosen: frozenset[int] = frozenset(),
 ) -> InlineKeyboardMarkup:
     """A page of organizations, the page turner, then each of `below` on a row of its own."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for org in result.orgs:
         builder.button(
             text=("☑️ " if org.id in chosen else "") + org_label(org, locale),

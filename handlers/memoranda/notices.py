@@ -6,10 +6,10 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 
 
@@ -32,7 +32,7 @@ async def expiring(context: NoticeContext, payload: dict[str, Any]) -> Notice | 
     ).format(
         title=esc(memorandum.title), parties=names, date=fmt_date(memorandum.expires_on), n=days
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🤝 Partners"), callback_data=MenuCb(action="partners"))
     return Notice(text, builder.as_markup())
 

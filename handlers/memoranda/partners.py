@@ -10,7 +10,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, NotAllowed, NotFound
@@ -23,6 +22,7 @@ from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
 from handlers.kit.guards import or_refuse
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import stale_button
@@ -45,7 +45,7 @@ async def partners_view(
     pages = max(1, -(-total // PAGE_SIZE))
     memoranda = {m.id: m for partner in partners for m in partner.memoranda}
     people = await db.users.by_ids([m.responsible_id for m in memoranda.values()])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     sizes: list[int] = []
     if not partners:
         text = _("No memoranda recorded yet.")
@@ -178,7 +178,7 @@ async def attached(message: Message, bot: Bot, db: Database, user: User, state: 
         await message.answer(memorandum_problem(error))
         return
     await state.clear()
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🤝 Partners"), callback_data=PartnerCb(action="page"))
     await message.answer(
         _("✅ The signed file is attached to «{title}».").format(title=esc(memorandum.title)),

@@ -17,7 +17,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.documents import DOCUMENT_SIZE_MAX, document_kind, looks_intact
@@ -31,6 +30,7 @@ from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import MultiOrgPicker
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
@@ -54,7 +54,7 @@ def parties_done_item() -> InlineKeyboardButton:
 
 
 def areas_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for area in Area:
         mark = "☑️" if area.value in chosen else "⬜"
         builder.button(
@@ -67,7 +67,7 @@ def areas_keyboard(chosen: list[str]) -> InlineKeyboardMarkup:
 
 
 def document_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip: no file yet"), callback_data=MemoCb(action="nofile"))
     cancel_button(builder)
     builder.adjust(1)
@@ -75,7 +75,7 @@ def document_keyboard() -> InlineKeyboardMarkup:
 
 
 def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("💾 Save the memorandum"), callback_data=MemoCb(action="save"))
     cancel_button(builder)
     builder.adjust(1)
@@ -181,7 +181,7 @@ async def parties_done(query: CallbackQuery, state: FSMContext) -> None:
         await query.answer(_("Choose at least one organization."), show_alert=True)
         return
     await state.set_state(MemoDraft.title)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(
         query,
@@ -262,7 +262,7 @@ async def areas_done(query: CallbackQuery, db: Database, user: User, state: FSMC
         await query.answer(_("Choose at least one area."), show_alert=True)
         return
     await state.set_state(MemoDraft.responsible)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Me"), callback_data=MemoCb(action="resp", value=str(user.id)))
     staff = [p for p in await db.users.with_roles(*MEMORANDUM_KEEPERS) if p.id != user.id]
     for person in staff[:RESPONSIBLE_CHOICES]:
@@ -344,7 +344,7 @@ async def save(query: CallbackQuery, db: Database, user: User, state: FSMContext
         await query.answer(memorandum_problem(error), show_alert=True)
         return
     await state.clear()
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("🤝 Partners"), callback_data=PartnerCb(action="page"))
     back_to_menu_button(builder)
     builder.adjust(1)

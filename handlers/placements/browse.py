@@ -9,7 +9,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError
@@ -28,6 +27,7 @@ from handlers.kit.common import cancel_button
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import send_text_please, stale_button
 from handlers.kit.ui import show
@@ -75,7 +75,7 @@ async def browse_view(
         page = pages - 1
         offers, total = await db.placements.browse(filters, page * PAGE_SIZE, PAGE_SIZE)
     orgs = await db.orgs.by_ids([offer.organization_id for offer in offers])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for name in FILTERS:
         builder.button(
             text="🔎 " + _filter_label(name, data),
@@ -145,7 +145,7 @@ async def offer_view(
         for a in await db.placements.student_applications(student.id)
         if a.offer_id == offer.id and a.active
     ]
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if mine:
         position = await db.placements.waitlist_position(mine[0])
         text += "\n\n" + _("Your application: {status}").format(
@@ -167,7 +167,7 @@ async def my_placement_view(
     db: Database, student: User, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     applications = await db.placements.student_applications(student.id, limit=10)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not applications:
         text = _("You have no applications yet. Find a practice place in /offers.")
     else:
@@ -254,7 +254,7 @@ async def choose_filter(
         return
     choices = await filter_choices(db, await read_form(state, ApplyForm), callback_data.name)
     await write_form(state, ApplyForm(choices={"name": callback_data.name, "values": choices}))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("All"),
         callback_data=BrowseCb(action="choose", value=-1, name=callback_data.name),
@@ -313,7 +313,7 @@ async def start_application(
     await write_form(
         state, ApplyForm(apply_offer=offer.id, apply_waitlist=callback_data.action == "waitlist")
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip ▶️"), callback_data=SkipMotivationCb())
     cancel_button(builder)
     builder.adjust(2)
@@ -346,7 +346,7 @@ async def submit(
             user, int(offer_id), motivation, bool(data.get("apply_waitlist"))
         )
     except OfferFull as problem:  # the last place went a moment ago: offer the queue at once
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         builder.button(
             text=_("🕒 Join the waiting list"),
             callback_data=OfferCb(action="waitlist", offer_id=int(offer_id)),
@@ -371,7 +371,7 @@ async def submit(
             "Your application #{id} has been sent. The school and the practice coordinator will"
             " review it; you will get a message with their decision."
         ).format(id=result.application.id)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("📌 My placement"), callback_data=MenuCb(action="myplacement"))
     await target.answer(text, reply_markup=builder.as_markup())
 
@@ -414,7 +414,7 @@ async def confirm_withdrawal(
     if application is None or application.student_id != user.id or not application.active:
         await query.answer(stale_button(), show_alert=True)
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Yes, withdraw"),
         callback_data=WithdrawCb(application_id=application.id, confirmed=True),

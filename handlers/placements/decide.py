@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -20,6 +21,7 @@ from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
 from handlers.kit.guards import or_refuse
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
@@ -46,13 +48,15 @@ async def managed_application(db: Database, user: User, application_id: int) -> 
 
 
 async def card_text(db: Database, application: Application, locale: str) -> str:
-    offer = await db.placements.offer(application.offer_id)
+    offer, people, position = await asyncio.gather(
+        db.placements.offer(application.offer_id),
+        db.users.by_ids([application.student_id, application.mentor_id]),
+        db.placements.waitlist_position(application),
+    )
     assert offer is not None
-    people = await db.users.by_ids([application.student_id, application.mentor_id])
     student = people[application.student_id]
     university = await db.orgs.get(student.organization_id) if student.organization_id else None
     org = await db.orgs.get(offer.organization_id)
-    position = await db.placements.waitlist_position(application)
     return application_card(
         application,
         student,
@@ -66,7 +70,7 @@ async def card_text(db: Database, application: Application, locale: str) -> str:
 
 
 def decision_buttons(
-    builder: InlineKeyboardBuilder, application: Application, review_offset: int | None
+    builder: InlineKeyboard, application: Application, review_offset: int | None
 ) -> None:
     back = -1 if review_offset is None else review_offset
     if application.status in (ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED):
@@ -92,7 +96,7 @@ def decision_buttons(
 async def application_view(
     db: Database, application: Application, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     decision_buttons(builder, application, None)
     builder.button(
         text=_("⬅️ Applications"),
@@ -109,7 +113,7 @@ async def review_view(
     if not applications and offset > 0:
         offset = 0
         applications, total = await db.placements.review_queue(user, 0, 1)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not applications:
         back_to_menu_button(builder)
         return _("No applications are waiting for a decision."), builder.as_markup()
@@ -134,7 +138,7 @@ async def offer_applications(
         return
     applications = await db.placements.applications_for_offer(offer.id)
     students = await db.users.by_ids([a.student_id for a in applications])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     lines = [_("Applications for #{id} {subject}:").format(id=offer.id, subject=esc(offer.subject))]
     if not applications:
         lines.append(_("No applications yet."))
@@ -207,7 +211,7 @@ async def ask_reason(
             decide=application.id, decision=callback_data.action, review_offset=callback_data.value
         ),
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     prompt = (
         _("Why is the application turned down? The student will read this reason.")
@@ -260,7 +264,7 @@ async def choose_mentor(
     offer = await db.placements.offer(application.offer_id)
     assert offer is not None
     mentors = await db.placements.mentors_of(offer.organization_id)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for mentor in mentors:
         mark = "✓ " if mentor.id == application.mentor_id else ""
         builder.button(
@@ -325,7 +329,7 @@ async def place_start(
         return
     await state.set_state(PlaceStudent.search)
     await write_form(state, DecisionForm(place_offer=offer.id))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(query, _("Type the student's name, @username or Telegram id:"), builder.as_markup())
 
@@ -336,7 +340,7 @@ async def place_search(message: Message, db: Database, state: FSMContext) -> Non
     if not students:
         await message.answer(_("No registered student matches. Try part of the surname."))
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for student in students:
         label = student.full_name + (f" · {student.programme}" if student.programme else "")
         builder.button(

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db.domain.models import Organization, User
 from db.domain.placements import Application, Offer
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.placements.callbacks import AppCb
 from handlers.placements.texts import (
@@ -58,7 +58,7 @@ async def facts(context: NoticeContext, payload: dict[str, Any]) -> Facts | None
 
 def open_button(application_id: int) -> Any:
 
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("Open the application"),
         callback_data=AppCb(action="open", application_id=application_id),

@@ -10,7 +10,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -34,6 +33,7 @@ from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
 from handlers.kit.guards import or_refuse
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
@@ -69,7 +69,7 @@ def parse_places(text: str) -> int | None:
 def mentor_toggle_keyboard(
     mentors: list[User], chosen: list[int], done: CallbackData
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for mentor in mentors:
         mark = "☑️" if mentor.id in chosen else "⬜"
         builder.button(
@@ -108,7 +108,7 @@ async def offers_page(
     offers, total = await db.placements.managed_offers(user, page * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     orgs = await db.orgs.by_ids([offer.organization_id for offer in offers])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not offers:
         text = _("No practice offers yet. Publish one with /newoffer.")
     else:
@@ -150,7 +150,7 @@ async def manage_view(
     ).format(
         taken=offer.taken, places=offer.places, pending=offer.pending, waiting=offer.waitlisted
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     active = offer.taken + offer.pending + offer.waitlisted
     builder.button(
         text=_("📥 Applications ({n})").format(n=active),
@@ -192,7 +192,7 @@ async def begin(
     await state.clear()
     if user.role is Role.DIRECTOR:
         if user.organization_id is None:
-            return not_allowed(), InlineKeyboardBuilder().as_markup()
+            return not_allowed(), InlineKeyboard().as_markup()
         await write_form(state, OfferForm(offer_org=user.organization_id))
         return await ask_kind(state)
     await state.set_state(NewOffer.organization)
@@ -204,7 +204,7 @@ async def begin(
 
 async def ask_kind(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
     await state.set_state(NewOffer.kind)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for kind in PracticeKind:
         builder.button(
             text=upper_first(kind_name(kind)),
@@ -353,7 +353,7 @@ async def places_written(message: Message, db: Database, state: FSMContext) -> N
 
 async def ask_notes(message: Message, state: FSMContext, prefix: str = "") -> None:
     await state.set_state(NewOffer.notes)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip ▶️"), callback_data=NewOfferCb(action="skip_notes"))
     cancel_button(builder)
     builder.adjust(2)
@@ -404,7 +404,7 @@ async def preview(message: Message, db: Database, state: FSMContext, locale: str
     await state.set_state(NewOffer.confirm)
     org = await db.orgs.get(int(data["offer_org"]))
     mentors = list((await db.users.by_ids(data.get("mentors", []))).values())
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Publish"), callback_data=NewOfferCb(action="publish"))
     cancel_button(builder)
     builder.adjust(1)
@@ -531,7 +531,7 @@ async def edit_menu(
         "notes": _("Notes"),
         "mentors": _("Mentors"),
     }
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for index, name in enumerate(EDITABLE):
         builder.button(
             text=labels[name],
@@ -560,7 +560,7 @@ async def edit_field(
             edit_offer=offer.id, offer_org=offer.organization_id, mentors=list(offer.mentor_ids)
         ),
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     if name == "mentors":
         await state.set_state(EditOffer.mentors)

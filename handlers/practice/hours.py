@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from aiogram import F, Router
@@ -9,7 +10,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed
@@ -23,6 +23,7 @@ from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import fmt_date, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
@@ -51,15 +52,17 @@ def parse_hours(text: str) -> float | None:
 async def hours_overview(
     db: Database, student: User, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     placement = await db.practice.current_placement(student)
     if placement is None:
         back_to_menu_button(builder)
         return _(
             "You have no practice that has started yet, so there is nothing to log."
         ), builder.as_markup()
-    progress = await db.practice.progress(placement, settings.required_hours)
-    entries = await db.practice.hours_for(placement.id, limit=10)
+    progress, entries = await asyncio.gather(
+        db.practice.progress(placement, settings.required_hours),
+        db.practice.hours_for(placement.id, limit=10),
+    )
     lines = [hours_progress(progress)]
     if entries:
         lines += ["", _("Recent entries:")] + [hours_line(entry) for entry in entries]
@@ -71,7 +74,7 @@ async def hours_overview(
 
 async def pending_view(db: Database, reviewer: User) -> tuple[str, InlineKeyboardMarkup]:
     entries, total = await db.practice.pending_hours(reviewer)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not entries:
         back_to_menu_button(builder)
         return _("No hours are waiting for your confirmation."), builder.as_markup()
@@ -140,7 +143,7 @@ async def new_entry(query: CallbackQuery, user: User, db: Database, state: FSMCo
         await query.answer(_("You have no practice that has started yet."), show_alert=True)
         return
     await state.set_state(HoursFlow.day)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     first, last = days
     for back, label in ((0, _("Today")), (1, _("Yesterday"))):  # only days that can be saved
         if first <= db.today() - timedelta(days=back) <= last:
@@ -154,7 +157,7 @@ async def new_entry(query: CallbackQuery, user: User, db: Database, state: FSMCo
 async def ask_hours(state: FSMContext, day: date) -> tuple[str, InlineKeyboardMarkup]:
     await write_form(state, HoursForm(hours_day=day.isoformat()))
     await state.set_state(HoursFlow.hours)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for hours in HOUR_CHOICES:
         builder.button(text=str(hours), callback_data=HoursCb(action="hours", value=str(hours)))
     cancel_button(builder)
@@ -204,7 +207,7 @@ async def ask_activity(state: FSMContext, hours: float) -> tuple[str, InlineKeyb
         return None
     await write_form(state, HoursForm(hours_value=hours))
     await state.set_state(HoursFlow.activity)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for activity in Activity:
         builder.button(
             text=upper_first(activity_name(activity)),
@@ -237,7 +240,7 @@ async def activity_chosen(query: CallbackQuery, callback_data: HoursCb, state: F
         return
     await write_form(state, HoursForm(hours_activity=callback_data.value))
     await state.set_state(HoursFlow.note)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip ▶️"), callback_data=HoursCb(action="nonote"))
     cancel_button(builder)
     builder.adjust(2)
@@ -347,7 +350,7 @@ async def return_entry(
         return
     await state.set_state(ReturnHours.comment)
     await write_form(state, HoursForm(return_entry=entry.id))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(
         query,

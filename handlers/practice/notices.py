@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.practice.callbacks import ReviewHoursCb
 from handlers.practice.texts import hours_line, visit_card
@@ -45,7 +45,7 @@ async def hours_logged(context: NoticeContext, payload: dict[str, Any]) -> Notic
     if application is None:
         return None
     student = await db.users.get(application.student_id)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("✅ Confirm"), callback_data=ReviewHoursCb(action="confirm", entry_id=entry.id)
     )

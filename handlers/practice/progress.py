@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
@@ -18,6 +17,7 @@ from db.domain.roles import STAFF
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.filters import Registered
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button, menu_item
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
@@ -59,7 +59,7 @@ async def list_view(
     extra: tuple[str, CallbackData] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Numbered students with a one-line progress each; `extra` is one more full-width button."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not placements:
         lines = [title, "", _("No students on practice here right now.")]
     else:
@@ -112,7 +112,7 @@ async def no_visit_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     found = await db.practice.without_recent_visit(settings.no_visit_days, organization_id)
     students = await db.users.by_ids([application.student_id for application, _ in found])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     days = ngettext("{n} day", "{n} days", settings.no_visit_days).format(n=settings.no_visit_days)
     lines = [_("No mentor visit for {days}:").format(days=days), ""]
     if not found:
@@ -138,7 +138,7 @@ async def overview(
     await state.clear()
     if user.role is Role.STUDENT:
         placement = await db.practice.current_placement(user)
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         back_to_menu_button(builder)
         if placement is None:
             return _(
@@ -163,7 +163,7 @@ async def overview(
         )
         markup = org_page_keyboard(page, locale, "progorg", no_visit, menu_item())
         return _("Which school? Choose, or type part of its name:"), markup
-    return not_allowed(), InlineKeyboardBuilder().as_markup()
+    return not_allowed(), InlineKeyboard().as_markup()
 
 
 async def progress_command(
@@ -206,7 +206,7 @@ async def one_student(
     ):
         await query.answer(not_allowed(), show_alert=True)
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if user.role is Role.MENTOR or user.role in STAFF:
         from handlers.practice.callbacks import VisitCb
 

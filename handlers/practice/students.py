@@ -6,13 +6,13 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.models import Role, User
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.ui import show
 from handlers.placements.texts import kind_name, period_text, student_summary
@@ -23,7 +23,7 @@ async def students_view(
     db: Database, mentor: User, locale: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     placements = await db.placements.mentor_students(mentor.id)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     back_to_menu_button(builder)
     if not placements:
         return _("You have no students on practice right now."), builder.as_markup()
@@ -47,7 +47,7 @@ async def students_view(
             )
         )
     header = _("Your students ({n}):").format(n=len(placements))
-    actions = InlineKeyboardBuilder()
+    actions = InlineKeyboard()
     for number, placement in enumerate(placements, start=1):
         name = students[placement.student_id].full_name
         actions.button(

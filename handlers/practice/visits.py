@@ -23,7 +23,6 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -46,6 +45,7 @@ from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
@@ -113,7 +113,7 @@ async def topic_step(
     await state.set_state(VisitFlow.topic)
     await write_form(state, VisitForm(visit_day=chosen.isoformat()))
     name = esc(await student_name(db, application))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     yesterday = db.today() - timedelta(days=1)
     if chosen != yesterday and offer.starts_on <= yesterday <= offer.ends_on:
         builder.button(text=_("Yesterday"), callback_data=VisitCb(action="yesterday"))
@@ -137,7 +137,7 @@ async def start_visit(
             "The practice of {student} starts on {date}; visits can be logged from that day."
         ).format(
             student=esc(await student_name(db, application)), date=fmt_date(offer.starts_on)
-        ), InlineKeyboardBuilder().as_markup()
+        ), InlineKeyboard().as_markup()
     await write_form(
         state,
         VisitForm(visit_app=application.id, visit_token=secrets.token_hex(8), visit_scores=[]),
@@ -181,7 +181,7 @@ def summary_text(data: VisitForm) -> str:
 
 
 def save_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("✅ Save"), callback_data=VisitCb(action="save"))
     cancel_button(builder)
     builder.adjust(1)
@@ -193,11 +193,11 @@ async def begin(actor: User, db: Database, state: FSMContext) -> tuple[str, Inli
     if actor.role is not Role.MENTOR:
         return _(
             "Open the student in /progress and press “📝 Log a visit”."
-        ), InlineKeyboardBuilder().as_markup()
+        ), InlineKeyboard().as_markup()
     targets = await visit_targets(db, actor)
     if len(targets) == 1:
         return await start_visit(db, state, actor, targets[0])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if not targets:
         return _("You have no students on practice right now."), builder.as_markup()
     students = await db.users.by_ids([a.student_id for a in targets])
@@ -279,7 +279,7 @@ async def topic_written(message: Message, db: Database, state: FSMContext) -> No
     await state.set_state(VisitFlow.class_group)
     data = await read_form(state, VisitForm)
     last = await db.practice.last_class_group(int(data["visit_app"]))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if last:
         builder.button(text=last, callback_data=VisitCb(action="lastclass"))
     await message.answer(
@@ -339,7 +339,7 @@ async def score_chosen(
         )
         return
     await state.set_state(VisitFlow.comment)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=_("Skip ▶️"), callback_data=VisitCb(action="nocomment"))
     await show(
         query,
@@ -441,7 +441,7 @@ async def save(
         await query.answer(stale_button(), show_alert=True)
         return
     await state.clear()
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=_("✏️ Edit (within 24 hours)"),
         callback_data=VisitEditCb(visit_id=visit.id, field="menu"),
@@ -477,7 +477,7 @@ async def edit_menu(
     if db.clock.now() > visit.editable_until:
         await query.answer(logbook_problem(VisitLocked()), show_alert=True)
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     labels = {
         "topic": _("Topic"),
         "class": _("Class or group"),
@@ -517,7 +517,7 @@ async def edit_field(
         "class": _("New class or group:"),
         "comment": _("New comment for the student:"),
     }
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(query, prompts[callback_data.field], builder.as_markup())
 
@@ -545,7 +545,7 @@ async def save_edit(
     await state.clear()
     student = await db.users.get(await _student_of(db, visit.application_id))
     if isinstance(reply, Message) and student is not None:
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         builder.button(
             text=_("✏️ Edit (within 24 hours)"),
             callback_data=VisitEditCb(visit_id=visit.id, field="menu"),

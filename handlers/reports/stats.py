@@ -25,7 +25,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
@@ -38,6 +37,7 @@ from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button, menu_item
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
@@ -135,7 +135,7 @@ def menu_keyboard(
     user: User, what: str, org_id: int, today: date, token: str
 ) -> InlineKeyboardMarkup:
     this_year, last_year = academic_year(today), academic_year(today, 1)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
 
     def period_button(text: str, code: str) -> None:
         data = ReportCb(action="period", what=what, period=code, org=org_id, token=token)
@@ -178,7 +178,7 @@ async def menu_view(
 
 
 def formats_keyboard(period: Period, org_id: int, token: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     labels = {"xlsx": _("📗 Excel workbook (.xlsx)"), "csv": _("📄 CSV files (.zip)")}
     for fmt in EXPORT_FORMATS:
         builder.button(
@@ -198,7 +198,7 @@ def formats_keyboard(period: Period, org_id: int, token: str) -> InlineKeyboardM
 
 
 def after_keyboard(what: str, org_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     label = _("📊 Another report") if what == "stats" else _("📥 Another export")
     builder.button(text=label, callback_data=ReportCb(action="again", what=what, org=org_id))
     back_to_menu_button(builder)
@@ -387,7 +387,7 @@ async def custom_period(query: CallbackQuery, callback_data: ReportCb, state: FS
     await write_form(
         state, ReportForm(report_what=callback_data.what, report_org=callback_data.org)
     )
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.add(cancel_item())
     await show(
         query,

@@ -7,7 +7,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
@@ -18,6 +17,7 @@ from handlers.kit.common import cancel_button
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole, Registered
 from handlers.kit.formatting import clip_lines, esc, fmt_datetime
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed, send_text_please
@@ -60,7 +60,7 @@ async def conversation(
 
 
 def thread_keyboard(thread: SupportThread, viewer: User) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if thread.status == "open":
         label = _("✍️ Write") if viewer.id == thread.requester_id else _("✍️ Answer")
         builder.button(text=label, callback_data=SupportCb(action="write", thread_id=thread.id))
@@ -90,14 +90,14 @@ async def requester_view(
         return await conversation(db, user, thread, settings), thread_keyboard(thread, user)
     await state.set_state(SupportFlow.text)
     await write_form(state, SupportForm(support_thread=None))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     return intro() + "\n\n" + _("Write your message:"), builder.as_markup()
 
 
 async def staff_view(db: Database, staff: User) -> tuple[str, InlineKeyboardMarkup]:
     threads = await db.support.threads_for_staff(staff)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     lines = [_("🔒 Confidential requests")]
     if not threads:
         lines.append(_("No open requests."))
@@ -115,7 +115,7 @@ async def staff_view(db: Database, staff: User) -> tuple[str, InlineKeyboardMark
 
 async def staff_list_view(db: Database) -> tuple[str, InlineKeyboardMarkup]:
     staff = await db.users.support_staff()
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     lines = [
         _(
             "Support staff read the confidential requests of students and teachers, and no one"
@@ -200,7 +200,7 @@ async def write(
         return
     await state.set_state(SupportFlow.text)
     await write_form(state, SupportForm(support_thread=thread.id))
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     cancel_button(builder)
     await show(query, _("Write your message:"), builder.as_markup())
 
@@ -260,7 +260,7 @@ async def staff_command(message: Message, db: Database, state: FSMContext) -> No
 
 
 async def staff_search(message: Message, db: Database) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     found: list[User] = []
     for role in Role:
         found += await db.users.find((message.text or "")[:100], role, limit=5)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.kit.formatting import esc
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.support.callbacks import SupportCb
 
 
 def open_button(thread_id: int, label: str) -> Any:
 
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=label, callback_data=SupportCb(action="open", thread_id=thread_id))
     return builder.as_markup()
 
