@@ -216,7 +216,7 @@ async def logging_hours(chat: ChatDriver, t: Translator, i: int, town: Town) -> 
 async def posting(chat: ChatDriver, t: Translator, i: int, town: Town) -> None:
     director = FakeUser(2, "D", language_code="en")
     await chat.send(director, "/issue")
-    await chat.press(director, t("inclusive education and special needs").capitalize())
+    await chat.press(director, t("inclusive education, SEN").capitalize())
     await chat.press(director, t("Normal"))
     await chat.send(director, f"Help with inclusion {i}")
     await chat.send(director, "Three pupils need an individual plan; there is no tutor.")

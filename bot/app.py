@@ -93,6 +93,7 @@ def handler_settings(settings: Settings) -> HandlerSettings:
         visit_radius_m=settings.practice.visit_radius_m,
         no_visit_days=settings.practice.no_visit_days,
         memorandum_warn_days=settings.memoranda.warn_days,
+        operator=settings.privacy.operator,
     )
 
 

@@ -81,6 +81,13 @@ class MemorandumSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """The personal-data operator named in the consent text (Law RK No. 94-V), by language."""
+
+    operator: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     telegram: TelegramSettings = TelegramSettings()
     bot: BotSettings = BotSettings()
@@ -89,6 +96,7 @@ class Settings:
     practice: PracticeSettings = field(default_factory=PracticeSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
     memoranda: MemorandumSettings = field(default_factory=MemorandumSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
@@ -106,6 +114,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
+    "privacy": {"operator"},
 }
 
 
@@ -147,6 +156,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             warn_days=_optional(raw.get("memoranda", {}), "memoranda", "warn_days", _int_in(1, 730))
             or 60
         ),
+        privacy=PrivacySettings(operator=_operator(raw.get("privacy", {}).get("operator"))),
     )
 
 
@@ -190,6 +200,24 @@ def _practice(table: Mapping[str, Any]) -> PracticeSettings:
         visit_radius_m=radius or defaults.visit_radius_m,
         no_visit_days=days or defaults.no_visit_days,
     )
+
+
+def _operator(value: Any) -> dict[str, str]:
+    """One name for every language, or a table of kk/ru/en names (a missing one borrows)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        names = dict.fromkeys(LOCALES, value)
+    elif isinstance(value, dict) and value and set(value) <= set(LOCALES):
+        names = dict(value)
+    else:
+        raise ConfigError(
+            "[privacy] operator must be a name, or a table of names by language (kk, ru, en)"
+        )
+    if not all(isinstance(name, str) and name.strip() for name in names.values()):
+        raise ConfigError("[privacy] operator: every name must be non-empty text")
+    fallback = next(names[locale] for locale in LOCALES if locale in names)
+    return {locale: names.get(locale, fallback).strip() for locale in LOCALES}
 
 
 def _read_toml(path: Path, must_exist: bool) -> dict[str, Any]:

@@ -64,12 +64,35 @@ class OutboxRepository:
         broadcast_id: int | None = None,
     ) -> int:
         """Queue one message per user in the caller's transaction; wakes the worker on commit."""
+        return await self.add_many(
+            conn, [(user_ids, kind, payload)], priority, not_before, broadcast_id
+        )
+
+    async def add_many(
+        self,
+        conn: aiosqlite.Connection,
+        messages: Iterable[tuple[Iterable[int], str, dict[str, Any] | None]],
+        priority: int = PRIORITY_PERSONAL,
+        not_before: datetime | None = None,
+        broadcast_id: int | None = None,
+    ) -> int:
+        """Several kinds of message (recipients, kind, payload) in one statement."""
         now = self._db.clock.now()
-        body = json.dumps(payload or {}, ensure_ascii=False, default=str)
         rows = [
-            (user_id, kind, body, priority, to_db(not_before or now), to_db(now), broadcast_id)
+            (
+                user_id,
+                kind,
+                json.dumps(payload or {}, ensure_ascii=False, default=str),
+                priority,
+                to_db(not_before or now),
+                to_db(now),
+                broadcast_id,
+            )
+            for user_ids, kind, payload in messages
             for user_id in dict.fromkeys(user_ids)
         ]
+        if not rows:
+            return 0
         await conn.executemany(
             "INSERT INTO outbox (user_id, kind, payload, priority, not_before, created_at, "
             "broadcast_id)"

@@ -770,12 +770,7 @@ class PlacementRepository:
         return list(dict.fromkeys(people))
 
     async def _queue(self, conn: aiosqlite.Connection, notices: _Notices) -> None:
-        await asyncio.gather(
-            *(
-                self._db.outbox.add(conn, recipients, kind, payload)
-                for recipients, kind, payload in notices.items
-            )
-        )
+        await self._db.outbox.add_many(conn, notices.items)
 
     # ----- mentors and direct placement ---------------------------------------------------------
 

@@ -14,5 +14,9 @@ class Translator:
         text = self.i18n.gettext(msgid, locale=self.locale)
         return text.format(**params) if params else text
 
+    def pgettext(self, context: str, msgid: str) -> str:
+        """A label translated for `context` (msgctxt), as handlers.kit.i18n.pgettext does."""
+        return self.i18n.locales[self.locale].pgettext(context, msgid)
+
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         return self.i18n.gettext(singular, plural, n, locale=self.locale).format(n=n, **params)

@@ -169,7 +169,7 @@ async def organization_chosen(
     await show(
         query,
         _("{role}, {organization}.").format(
-            role=upper_first(role_name(role)), organization=esc(org.name(locale))
+            role=upper_first(role_name(role, org.kind)), organization=esc(org.name(locale))
         )
         + "\n\n"
         + _("How many people may use this code? Choose or type a number up to {limit}.").format(

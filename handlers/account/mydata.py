@@ -75,11 +75,12 @@ def mydata_caption(data: dict[str, object], day: str) -> str:
 
 def erase_warning() -> str:
     return _(
-        "<b>Delete your personal data?</b>\n\n"
+        "<b>Withdraw your consent and delete your personal data?</b>\n\n"
         "Erased: your name, Telegram account and username, what you wrote about yourself"
         " (application motivations, notes to your hours), mentors' comments and photos of your"
         " lessons, your confidential support conversations, unsent notifications.\n\n"
-        "Kept without your name, so the network's figures stay right: your placements, visits,"
+        "Kept anonymised (without your name), so the network's figures stay right: your"
+        " placements, visits,"
         " hours, school requests and comments, event registrations. Applications that have not"
         " started are withdrawn, and your places at coming events given back.\n\n"
         "This cannot be undone. You can register again later with /start."
@@ -154,7 +155,7 @@ def erasure_text(kept: ErasureReport) -> str:
     lines = [
         _("✅ Your personal data is deleted."),
         "",
-        _("Kept without your name, so the network's figures stay right:"),
+        _("Kept anonymised (without your name), so the network's figures stay right:"),
         _("• placement applications: {n}").format(n=kept.applications),
         _("• lesson visits: {n}").format(n=kept.visits),
         _("• practice hours entries: {n}").format(n=kept.hours),

@@ -38,7 +38,7 @@ async def profile_text(user: User, db: Database, locale: str, settings: HandlerS
     org = await db.orgs.get(user.organization_id) if user.organization_id else None
     lines = [
         f"👤 <b>{esc(user.full_name)}</b>",
-        _("Role: {role}").format(role=role_name(user.role)),
+        _("Role: {role}").format(role=role_name(user.role, org.kind if org else None)),
     ]
     if org is not None:
         lines.append(

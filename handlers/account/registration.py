@@ -50,23 +50,29 @@ def language_keyboard(selected: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def consent_text() -> str:
+def consent_text(settings: HandlerSettings, locale: str) -> str:
+    operator = settings.operator.get(locale) or _(
+        # TRANSLATORS: used when the deployment has not named its personal-data operator.
+        "the university that runs this partnership network"
+    )
     return _(
         "<b>Your data</b>\n\n"
-        "To work for you, Seriktes stores your Telegram account id and username, the name you"
-        " give, your role and organization, your language and, for students, your programme and"
-        " year of study. It also keeps what you do here: placement applications, mentor visits"
-        " and practice hours, school requests, event registrations.\n\n"
+        "Your personal data is collected and processed by its operator, {operator}. To work for"
+        " you, Seriktes stores your Telegram account id and username, the name you give, your"
+        " role and organization, your language and, for students, your programme and year of"
+        " study. It also keeps what you do here: placement applications, lesson visits and"
+        " practice hours, school requests, event registrations.\n\n"
         "This is used only to organise teaching practice and the events of the university's"
         " partnership network, and to count in its reports what the partnership achieved. It is"
         " seen only by the people it concerns: the university's practice coordinators, your"
-        " mentor, the director of your school or kindergarten, the regional education"
-        " department in the network's reports, and the organizers of events you sign up for.\n\n"
-        "At any time /mydata sends you everything stored about you, and /deleteme erases your"
-        " name and contacts (records you took part in stay, without your name, so the figures"
-        " stay right).\n\n"
-        "Do you agree to the processing of your personal data for these purposes?"
-    )
+        " mentor, the director of your school or the head of your kindergarten, the regional"
+        " education department in the network's reports, and the organizers of events you sign"
+        " up for.\n\n"
+        "At any time /mydata sends you everything stored about you, and /deleteme withdraws your"
+        " consent and erases your name and contacts (records you took part in are kept"
+        " anonymised, without your name, so the figures stay right).\n\n"
+        "Do you agree to the collection and processing of your personal data for these purposes?"
+    ).format(operator=esc(operator))
 
 
 def consent_keyboard() -> InlineKeyboardMarkup:
@@ -114,13 +120,14 @@ async def _welcome(message: Message, bot: Bot, user: User, db: Database, i18n: I
     with i18n.use_locale(user.locale):
         await publish_user_commands(bot, user)
         org = await db.orgs.get(user.organization_id) if user.organization_id else None
+        role = role_name(user.role, org.kind if org else None)
         registered = _("Welcome, {name}! Your role: {role}.").format(
-            name=esc(user.full_name), role=role_name(user.role)
+            name=esc(user.full_name), role=role
         )
         if org is not None:
             registered = _("Welcome, {name}! Your role: {role}, {organization}.").format(
                 name=esc(user.full_name),
-                role=role_name(user.role),
+                role=role,
                 organization=esc(org.name(user.locale)),
             )
         await message.answer(registered)
@@ -147,7 +154,7 @@ async def _offer_invite(
     await state.set_state(Registration.full_name)
     await message.answer(
         _("This invitation is for: {role}, {organization}.").format(
-            role=role_name(invite.role), organization=esc(org_name)
+            role=role_name(invite.role, org.kind if org else None), organization=esc(org_name)
         )
         + "\n\n"
         + ask_full_name()
@@ -219,7 +226,7 @@ async def start_registered(
             "This invitation is for: {role}, {organization}.\nYour current role: {current}."
             "\n\nAccept the new role?"
         ).format(
-            role=role_name(invite.role),
+            role=role_name(invite.role, org.kind if org else None),
             organization=esc(org.name(locale) if org else "—"),
             current=role_name(user.role),
         ),
@@ -263,7 +270,11 @@ async def switch_role(
 
 
 async def choose_language(
-    query: CallbackQuery, callback_data: LangCb, state: FSMContext, i18n: I18n
+    query: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    i18n: I18n,
+    settings: HandlerSettings,
 ) -> None:
     if callback_data.code not in LOCALES:
         await query.answer(use_buttons_please(), show_alert=True)
@@ -271,7 +282,7 @@ async def choose_language(
     i18n.current_locale = callback_data.code
     await write_form(state, RegistrationForm(locale=callback_data.code))
     await state.set_state(Registration.consent)
-    await show(query, consent_text(), consent_keyboard())
+    await show(query, consent_text(settings, callback_data.code), consent_keyboard())
 
 
 async def consent(

@@ -37,6 +37,7 @@ from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_datetime, upper_first
+from handlers.kit.i18n import pgettext
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import MultiOrgPicker
@@ -83,7 +84,10 @@ def audience_keyboard(data: BroadcastForm) -> InlineKeyboardMarkup:
         text=_("🗓 Registered for an event") + (" ☑️" if data.get("bc_event") else ""),
         callback_data=ComposeCb(action="event"),
     )
-    builder.button(text=_("Next ▶️"), callback_data=ComposeCb(action="audience_done"))
+    builder.button(
+        text=pgettext("go on to the next step of the announcement", "Next ▶️"),
+        callback_data=ComposeCb(action="audience_done"),
+    )
     builder.add(cancel_item())
     builder.adjust(1)
     return builder.as_markup()

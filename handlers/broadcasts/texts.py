@@ -6,6 +6,7 @@ import html
 import re
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from db.domain.broadcasts import Broadcast, BroadcastAudience, EmptyAudience
 from db.domain.errors import DomainError, InvalidValue, NotAllowed
@@ -35,6 +36,8 @@ def audience_summary(
     ]
     where += sorted(audience.places)
     if where:
+        # TRANSLATORS: part of an announcement's audience, after the roles: "mentors; in:
+        # School 7, Almaty". {places} lists organizations and cities.
         parts.append(_("in {places}").format(places=esc(", ".join(where))))
     return "; ".join(parts)
 
@@ -61,9 +64,11 @@ def progress_text(broadcast: Broadcast, counts: OutboxCounts) -> str:
         )
     if left:
         return (
-            _("📤 Announcement #{id} is being sent to {total} people:").format(
-                id=broadcast.id, total=broadcast.recipients
-            )
+            ngettext(
+                "📤 Announcement #{id} is being sent to {total} person:",
+                "📤 Announcement #{id} is being sent to {total} people:",
+                broadcast.recipients,
+            ).format(id=broadcast.id, total=broadcast.recipients)
             + "\n"
             + numbers
         )

@@ -156,6 +156,7 @@ async def attendee_csv(db: Database, event: Event, locale: str) -> bytes:
     )
     for person, registration in people:
         org = organizations.get(person.organization_id or 0)
+        # TRANSLATORS: a column of the attendee list: this person said they will come.
         answer = _("coming") if registration.status is Rsvp.GOING else _("waiting list")
         came = (
             ""
@@ -165,7 +166,7 @@ async def attendee_csv(db: Database, event: Event, locale: str) -> bytes:
         writer.writerow(
             [
                 person.full_name,
-                role_name(person.role),
+                role_name(person.role, org.kind if org else None),
                 org.name(locale) if org else "",
                 answer,
                 came,

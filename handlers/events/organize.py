@@ -575,6 +575,7 @@ async def edit_menu(
         ("online_url", _("💻 Link")),
         ("title", _("Title")),
         ("description", _("Description")),
+        # TRANSLATORS: an event's field: how many people may register.
         ("capacity", _("Places")),
     ):
         builder.button(text=label, callback_data=NewEventCb(action="edit", value=field))

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.dates import format_date
 
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.events import (
@@ -25,7 +24,7 @@ from db.domain.events import (
     Rsvp,
 )
 from db.domain.models import Organization, Role
-from handlers.kit.formatting import clock_time, current_locale, esc, upper_first
+from handlers.kit.formatting import clock_time, current_locale, esc, fmt_long_date, upper_first
 from handlers.kit.texts import role_name_plural
 
 
@@ -51,10 +50,10 @@ def span_text(
     """ "Wednesday, 25 December 2026, 15:00–17:00": the date once when it is one day."""
     locale = locale or current_locale()
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    day = format_date(start, "full", locale=locale)
+    day = fmt_long_date(start, locale)
     if start.date() == end.date():
         return f"{day}, {clock_time(start, locale)}–{clock_time(end, locale)}"
-    last = format_date(end, "full", locale=locale)
+    last = fmt_long_date(end, locale)
     return f"{day}, {clock_time(start, locale)} – {last}, {clock_time(end, locale)}"
 
 

@@ -25,7 +25,7 @@ def category_name(category: IssueCategory) -> str:
     names = {
         IssueCategory.STAFFING: _("staffing and vacancies"),
         IssueCategory.METHODOLOGY: _("methodology support"),
-        IssueCategory.INCLUSION: _("inclusive education and special needs"),
+        IssueCategory.INCLUSION: _("inclusive education, SEN"),
         IssueCategory.DIGITAL: _("digital skills and AI"),
         IssueCategory.STUDENT: _("a student on placement"),
         IssueCategory.INFRASTRUCTURE: _("infrastructure"),

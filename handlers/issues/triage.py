@@ -69,8 +69,10 @@ def filter_of(data: IssueForm) -> IssueFilter:
 def status_filter_label(data: IssueForm) -> str:
     status = data.get("issue_filter", {}).get("status", "open")
     if status == "open":
+        # TRANSLATORS: a filter of schools' requests: the open ones (new or in progress).
         return _("open")
     if status == "all":
+        # TRANSLATORS: a filter of schools' requests: all of them, whatever their status.
         return _("all")
     return status_name(IssueStatus(status))
 

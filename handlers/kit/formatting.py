@@ -27,17 +27,32 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+# How a date reads, decided once for every message. Babel's Kazakh "medium" ("2026 ж. 25
+# жел.") and "full" ("2026 ж. 25 желтоқсан, жұма") are not what Kazakh readers see in school
+# and official papers: "25.12.2026" and "2026 жылғы 25 желтоқсан, жұма". Russian and English
+# keep CLDR's forms ("25 дек. 2026 г.", "Dec 25, 2026").
+SHORT_DATE = {"kk": "dd.MM.y", "ru": "medium", "en": "medium"}
+LONG_DATE = {"kk": "y 'жылғы' d MMMM, EEEE", "ru": "full", "en": "full"}
+
+
 def fmt_date(day: date | datetime, tz: ZoneInfo | None = None, locale: str | None = None) -> str:
+    """A date in running text and lists: 25.12.2026 / 25 дек. 2026 г. / Dec 25, 2026."""
     if isinstance(day, datetime) and tz is not None:
         day = day.astimezone(tz)
-    return str(format_date(day, "medium", locale=babel_locale(locale or current_locale())))
+    locale = locale or current_locale()
+    return str(format_date(day, SHORT_DATE.get(locale, "medium"), locale=babel_locale(locale)))
+
+
+def fmt_long_date(day: date | datetime, locale: str | None = None) -> str:
+    """A date with its weekday, for an event: 2026 жылғы 25 желтоқсан, жұма."""
+    locale = locale or current_locale()
+    return str(format_date(day, LONG_DATE.get(locale, "full"), locale=babel_locale(locale)))
 
 
 def fmt_datetime(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
     local = moment.astimezone(tz)
     locale = locale or current_locale()
-    day = format_date(local, "medium", locale=babel_locale(locale))
-    return f"{day}, {clock_time(local, locale)}"
+    return f"{fmt_date(local, locale=locale)}, {clock_time(local, locale)}"
 
 
 def clock_time(moment: datetime, locale: str | None = None) -> str:

@@ -86,7 +86,9 @@ def menu_keyboard(user: User) -> InlineKeyboardMarkup:
 async def menu_text(user: User, db: Database, locale: str) -> str:
     org = await db.orgs.get(user.organization_id) if user.organization_id else None
     lines = [
-        _("<b>{name}</b>, {role}").format(name=esc(user.full_name), role=role_name(user.role)),
+        _("<b>{name}</b>, {role}").format(
+            name=esc(user.full_name), role=role_name(user.role, org.kind if org else None)
+        ),
     ]
     if org is not None:
         lines.append(esc(org.name(locale)))

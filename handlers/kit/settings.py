@@ -26,3 +26,4 @@ class HandlerSettings:
     visit_radius_m: int = 300
     no_visit_days: int = 14
     memorandum_warn_days: int = 60
+    operator: Mapping[str, str] = field(default_factory=dict)  # by locale; see [privacy]

@@ -8,10 +8,17 @@ from db.domain.models import OrgKind, Role
 LANGUAGE_NAMES = {"kk": "🇰🇿 Қазақша", "ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
 
-def role_name(role: Role) -> str:
+def role_name(role: Role, org_kind: OrgKind | None = None) -> str:
+    """The role as its holder is called; a kindergarten is led by a head (меңгеруші), not a
+    director, so name the organization's kind when it is known."""
+    if role is Role.DIRECTOR and org_kind is OrgKind.KINDERGARTEN:
+        return _("kindergarten head")
+    if role is Role.DIRECTOR and org_kind is OrgKind.SCHOOL:
+        return _("school director")
     names = {
         Role.STUDENT: _("student"),
         Role.MENTOR: _("mentor"),
+        # TRANSLATORS: the head of a school or of a kindergarten, where it is not known which.
         Role.DIRECTOR: _("director"),
         Role.COORDINATOR: _("practice coordinator"),
         Role.DEPARTMENT: _("education department official"),
@@ -24,6 +31,7 @@ def role_name_plural(role: Role) -> str:
     names = {
         Role.STUDENT: _("students"),
         Role.MENTOR: _("mentors"),
+        # TRANSLATORS: heads of schools and of kindergartens (an announcement's audience).
         Role.DIRECTOR: _("directors"),
         Role.COORDINATOR: _("practice coordinators"),
         Role.DEPARTMENT: _("education department officials"),

@@ -263,6 +263,7 @@ async def areas_done(query: CallbackQuery, db: Database, user: User, state: FSMC
         return
     await state.set_state(MemoDraft.responsible)
     builder = InlineKeyboard()
+    # TRANSLATORS: a button: "I am responsible for this memorandum".
     builder.button(text=_("Me"), callback_data=MemoCb(action="resp", value=str(user.id)))
     staff = [p for p in await db.users.with_roles(*MEMORANDUM_KEEPERS) if p.id != user.id]
     for person in staff[:RESPONSIBLE_CHOICES]:

@@ -25,11 +25,11 @@ from handlers.kit.texts import not_allowed, stale_button
 
 def area_name(area: Area) -> str:
     names = {
-        Area.PRACTICE: _("teaching practice and internships"),
+        Area.PRACTICE: _("practice and internships"),
         Area.EMPLOYMENT: _("graduate employment"),
-        Area.PROGRAMMES: _("joint educational programmes"),
+        Area.PROGRAMMES: _("joint programmes"),
         Area.RESEARCH: _("research"),
-        Area.TRAINING: _("advanced training of teachers"),
+        Area.TRAINING: _("advanced training"),
         Area.EVENTS: _("joint events"),
     }
     return names[area]

@@ -21,6 +21,7 @@ from handlers.kit.drafts import read_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc
 from handlers.kit.guards import or_refuse
+from handlers.kit.i18n import pgettext
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.texts import not_allowed, send_text_please
@@ -123,7 +124,10 @@ async def review_view(
     )
     decision_buttons(builder, application, offset)
     if total > 1:
-        builder.button(text=_("Next ▶️"), callback_data=ReviewCb(offset=(offset + 1) % total))
+        builder.button(
+            text=pgettext("the next application in the queue", "Next ▶️"),
+            callback_data=ReviewCb(offset=(offset + 1) % total),
+        )
     back_to_menu_button(builder)
     builder.adjust(2, 1, 1)
     return header + "\n\n" + await card_text(db, application, locale), builder.as_markup()

@@ -26,7 +26,7 @@ from handlers.kit.texts import not_allowed
 
 def kind_name(kind: PracticeKind) -> str:
     names = {
-        PracticeKind.OBSERVATION: _("educational (observation) practice"),
+        PracticeKind.OBSERVATION: _("educational observation practice"),
         PracticeKind.PEDAGOGICAL: _("pedagogical practice"),
         PracticeKind.PRE_GRADUATION: _("pre-graduation practice"),
         PracticeKind.DUAL: _("continuous (dual) practice"),
@@ -41,6 +41,7 @@ def status_label(status: ApplicationStatus, position: int | None = None) -> str:
     labels = {
         ApplicationStatus.PENDING: _("⏳ under review"),
         ApplicationStatus.WAITLISTED: _("🕒 waiting list"),
+        # TRANSLATORS: an application's status: approved, the student is placed at the school.
         ApplicationStatus.APPROVED: _("✅ placed"),
         ApplicationStatus.REJECTED: _("❌ not accepted"),
         ApplicationStatus.WITHDRAWN: _("↩️ withdrawn"),

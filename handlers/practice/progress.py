@@ -25,7 +25,7 @@ from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
 from handlers.practice.callbacks import ProgressCb
 from handlers.practice.states import SchoolSearch
-from handlers.practice.texts import number, progress_text
+from handlers.practice.texts import no_visit_label, number, progress_text
 
 
 async def may_see(db: Database, viewer: User, application: Application) -> bool:
@@ -99,7 +99,7 @@ async def school_view(
         school=esc(school.name(locale) if school else "—")
     )
     no_visit = (
-        _("🔕 No visit for {days} days").format(days=settings.no_visit_days),
+        no_visit_label(settings.no_visit_days),
         ProgressCb(action="novisit", value=organization_id),
     )
     return await list_view(
@@ -158,7 +158,7 @@ async def overview(
         await state.set_state(SchoolSearch.query)
         page = await OrgPage.load(db, sorted(PARTNER_KINDS), 0, "", locale)
         no_visit = InlineKeyboardButton(
-            text=_("🔕 No visit for {days} days").format(days=settings.no_visit_days),
+            text=no_visit_label(settings.no_visit_days),
             callback_data=ProgressCb(action="novisit", value=0).pack(),
         )
         markup = org_page_keyboard(page, locale, "progorg", no_visit, menu_item())

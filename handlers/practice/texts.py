@@ -43,6 +43,13 @@ def activity_name(activity: Activity) -> str:
     return names[activity]
 
 
+def no_visit_label(days: int) -> str:
+    """The filter button: students whose mentor has not visited a lesson for `days` days."""
+    return ngettext("🔕 No visit for {days} day", "🔕 No visit for {days} days", days).format(
+        days=days
+    )
+
+
 def plural_count(value: float) -> int:
     """The count that picks the right plural form: a fraction reads like "2" (ru "1,5 часа")."""
     return int(value) if float(value).is_integer() else 2

@@ -475,6 +475,7 @@ def _export_values() -> dict[str, dict[str, str]]:
         "issue_category": names(
             {category.value: category_name(category) for category in IssueCategory}
         ),
+        # TRANSLATORS: a request's urgency in the export, as on the request form's buttons.
         "urgency": names({"normal": _("normal"), "urgent": _("urgent")}),
         "issue_status": names({status.value: issue_status_name(status) for status in IssueStatus}),
         "event_kind": names({kind.value: event_kind_name(kind) for kind in EventKind}),

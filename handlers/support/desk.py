@@ -102,10 +102,11 @@ async def staff_view(db: Database, staff: User) -> tuple[str, InlineKeyboardMark
     if not threads:
         lines.append(_("No open requests."))
     for thread in threads:
+        # TRANSLATORS: a confidential appeal that you (support staff) have taken.
         state = _("yours") if thread.handler_id == staff.id else _("waiting for someone to take it")
-        lines.append(f"#{thread.id} — {state}")
+        lines.append(_("#{id} — {state}").format(id=thread.id, state=state))
         builder.button(
-            text=f"#{thread.id}", callback_data=SupportCb(action="open", thread_id=thread.id)
+            text=f"№{thread.id}", callback_data=SupportCb(action="open", thread_id=thread.id)
         )
     builder.button(text=_("✍️ A request of my own"), callback_data=SupportCb(action="mine"))
     back_to_menu_button(builder)

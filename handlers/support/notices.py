@@ -37,6 +37,7 @@ async def message(context: NoticeContext, payload: dict[str, Any]) -> Notice | N
         text = _("🆘 New confidential request #{id}. Open it to read and answer.").format(
             id=thread.id
         )
+        # TRANSLATORS: a button that opens a confidential appeal.
         return Notice(text, open_button(thread.id, _("Open")))
     if thread.handler_id != context.user_id:
         return None

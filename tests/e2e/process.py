@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST_CHATS: dict[str, object] = {"per_chat_interval": 0}
 
 
+OPERATOR = {"kk": "Шәкәрім университеті", "ru": "Университет Шакарима", "en": "Shakarim University"}
+
+
 def write_config(
     directory: Path,
     api_base: str,
@@ -39,7 +42,13 @@ def write_config(
         f'[telegram]\ntoken = "{TEST_TOKEN}"\napi_base = "{api_base}"\n\n'
         f'[bot]\nadmins = [{", ".join(map(str, admins))}]\ndefault_locale = "kk"\n\n'
         f'[database]\npath = "{directory / "seriktes.db"}"\n\n'
-        "[delivery]\n" + "".join(f"{key} = {value}\n" for key, value in limits.items()) + extra,
+        "[delivery]\n"
+        + "".join(f"{key} = {value}\n" for key, value in limits.items())
+        + "\n[privacy]\n"
+        + "operator = { "
+        + ", ".join(f'{locale} = "{name}"' for locale, name in OPERATOR.items())
+        + " }\n"
+        + extra,
         encoding="utf-8",
     )
     return config

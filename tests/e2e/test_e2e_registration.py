@@ -6,12 +6,14 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.utils.i18n import I18n
 
 from handlers.account.registration import consent_text
-from tests.e2e.process import BotProcess, Person, start_server, write_config
+from handlers.kit.settings import HandlerSettings
+from tests.e2e.process import OPERATOR, BotProcess, Person, start_server, write_config
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser
 from tests.i18n_helpers import Translator
 
@@ -54,10 +56,15 @@ async def test_registration_end_to_end(
             greeting = await student.send("/start")
             assert f"{LANGUAGE_BUTTONS[locale]} ✓" in " ".join(greeting.button_labels())
             await student.press(LANGUAGE_BUTTONS[locale])
+            settings = HandlerSettings(
+                ZoneInfo("Asia/Almaty"), "kk", frozenset(), operator=OPERATOR
+            )
             with i18n.context(), i18n.use_locale(locale):
-                assert student.last.text == consent_text()
+                assert student.last.text == consent_text(settings, locale)
+            assert OPERATOR[locale] in student.last.text  # the operator is named, by law
             with i18n.context(), i18n.use_locale("en"):
-                assert locale == "en" or student.last.text != consent_text()  # translated
+                english = consent_text(settings, "en")
+            assert locale == "en" or student.last.text != english  # translated
             await student.press(t("✅ I agree"))
             await student.press(t("🎓 I am a student"))
             await student.send(f"Студент {locale.upper()} Тестов")

@@ -132,10 +132,14 @@ async def test_compose_preview_send_and_report(
     ru = Translator(i18n, "ru")
     coordinator = FakeUser(1, "Coordinator")
     await chat.send(coordinator, "/broadcast")
-    await chat.press(coordinator, ru("Next ▶️"))
+    await chat.press(
+        coordinator, ru.pgettext("go on to the next step of the announcement", "Next ▶️")
+    )
     assert chat.last_answer()["text"] == ru("Nobody matches this audience. Please change it.")
     await chat.press(coordinator, ru("mentors").capitalize())
-    await chat.press(coordinator, ru("Next ▶️"))
+    await chat.press(
+        coordinator, ru.pgettext("go on to the next step of the announcement", "Next ▶️")
+    )
     too_long = await chat.send(coordinator, "х" * 4100)
     assert too_long.text == ru(
         "The text is longer than Telegram allows (4096 characters). Please shorten it."

@@ -27,7 +27,7 @@ async def network(db: Database, locale: str) -> None:
 
 async def post(chat: ChatDriver, t: Translator, director: FakeUser, urgent: bool = False) -> None:
     await chat.send(director, "/issue")
-    await chat.press(director, t("inclusive education and special needs").capitalize())
+    await chat.press(director, t("inclusive education, SEN").capitalize())
     await chat.press(director, t("🔥 Urgent") if urgent else t("Normal"))
     await chat.send(director, "Инклюзия бойынша көмек")
     await chat.send(director, "Үш оқушыға жеке бағдарлама керек; тьютор жоқ.")

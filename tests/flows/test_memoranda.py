@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 import pytest
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date
 
 from db import Database, ManualClock
 from db.domain.documents import looks_intact
 from db.domain.issues import IssueCategory, IssueInput
 from db.domain.memoranda import Area, MemorandumInput
 from db.domain.models import OrgKind, Role, User
+from handlers.kit.formatting import fmt_date
 from handlers.memoranda.callbacks import PartnerCb
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeUser
@@ -68,7 +68,7 @@ async def test_a_memorandum_is_recorded_with_its_signed_file(
         backwards.body
     )
     await chat.send(coordinator, "31.08.2030")
-    await chat.press(coordinator, t("teaching practice and internships"))
+    await chat.press(coordinator, t("practice and internships"))
     await chat.press(coordinator, t("joint events"))
     await chat.press(coordinator, t("Continue ▶️"))
     await chat.press(coordinator, t("Me"))
@@ -94,7 +94,7 @@ async def test_a_memorandum_is_recorded_with_its_signed_file(
 
     listing = await chat.press(coordinator, t("🤝 Partners"))
     assert "Педагог кадрларды даярлау туралы меморандум" in listing.body
-    until = format_date(date(2030, 8, 31), "medium", locale=locale)
+    until = fmt_date(date(2030, 8, 31), locale=locale)
     assert t("✅ valid until {date}", date=until) in listing.body
     await chat.press(coordinator, "📄 1.1")
     sent = chat.telegram.calls("sendDocument")[-1]

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -18,6 +19,8 @@ from db.domain.models import Organization, OrgKind, Role, User
 from db.domain.practice_log import Activity, VisitInput
 from db.domain.reports import Period, ReportScope
 from handlers.account.registration import consent_text
+from handlers.kit.settings import HandlerSettings
+from tests.e2e.process import OPERATOR
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver
@@ -168,10 +171,22 @@ async def test_deleting_my_data_keeps_the_figures_but_not_me(
 def test_the_consent_text_says_what_is_kept_and_how_to_get_or_erase_it(
     i18n: I18n, locale: str
 ) -> None:
+    named = HandlerSettings(ZoneInfo("Asia/Almaty"), "kk", frozenset(), operator=OPERATOR)
+    unnamed = HandlerSettings(ZoneInfo("Asia/Almaty"), "kk", frozenset())
     with i18n.context(), i18n.use_locale(locale):
-        text = consent_text()
+        text = consent_text(named, locale)
+        fallback = consent_text(unnamed, locale)
     with i18n.context(), i18n.use_locale("en"):
-        english = consent_text()
+        english = consent_text(named, "en")
+    assert OPERATOR[locale] in text
+    assert OPERATOR[locale] not in fallback
+    assert {"kk": "университет", "ru": "университет", "en": "university"}[locale] in fallback
+    # Law RK No. 94-V: consent to collection *and* processing
+    assert {
+        "kk": "жинауға және өңдеуге",
+        "ru": "сбор и обработку",
+        "en": "collection and processing",
+    }[locale] in text
     assert "/mydata" in text and "/deleteme" in text
     assert "Telegram" in text
     assert locale == "en" or text != english  # translated, not the English fallback

@@ -95,7 +95,7 @@ async def test_coordinator_sees_the_year_as_it_happened(
     assert f"Отправлено: {posted} · решено: {resolved} · открыто: {truth.issues_open}" in text
     median = format_decimal(round(truth.median_resolution_days, 1), "#,##0.#", locale="ru")
     assert f"Медианное время решения: {median}" in text
-    assert f"Мероприятий: {truth.events} · регистраций: {n(truth.registrations, 'ru')}" in text
+    assert f"Мероприятий: {truth.events} · записей: {n(truth.registrations, 'ru')}" in text
     assert f"Пришли: {truth.attended} из {truth.marked} отмеченных" in text
 
     charts = album(chat.telegram)
