@@ -5,7 +5,10 @@ by their label), several times by different people. For each flow: µs per updat
 ratio to the echo bot, and per update the SQL statements (SQLite's trace callback) and the
 round trips to the aiosqlite thread (counted on the Database's connections). One table.
 
-    .venv/bin/python bench/flow_cost.py [--people 20]
+    .venv/bin/python bench/flow_cost.py [--people 20] [--rounds 3]
+
+The flows run in rounds, each round followed by the echo bot; a flow's figure is the median of
+its rounds' ratios, so a burst of noise on the machine moves one round, not the table.
 """
 
 from __future__ import annotations
@@ -264,7 +267,7 @@ async def echo_cost(bot: Any, telegram: FakeTelegram, updates: int) -> float:
     return (time.perf_counter() - started) / updates * 1e6
 
 
-async def main(people: int) -> None:
+async def main(people: int, rounds: int) -> None:
     logging.basicConfig(level=logging.INFO, stream=open(os.devnull, "w"))  # noqa: SIM115
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     counts = Counts()
@@ -277,7 +280,7 @@ async def main(people: int) -> None:
         )
         clock = ManualClock(datetime.now(UTC))
         db = await Database.open(settings.database.path, clock)
-        town = Town(people + 1)  # the last one warms each flow up, unmeasured
+        town = Town(rounds * people + 1)  # the last one warms each flow up, unmeasured
         await seed(db, town)
         for connection in (db._writer, db._reader):  # counting the bench's own database
             await connection.set_trace_callback(counts.statement)
@@ -302,35 +305,63 @@ async def main(people: int) -> None:
 
         dispatcher.feed_update = timed_feed  # type: ignore[method-assign]
         t = Translator(i18n, "en")
+        rows: list[tuple[str, float, float, float, float, int]] = []
+        echoes: list[float] = []
         settle_heap()  # as the bot does once it has started
-        rows = []
-        for name, flow in FLOWS.items():
-            await flow(chat, t, people, town)  # first calls build aiogram's and pydantic's models
-            fed, busy, counts.round_trips, counts.statements = 0, 0.0, 0, 0
-            counts.counting = True
-            for index in range(people):
-                await flow(chat, t, index, town)
-            counts.counting = False
+        for flow in FLOWS.values():
+            await flow(chat, t, rounds * people, town)  # first calls build aiogram's models
+        measured: dict[str, list[tuple[float, float]]] = {name: [] for name in FLOWS}
+        counted: dict[str, tuple[int, int, int]] = dict.fromkeys(FLOWS, (0, 0, 0))
+        for round_number in range(rounds):  # rounds interleave the flows, spreading noise
+            for name, flow in FLOWS.items():
+                fed, busy, counts.round_trips, counts.statements = 0, 0.0, 0, 0
+                counts.counting = True
+                for index in range(round_number * people, (round_number + 1) * people):
+                    await flow(chat, t, index, town)
+                counts.counting = False
+                measured[name].append((busy / fed * 1e6, 0.0))
+                total = counted[name]
+                counted[name] = (
+                    total[0] + fed,
+                    total[1] + counts.statements,
+                    total[2] + counts.round_trips,
+                )
+            echo_us = await echo_cost(bot, telegram, 1000)
+            for name in FLOWS:
+                us, _ = measured[name][-1]
+                measured[name][-1] = (us, us / echo_us)
+            echoes.append(echo_us)
+        for name in FLOWS:
+            updates, statements, trips = counted[name]
             rows.append(
-                (name, busy / fed * 1e6, counts.statements / fed, counts.round_trips / fed, fed)
+                (
+                    name,
+                    statistics.median(us for us, _ in measured[name]),
+                    statistics.median(ratio for _, ratio in measured[name]),
+                    statements / updates,
+                    trips / updates,
+                    updates,
+                )
             )
-        echo_us = statistics.median([await echo_cost(bot, telegram, 2000) for _ in range(3)])
         await bot.session.close()
         await db.close()
 
-    print(f"people per flow: {people}; bare echo bot: {echo_us:.0f} µs/update")
+    print(
+        f"people per flow and round: {people}, rounds: {rounds}; bare echo bot: "
+        f"{statistics.median(echoes):.0f} µs/update (median of the rounds)"
+    )
     print(
         f"{'flow':<16}{'µs/update':>11}{'× echo':>8}{'SQL/update':>12}{'trips/update':>14}{'updates':>9}"
     )
-    for name, us, statements, trips, updates in rows:
-        print(
-            f"{name:<16}{us:>11.0f}{us / echo_us:>8.2f}{statements:>12.1f}{trips:>14.1f}{updates:>9}"
-        )
+    for name, us, ratio, statements, trips, updates in rows:
+        print(f"{name:<16}{us:>11.0f}{ratio:>8.2f}{statements:>12.1f}{trips:>14.1f}{updates:>9}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--people", type=int, default=20)
-    asyncio.run(main(parser.parse_args().people))
+    parser.add_argument("--people", type=int, default=20, help="people per flow and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.people, arguments.rounds))
