@@ -17,6 +17,7 @@ import aiosqlite
 from db.audit import AuditRepository
 from db.broadcasts import BroadcastRepository
 from db.domain.clock import Clock, SystemClock
+from db.evaluations import EvaluationRepository
 from db.events import EventRepository
 from db.fsm import FsmRepository
 from db.invites import InviteRepository
@@ -102,6 +103,7 @@ class Database:
         self.outbox = OutboxRepository(self)
         self.placements = PlacementRepository(self)
         self.practice = PracticeLogRepository(self)
+        self.evaluations = EvaluationRepository(self)
         self.issues = IssueRepository(self)
         self.support = SupportRepository(self)
         self.events = EventRepository(self)

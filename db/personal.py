@@ -74,6 +74,23 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         " WHERE a.student_id = :me ORDER BY h.worked_on",
     ),
     (
+        "evaluations_of_my_practice",
+        "SELECT ev.kind, ev.scores, ev.strengths, ev.to_improve, ev.recommended_mark,"
+        " ev.characteristic, ev.signed_at, ev.confirmed_at FROM evaluations ev"
+        " JOIN applications a ON a.id = ev.application_id WHERE a.student_id = :me"
+        " ORDER BY ev.id",
+    ),
+    (
+        "final_marks",
+        "SELECT a.id AS placement, m.mark, m.graded_at FROM final_marks m"
+        " JOIN applications a ON a.id = m.application_id WHERE a.student_id = :me",
+    ),
+    (
+        "my_ratings_of_schools",
+        "SELECT r.ratings, r.comment, r.created_at FROM placement_ratings r"
+        " JOIN applications a ON a.id = r.application_id WHERE a.student_id = :me",
+    ),
+    (
         "school_requests",
         "SELECT i.id, i.category, i.urgency, i.title, i.description, i.status, i.created_at"
         " FROM school_issues i WHERE i.author_id = :me ORDER BY i.id",
@@ -261,6 +278,11 @@ _ERASE = (
     " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
     "UPDATE visits SET latitude = NULL, longitude = NULL WHERE author_id = :me",
     "UPDATE practice_hours SET note = NULL, review_comment = NULL"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    # the marks and scores stay for the figures; the texts about the student go
+    "UPDATE evaluations SET strengths = '', to_improve = '', characteristic = NULL"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    "UPDATE placement_ratings SET comment = NULL"
     " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
     "UPDATE broadcasts SET progress_chat_id = NULL, progress_message_id = NULL"
     " WHERE author_id = :me",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -142,13 +142,20 @@ def judge_location(
     return (LocationCheck.ON_SITE if on_site else LocationCheck.NOT_VERIFIED), round(distance)
 
 
-def check_scores(scores: Mapping[str, int]) -> dict[str, int]:
-    if set(scores) != set(CRITERIA):
-        raise InvalidValue("scores", "incomplete")
-    for value in scores.values():
+def check_points(
+    points: Mapping[str, int], names: Sequence[str], field: str = "scores"
+) -> dict[str, int]:
+    """One whole point from 1 to 5 for each of `names` (a rubric, a rating), in their order."""
+    if set(points) != set(names):
+        raise InvalidValue(field, "incomplete")
+    for value in points.values():
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            raise InvalidValue("scores", "out_of_range")
-    return {name: scores[name] for name in CRITERIA}
+            raise InvalidValue(field, "out_of_range")
+    return {name: points[name] for name in names}
+
+
+def check_scores(scores: Mapping[str, int]) -> dict[str, int]:
+    return check_points(scores, CRITERIA)
 
 
 def clean_field(text: str, name: str, limit: int) -> str:
