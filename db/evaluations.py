@@ -19,6 +19,7 @@ from db.domain.evaluations import (
     FeedbackSummary,
     FinalMark,
     NotReady,
+    Ungraded,
     check_evaluation,
     check_mark,
     check_ratings,
@@ -33,7 +34,7 @@ from db.domain.placements import Application, ApplicationStatus, Offer
 from db.domain.practice_log import clean_comment, clean_field
 from db.placements import application_with_offer
 from db.rows import all_rows, one_row
-from db.timeutil import from_db, maybe_from_db, to_db
+from db.timeutil import date_to_db, from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -106,6 +107,22 @@ class EvaluationRepository:
             "SELECT * FROM final_marks WHERE application_id = ?", (application_id,)
         )
         return None if row is None else mark_from_row(row)
+
+    async def to_grade(self, limit: int) -> list[Ungraded]:
+        """Placements whose practice has ended and that have no mark, the earliest end first."""
+        rows = await self._db.fetch_all(
+            "SELECT a.id, a.student_id, o.organization_id, o.ends_on, ev.recommended_mark"
+            " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            " LEFT JOIN evaluations ev ON ev.application_id = a.id AND ev.kind = 'final'"
+            " WHERE a.status = 'approved' AND o.ends_on < ?"
+            " AND NOT EXISTS (SELECT 1 FROM final_marks m WHERE m.application_id = a.id)"
+            " ORDER BY o.ends_on, a.id LIMIT ?",
+            (date_to_db(self._db.today()), limit),
+        )
+        return [
+            Ungraded(row["id"], row["student_id"], row["organization_id"], row["recommended_mark"])
+            for row in rows
+        ]
 
     async def school_feedback(self, organization_id: int) -> FeedbackSummary | None:
         """The students' ratings of one school and its mentors, only in aggregate."""
@@ -211,8 +228,9 @@ class EvaluationRepository:
             check_mark(mark)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
+            students: list[tuple[list[int], str, dict[str, int]]] = []
             for application_id, mark in marks.items():
-                await _placement(conn, application_id)
+                application, _ = await _placement(conn, application_id)
                 cursor = await conn.execute(
                     "INSERT INTO final_marks (application_id, mark, graded_by, graded_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT (application_id) DO NOTHING",
@@ -223,6 +241,14 @@ class EvaluationRepository:
                 await audit.record(
                     conn, now, coordinator.id, "placement.grade", "application", application_id
                 )
+                students.append(
+                    (
+                        [application.student_id],
+                        "practice.graded",
+                        {"application_id": application_id},
+                    )
+                )
+            await self._db.outbox.add_many(conn, students)
             rows = await all_rows(
                 conn,
                 "SELECT * FROM final_marks WHERE application_id IN"

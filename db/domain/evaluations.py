@@ -20,7 +20,7 @@ from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
 from db.domain.placements import Application
 from db.domain.practice_log import CRITERIA, check_points, clean_field
-from db.domain.roles import STAFF
+from db.domain.roles import GRADERS
 
 QUALITIES = ("responsibility", "communication", "reflection")  # beyond the lesson rubric
 RUBRIC = CRITERIA + QUALITIES
@@ -100,6 +100,14 @@ class FinalMark:
 
 
 @dataclass(frozen=True, slots=True)
+class Ungraded:
+    application_id: int
+    student_id: int
+    organization_id: int
+    recommended_mark: int | None  # from the final evaluation; None: the mentor has not sent it
+
+
+@dataclass(frozen=True, slots=True)
 class FeedbackSummary:
     """Averages of the students' ratings of one school and its mentors, 1–5."""
 
@@ -157,7 +165,7 @@ def may_confirm(actor: User, school_id: int) -> bool:
 
 
 def may_grade(actor: User) -> bool:
-    return actor.role in STAFF
+    return actor.role in GRADERS
 
 
 def summarize(ratings: Sequence[Mapping[str, int]]) -> FeedbackSummary | None:

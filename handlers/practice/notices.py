@@ -6,6 +6,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from handlers.kit.formatting import esc
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.practice.callbacks import ReviewHoursCb
@@ -70,9 +71,28 @@ async def hours_returned(context: NoticeContext, payload: dict[str, Any]) -> Not
     )
 
 
+async def practice_graded(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    db = context.db
+    application_id = int(payload.get("application_id", 0))
+    mark = await db.evaluations.final_mark(application_id)
+    application = await db.placements.application(application_id)
+    offer = await db.placements.offer(application.offer_id) if application else None
+    if mark is None or offer is None:
+        return None
+    school = await db.orgs.get(offer.organization_id)
+    return Notice(
+        _("🎓 Your practice at {school} is graded: {mark} out of 100 ({letter}).").format(
+            school=esc(school.name(context.locale) if school else "—"),
+            mark=mark.mark,
+            letter=mark.letter,
+        )
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "visit.logged": visit_logged,
     "visit.updated": visit_updated,
     "hours.logged": hours_logged,
     "hours.returned": hours_returned,
+    "practice.graded": practice_graded,
 }

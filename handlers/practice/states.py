@@ -40,6 +40,14 @@ class VisitEdit(StatesGroup):
     scores = State()
 
 
+class GradeFlow(StatesGroup):
+    marks = State()
+
+
+class GradeForm(TypedDict, total=False):
+    grade_ids: list[int]  # the placements of the list the marks are typed for, in its order
+
+
 class SharedPlace(TypedDict):
     lat: float
     lon: float

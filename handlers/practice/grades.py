@@ -1,0 +1,152 @@
+"""/grade: the practice supervisor sets final marks for a whole list in one message."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from db import Database
+from db.domain.errors import DomainError, InvalidValue
+from db.domain.evaluations import MARK_MAX, AlreadySubmitted
+from db.domain.models import User
+from db.domain.roles import GRADERS
+from handlers.kit.drafts import read_form, start_form
+from handlers.kit.filters import HasRole
+from handlers.kit.formatting import esc
+from handlers.kit.texts import send_text_please
+from handlers.placements.texts import period_text
+from handlers.practice.states import GradeFlow, GradeForm
+
+LIST_SIZE = 20  # one message of marks for at most this many students
+SKIP = "-"
+
+
+async def grade_list(db: Database, locale: str) -> tuple[str, list[int]]:
+    """The text of the list to grade and its placements, in the order marks are typed."""
+    waiting = await db.evaluations.to_grade(LIST_SIZE)
+    if not waiting:
+        return _("No finished practice is waiting for a mark."), []
+    students = await db.users.by_ids([item.student_id for item in waiting])
+    schools = await db.orgs.by_ids([item.organization_id for item in waiting])
+    lines = [_("🎓 <b>Practices to grade</b>"), ""]
+    for number, item in enumerate(waiting, start=1):
+        application = await db.placements.application(item.application_id)
+        offer = await db.placements.offer(application.offer_id) if application else None
+        school = schools.get(item.organization_id)
+        recommended = (
+            _("mentor's recommended mark: {mark}").format(mark=item.recommended_mark)
+            if item.recommended_mark is not None
+            else _("⚠️ no final evaluation from the mentor yet")
+        )
+        lines.append(
+            f"<b>{number}.</b> {esc(students[item.student_id].full_name)} — "
+            f"{esc(school.name(locale) if school else '—')}"
+            + (f", {period_text(offer)}" if offer else "")
+            + f"\n    {recommended}"
+        )
+    lines += [
+        "",
+        _(
+            "Send the marks out of {max} in this order, separated by spaces or one per line,"
+            " e.g. 88 75 90. Send {skip} for a student you are not grading now."
+        ).format(max=MARK_MAX, skip=SKIP),
+    ]
+    return "\n".join(lines), [item.application_id for item in waiting]
+
+
+async def grade_command(message: Message, db: Database, state: FSMContext, locale: str) -> None:
+    text, ids = await grade_list(db, locale)
+    if ids:
+        await state.set_state(GradeFlow.marks)
+        await start_form(state, GradeForm(grade_ids=ids))
+    else:
+        await state.clear()
+    await message.answer(text)
+
+
+def parse_marks(text: str, count: int) -> list[int | None]:
+    """One mark (0–100) or "-" per student of the list, in order."""
+    tokens = text.replace(",", " ").split()
+    if len(tokens) != count:
+        raise InvalidValue("marks", "count")
+    marks: list[int | None] = []
+    for token in tokens:
+        if token == SKIP:
+            marks.append(None)
+        elif token.isdigit() and int(token) <= MARK_MAX:
+            marks.append(int(token))
+        else:
+            raise InvalidValue("marks", "out_of_range")
+    return marks
+
+
+async def marks_written(
+    message: Message, user: User, db: Database, state: FSMContext, locale: str
+) -> None:
+    ids = (await read_form(state, GradeForm)).get("grade_ids", [])
+    try:
+        marks = parse_marks(message.text or "", len(ids))
+    except InvalidValue as problem:
+        await message.answer(marks_problem(problem, len(ids)))
+        return
+    chosen = {app_id: mark for app_id, mark in zip(ids, marks, strict=True) if mark is not None}
+    if not chosen:
+        await state.clear()
+        await message.answer(_("Nothing was graded."))
+        return
+    try:
+        saved = await db.evaluations.grade(user, chosen)
+    except AlreadySubmitted:
+        text, fresh = await grade_list(db, locale)
+        await start_form(state, GradeForm(grade_ids=fresh))
+        await message.answer(
+            _("Some of these were graded meanwhile, so nothing was saved. The list now:")
+            + "\n\n"
+            + text
+        )
+        return
+    except DomainError:
+        await state.clear()
+        await message.answer(_("This list is out of date. Send /grade to see it again."))
+        return
+    await state.clear()
+    students = {
+        app_id: application.student_id
+        for app_id in chosen
+        if (application := await db.placements.application(app_id)) is not None
+    }
+    people = await db.users.by_ids(list(students.values()))
+    lines = [_("Saved, and the students are told:")] + [
+        f"• {esc(people[students[mark.application_id]].full_name)} — {mark.mark} ({mark.letter})"
+        for mark in saved
+    ]
+    await message.answer("\n".join(lines))
+
+
+def marks_problem(problem: InvalidValue, count: int) -> str:
+    if problem.detail == "count":
+        return ngettext(
+            "Please send exactly {count} mark (or {skip}), one for each student in the list.",
+            "Please send exactly {count} marks (or {skip}), one for each student in the list.",
+            count,
+        ).format(count=count, skip=SKIP)
+    return _("A mark is a whole number from 0 to {max}, or {skip} to skip a student.").format(
+        max=MARK_MAX, skip=SKIP
+    )
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(send_text_please())
+
+
+def get_router() -> Router:
+    router = Router(name="grades")
+    router.message.filter(HasRole(*GRADERS))
+    router.message.register(grade_command, Command("grade"))
+    router.message.register(marks_written, GradeFlow.marks, F.text)
+    router.message.register(not_text, GradeFlow.marks)
+    return router

@@ -1,0 +1,103 @@
+"""/grade: a supervisor grades a finished practice for a whole list in one message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aiogram.utils.i18n import I18n
+
+from db import Database, ManualClock
+from db.domain.evaluations import RUBRIC, EvaluationInput, EvaluationKind
+from db.domain.models import OrgKind, Role
+from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.fake_telegram import FakeUser
+from tests.harness import ChatDriver
+from tests.i18n_helpers import Translator
+
+
+async def finished(db: Database, clock: ManualClock, locale: str) -> list[int]:
+    university = await make_university(db)
+    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
+    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
+    mentor = await make_member(db, Role.MENTOR, school, 2, locale=locale)
+    offer = await make_offer(
+        db, coordinator, school, places=5, starts_in_days=1, mentor_ids=(mentor.id,)
+    )
+    placements = []
+    for index in range(3):
+        student = await make_student(db, 10 + index, university, f"Студент {index}", locale)
+        placements.append((await db.placements.place(coordinator, offer.id, student.id)).id)
+    clock.advance(timedelta(days=30))  # the practice has ended
+    final = EvaluationInput(dict.fromkeys(RUBRIC, 5), "Plans well", "Pace", 92)
+    await db.evaluations.evaluate(mentor, placements[0], EvaluationKind.FINAL, final)
+    return placements
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_a_list_is_graded_in_one_message_and_the_students_are_told(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
+) -> None:
+    t = Translator(i18n, locale)
+    placements = await finished(db, clock, locale)
+    coordinator = FakeUser(1, "Coordinator")
+    listing = await chat.send(coordinator, "/grade")
+    assert "Студент 0" in listing.text and "Студент 2" in listing.text
+    assert t("mentor's recommended mark: {mark}", mark=92) in listing.text
+    assert t("⚠️ no final evaluation from the mentor yet") in listing.text  # the warning
+    wrong = await chat.send(coordinator, "88 75")
+    assert wrong.text == t.plural(
+        "Please send exactly {count} mark (or {skip}), one for each student in the list.",
+        "Please send exactly {count} marks (or {skip}), one for each student in the list.",
+        3,
+        count=3,
+        skip="-",
+    )
+    over = await chat.send(coordinator, "88 101 -")
+    assert over.text == t(
+        "A mark is a whole number from 0 to {max}, or {skip} to skip a student.", max=100, skip="-"
+    )
+    assert await db.evaluations.final_mark(placements[0]) is None  # nothing saved yet
+    saved = await chat.send(coordinator, "91\n-\n24")
+    assert t("Saved, and the students are told:") in saved.text
+    assert "91 (A−)" in saved.text and "24 (F)" in saved.text
+    assert (await db.evaluations.final_mark(placements[2])).letter == "F"  # type: ignore[union-attr]
+    assert await db.evaluations.final_mark(placements[1]) is None  # skipped
+    await chat.deliver()
+    told = chat.texts(FakeUser(10, "S"))[-1]
+    assert told == t(
+        "🎓 Your practice at {school} is graded: {mark} out of 100 ({letter}).",
+        school="№7 мектеп",
+        mark=91,
+        letter="A−",
+    )
+    again = await chat.send(coordinator, "/grade")
+    assert "Студент 1" in again.text and "Студент 0" not in again.text  # only the skipped one
+
+
+async def test_a_stale_list_changes_nothing(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n
+) -> None:
+    t = Translator(i18n, "ru")
+    placements = await finished(db, clock, "ru")
+    coordinator = FakeUser(1, "Coordinator")
+    await chat.send(coordinator, "/grade")
+    admin_meanwhile = await db.users.by_telegram_id(1)
+    assert admin_meanwhile is not None
+    await db.evaluations.grade(admin_meanwhile, {placements[0]: 70})
+    answer = await chat.send(coordinator, "90 80 60")
+    assert t("Some of these were graded meanwhile, so nothing was saved. The list now:") in (
+        answer.text
+    )
+    assert await db.evaluations.final_mark(placements[1]) is None
+    assert (await db.evaluations.final_mark(placements[0])).mark == 70  # type: ignore[union-attr]
+
+
+async def test_only_a_supervisor_may_grade(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n
+) -> None:
+    await finished(db, clock, "kk")
+    mentor = FakeUser(2, "Mentor")
+    answer = await chat.send(mentor, "/grade")
+    assert "Студент" not in answer.text
+    assert await db.evaluations.to_grade(10)  # still all waiting
