@@ -124,6 +124,12 @@ class EvaluationRepository:
             for row in rows
         ]
 
+    async def rated(self, application_id: int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM placement_ratings WHERE application_id = ?", (application_id,)
+        )
+        return row is not None
+
     async def school_feedback(self, organization_id: int) -> FeedbackSummary | None:
         """The students' ratings of one school and its mentors, only in aggregate."""
         rows = await self._db.fetch_all(

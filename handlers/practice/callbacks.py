@@ -35,6 +35,11 @@ class ScoreCb(CallbackData, prefix="sc"):
     score: Count
 
 
+class RateCb(CallbackData, prefix="rt"):
+    action: str  # start, point, skip
+    value: Count = 0  # the placement (start) or the point given (1-5)
+
+
 class VisitEditCb(CallbackData, prefix="ve"):
     visit_id: Id
     field: str

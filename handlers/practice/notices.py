@@ -10,6 +10,7 @@ from handlers.kit.formatting import esc
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.practice.callbacks import ReviewHoursCb
+from handlers.practice.rating import rate_button
 from handlers.practice.texts import hours_line, visit_card
 
 
@@ -85,7 +86,8 @@ async def practice_graded(context: NoticeContext, payload: dict[str, Any]) -> No
             school=esc(school.name(context.locale) if school else "—"),
             mark=mark.mark,
             letter=mark.letter,
-        )
+        ),
+        rate_button(application_id),
     )
 
 

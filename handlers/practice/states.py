@@ -40,6 +40,16 @@ class VisitEdit(StatesGroup):
     scores = State()
 
 
+class RatingFlow(StatesGroup):
+    points = State()
+    comment = State()
+
+
+class RatingForm(TypedDict, total=False):
+    rate_app: int
+    rate_points: list[int]  # given so far, in the order of the aspects
+
+
 class GradeFlow(StatesGroup):
     marks = State()
 

@@ -101,3 +101,38 @@ async def test_only_a_supervisor_may_grade(
     answer = await chat.send(mentor, "/grade")
     assert "Студент" not in answer.text
     assert await db.evaluations.to_grade(10)  # still all waiting
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_the_student_rates_the_school_and_the_mentor_once(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
+) -> None:
+    t = Translator(i18n, locale)
+    placements = await finished(db, clock, locale)
+    coordinator = FakeUser(1, "Coordinator")
+    await chat.send(coordinator, "/grade")
+    await chat.send(coordinator, "91 80 75")
+    await chat.deliver()
+    students = [FakeUser(10 + index, "S", language_code=locale) for index in range(3)]
+    for student, comment in zip(students, ("Жақсы мектеп", None, None), strict=True):
+        await chat.press(student, t("⭐ Rate the school and the mentor"))
+        for point in ("5", "4", "3", "5", "4", "3"):
+            await chat.press(student, point)
+        if comment:
+            done = await chat.send(student, comment)
+        else:
+            done = await chat.press(student, t("Skip ▶️"))
+            done = chat.telegram.bot_messages(student.id)[-1]
+        assert t(
+            "Thank you. Your answers are shown only together with other students' answers,"
+            " never on their own."
+        ) in (done.text or "")
+    await chat.press_data(students[0], f"rt:start:{placements[0]}")  # the old button again
+    assert chat.last_answer()["text"] == t("You have already rated this practice.")
+    forged = f"rt:start:{placements[1]}"  # another student's placement
+    await chat.press_data(students[0], forged)
+    assert chat.last_answer()["show_alert"] is True
+    school = await db.placements.offer((await db.placements.application(placements[0])).offer_id)  # type: ignore[union-attr]
+    summary = await db.evaluations.school_feedback(school.organization_id)  # type: ignore[union-attr]
+    assert summary is not None and summary.responses == 3
+    assert summary.school == {"conditions": 5.0, "support": 4.0, "workload": 3.0}
