@@ -12,6 +12,8 @@ from db import audit
 from db.domain.errors import NotFound
 from db.domain.evaluations import (
     CHARACTERISTIC_MAX,
+    DUE_LIST_SIZE,
+    LAST_WEEK,
     AlreadySubmitted,
     Evaluation,
     EvaluationInput,
@@ -32,8 +34,8 @@ from db.domain.evaluations import (
 from db.domain.models import User
 from db.domain.placements import Application, ApplicationStatus, Offer
 from db.domain.practice_log import clean_comment, clean_field
-from db.placements import application_with_offer
-from db.rows import all_rows, one_row
+from db.placements import application_from_row, application_with_offer
+from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_to_db, from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -124,6 +126,17 @@ class EvaluationRepository:
             for row in rows
         ]
 
+    async def due_for(self, mentor: User) -> list[Application]:
+        """The mentor's placements in their last week or over, without a signed characteristic."""
+        rows = await self._db.fetch_all(
+            "SELECT a.* FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            " LEFT JOIN evaluations ev ON ev.application_id = a.id AND ev.kind = 'final'"
+            " WHERE a.mentor_id = ? AND a.status = 'approved' AND o.ends_on <= ?"
+            " AND ev.signed_at IS NULL ORDER BY o.ends_on, a.id LIMIT ?",
+            (mentor.id, date_to_db(self._db.today() + LAST_WEEK), DUE_LIST_SIZE),
+        )
+        return [application_from_row(row) for row in rows]
+
     async def rated(self, application_id: int) -> bool:
         row = await self._db.fetch_one(
             "SELECT 1 FROM placement_ratings WHERE application_id = ?", (application_id,)
@@ -178,7 +191,7 @@ class EvaluationRepository:
         text = clean_field(characteristic, "characteristic", CHARACTERISTIC_MAX)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, _ = await _placement(conn, application_id)
+            application, offer = await _placement(conn, application_id)
             if not may_evaluate(mentor, application):
                 raise NotFound("placement")
             final = await _evaluation(conn, application_id, EvaluationKind.FINAL)
@@ -191,6 +204,15 @@ class EvaluationRepository:
                 (text, to_db(now), final.id),
             )
             await audit.record(conn, now, mentor.id, "characteristic.sign", "application", final.id)
+            directors = await first_column(
+                conn,
+                "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
+                " AND telegram_id IS NOT NULL ORDER BY id",
+                (offer.organization_id,),
+            )
+            await self._db.outbox.add(
+                conn, directors, "characteristic.signed", {"application_id": application_id}
+            )
             signed = await _evaluation(conn, application_id, EvaluationKind.FINAL)
         assert signed is not None
         return signed

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from db.domain.errors import DomainError, InvalidValue
@@ -30,6 +30,8 @@ CHARACTERISTIC_MAX = 6000
 SCHOOL_ASPECTS = ("conditions", "support", "workload")
 MENTOR_ASPECTS = ("availability", "feedback", "example")
 MIN_RESPONSES = 3  # fewer answers could point at the one student who gave them
+LAST_WEEK = timedelta(days=6)  # the final evaluation is asked for from this long before the end
+DUE_LIST_SIZE = 20
 
 # The credit system's letter grades (Kazakhstan): the lowest mark of each.
 LETTER_GRADES = (

@@ -64,6 +64,7 @@ def _commands() -> list[CommandInfo]:
         ),
         CommandInfo("progress", lambda: _("Practice progress"), PROGRESS_VIEWERS),
         CommandInfo("grade", lambda: _("Final marks for finished practices"), GRADERS),
+        CommandInfo("evaluate", lambda: _("Final evaluations of your students"), MENTORS),
         CommandInfo("review", lambda: _("Applications awaiting a decision"), OFFER_MANAGERS),
         CommandInfo("myoffers", lambda: _("Practice offers"), OFFER_MANAGERS),
         CommandInfo("newoffer", lambda: _("Publish practice places"), OFFER_MANAGERS),

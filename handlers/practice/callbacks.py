@@ -35,6 +35,11 @@ class ScoreCb(CallbackData, prefix="sc"):
     score: Count
 
 
+class EvalCb(CallbackData, prefix="fe"):
+    action: str  # open, score, sign, confirm
+    value: Count = 0  # the placement, or the score given (1-5)
+
+
 class RateCb(CallbackData, prefix="rt"):
     action: str  # start, point, skip
     value: Count = 0  # the placement (start) or the point given (1-5)

@@ -6,10 +6,11 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.kit.formatting import esc
+from db.domain.evaluations import EvaluationKind
+from handlers.kit.formatting import clip_lines, esc
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
-from handlers.practice.callbacks import ReviewHoursCb
+from handlers.practice.callbacks import EvalCb, ReviewHoursCb
 from handlers.practice.rating import rate_button
 from handlers.practice.texts import hours_line, visit_card
 
@@ -91,10 +92,43 @@ async def practice_graded(context: NoticeContext, payload: dict[str, Any]) -> No
     )
 
 
+CHARACTERISTIC_SHOWN = 3000  # a Telegram message holds 4096 characters; the file has it all
+
+
+async def characteristic_signed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    db = context.db
+    application_id = int(payload.get("application_id", 0))
+    final = (await db.evaluations.of(application_id)).get(EvaluationKind.FINAL)
+    application = await db.placements.application(application_id)
+    if final is None or final.characteristic is None or final.confirmed_at is not None:
+        return None
+    if application is None:
+        return None
+    people = await db.users.by_ids([application.student_id, final.author_id])
+    student, mentor = people.get(application.student_id), people.get(final.author_id)
+    builder = InlineKeyboard()
+    builder.button(
+        text=_("✅ Confirm"), callback_data=EvalCb(action="confirm", value=application_id)
+    )
+    return Notice(
+        _(
+            "📝 A characteristic awaits your confirmation (the school's stamp):"
+            " {student}, mentor {mentor}."
+        ).format(
+            student=esc(student.full_name if student else "—"),
+            mentor=esc(mentor.full_name if mentor else "—"),
+        )
+        + "\n\n"
+        + esc(clip_lines(final.characteristic, CHARACTERISTIC_SHOWN)),
+        builder.as_markup(),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "visit.logged": visit_logged,
     "visit.updated": visit_updated,
     "hours.logged": hours_logged,
     "hours.returned": hours_returned,
     "practice.graded": practice_graded,
+    "characteristic.signed": characteristic_signed,
 }

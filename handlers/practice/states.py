@@ -40,6 +40,23 @@ class VisitEdit(StatesGroup):
     scores = State()
 
 
+class EvaluationFlow(StatesGroup):
+    scores = State()
+    strengths = State()
+    to_improve = State()
+    mark = State()
+    characteristic = State()
+
+
+class EvaluationForm(TypedDict, total=False):
+    eval_app: int
+    eval_prefill: list[int]  # the visits' averages, rounded, in the order of the rubric
+    eval_scores: list[int]
+    eval_strengths: str
+    eval_improve: str
+    eval_text: str  # the characteristic as it will be signed
+
+
 class RatingFlow(StatesGroup):
     points = State()
     comment = State()

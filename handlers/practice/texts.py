@@ -24,6 +24,9 @@ from handlers.placements.texts import kind_name, org_title, period_text
 
 def criterion_name(name: str) -> str:
     names = {
+        "responsibility": _("Responsibility"),
+        "communication": _("Communication with pupils and colleagues"),
+        "reflection": _("Reflection on own teaching"),
         "planning": _("Lesson planning"),
         "delivery": _("Delivery and subject knowledge"),
         "management": _("Classroom management"),

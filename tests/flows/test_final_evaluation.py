@@ -1,0 +1,94 @@
+"""/evaluate: the mentor's final evaluation and characteristic, and the director's stamp."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aiogram.utils.i18n import I18n
+
+from db import Database, ManualClock
+from db.domain.evaluations import RUBRIC, EvaluationKind
+from db.domain.models import OrgKind, Role
+from db.domain.practice_log import VisitInput
+from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.fake_telegram import FakeUser
+from tests.harness import ChatDriver
+from tests.i18n_helpers import Translator
+
+
+async def last_week(db: Database, clock: ManualClock, locale: str) -> list[int]:
+    university = await make_university(db)
+    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
+    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
+    mentor = await make_member(db, Role.MENTOR, school, 2, name="Гүлнар Сапарова", locale=locale)
+    await make_member(db, Role.DIRECTOR, school, 3, locale=locale)
+    other_school = await make_org(db, OrgKind.SCHOOL)
+    await make_member(db, Role.DIRECTOR, other_school, 4, locale=locale)
+    await make_member(db, Role.MENTOR, school, 5, locale=locale)
+    offer = await make_offer(
+        db, coordinator, school, places=3, starts_in_days=1, mentor_ids=(mentor.id,)
+    )
+    placements = []
+    for index, student_locale in enumerate(("kk", "ru")):
+        student = await make_student(db, 10 + index, university, f"Студент {index}", student_locale)
+        placements.append((await db.placements.place(coordinator, offer.id, student.id)).id)
+    clock.advance(timedelta(days=3))
+    scores = {"planning": 5, "delivery": 4, "management": 4, "technology": 3, "inclusion": 5}
+    await db.practice.log_visit(
+        mentor, VisitInput(placements[0], db.today(), "Бөлшектер", "5Б", scores, "v1"), 300
+    )
+    clock.advance(timedelta(days=22))  # the last week of the practice
+    return placements
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+async def test_evaluate_sign_and_confirm(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n, locale: str
+) -> None:
+    t = Translator(i18n, locale)
+    placements = await last_week(db, clock, locale)
+    mentor, director = FakeUser(2, "M"), FakeUser(3, "D")
+    listing = await chat.send(mentor, "/evaluate")
+    assert "Студент 0" in listing.text and "Студент 1" in listing.text
+    step = await chat.press(mentor, "1")
+    assert "5 ✓" in step.button_labels()  # planning: the average of the one visit
+    for score in ("5", "4", "4", "3", "5", "5", "4", "4"):
+        await chat.press(mentor, score)
+    await chat.send(mentor, "Сабақты мұқият жоспарлайды")
+    await chat.send(mentor, "Уақытты бөлу")
+    over = await chat.send(mentor, "101")
+    assert over.text == t("A mark is a whole number from 0 to {max}.", max=100)
+    draft = await chat.send(mentor, "92")
+    assert "Сабақты мұқият жоспарлайды" in draft.text
+    assert "92 (A−)" in draft.text
+    kazakh = Translator(i18n, "kk")
+    assert kazakh("Responsibility") not in draft.text  # the draft lists facts, not the rubric
+    assert "Практика орны: №7 мектеп" in draft.text  # the student studies in Kazakh
+    await chat.press(mentor, t("✍️ Sign"))
+    final = (await db.evaluations.of(placements[0]))[EvaluationKind.FINAL]
+    assert final.signed_at is not None and final.recommended_mark == 92
+    assert list(final.scores.values()) == [5, 4, 4, 3, 5, 5, 4, 4]
+    assert set(final.scores) == set(RUBRIC)
+    await chat.deliver()
+    other_director = FakeUser(4, "Other director")
+    await chat.send(other_director, "/menu")
+    await chat.press_data(other_director, f"fe:confirm:{placements[0]}")
+    assert chat.last_answer()["show_alert"] is True  # another school's director
+    await chat.press(director, t("✅ Confirm"))
+    assert chat.last_answer()["text"] == t("Confirmed.")
+    confirmed = (await db.evaluations.of(placements[0]))[EvaluationKind.FINAL]
+    assert confirmed.confirmed_at is not None
+    await chat.press_data(director, f"fe:confirm:{placements[0]}")  # a second tap
+    assert chat.last_answer()["text"] == t("This has been done already.")
+
+
+async def test_another_mentor_cannot_open_the_evaluation(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n
+) -> None:
+    placements = await last_week(db, clock, "ru")
+    other_mentor = FakeUser(5, "Other mentor")
+    await chat.send(other_mentor, "/menu")
+    await chat.press_data(other_mentor, f"fe:open:{placements[0]}")
+    assert chat.last_answer()["show_alert"] is True
+    assert await db.evaluations.of(placements[0]) == {}
