@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.workers.documents import GradeSheet, Letter, Signature, grade_sheet_docx, letter_docx
+from handlers.kit.documents import GradeSheet, Letter, Signature, grade_sheet_docx, letter_docx
 
 BODY = (
     "Студент {n} педагогикалық практиканы №7 мектеп-гимназияда өтті. Сабақтарды мұқият"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -23,13 +23,14 @@ from db.domain.evaluations import (
     letter_grade,
     prefilled_rubric,
 )
-from db.domain.models import Role, User
+from db.domain.models import OrgKind, Role, User
 from db.domain.placements import Application
+from handlers.kit.documents import Letter, Signature, letter_docx
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.formatting import esc, fmt_date, upper_first
 from handlers.kit.keyboard import InlineKeyboard
-from handlers.kit.texts import send_text_please, stale_button
+from handlers.kit.texts import role_name, send_text_please, stale_button
 from handlers.kit.ui import drop_keyboard, show
 from handlers.placements.texts import kind_name, period_text
 from handlers.practice.callbacks import EvalCb
@@ -219,11 +220,11 @@ async def signing_view(
 
 
 async def drafted(db: Database, application: Application, final: Evaluation, i18n: I18n) -> str:
-    """In the student's language of study: Kazakh for a Kazakh-speaking student, else Russian."""
+    """In the student's language of study (see study_language)."""
     student = await db.users.get(application.student_id)
     offer = await db.placements.offer(application.offer_id)
     school = await db.orgs.get(offer.organization_id) if offer else None
-    language = "kk" if student is not None and student.locale == "kk" else "ru"
+    language = study_language(student)
     lesson = [final.scores[name] for name in RUBRIC[:5]]
     mark = final.recommended_mark or 0
     with i18n.use_locale(language):
@@ -281,14 +282,61 @@ async def sign(
         await query.message.answer(_("Signed. The school's director has been asked to confirm it."))
 
 
-async def confirm(query: CallbackQuery, callback_data: EvalCb, user: User, db: Database) -> None:
+async def confirm(
+    query: CallbackQuery, callback_data: EvalCb, user: User, db: Database, i18n: I18n
+) -> None:
     try:
-        await db.evaluations.confirm(user, callback_data.value)
+        final = await db.evaluations.confirm(user, callback_data.value)
     except DomainError as problem:
         await query.answer(evaluation_problem(problem), show_alert=True)
         return
     await query.answer(_("Confirmed."))
     await drop_keyboard(query)
+    application = await db.placements.application(final.application_id)
+    if application is not None and isinstance(query.message, Message):
+        await query.message.answer_document(
+            BufferedInputFile(
+                await characteristic_file(db, application, final, user, i18n),
+                filename=f"characteristic-{application.id}.docx",
+            ),
+            caption=_("The characteristic, to print and stamp."),
+        )
+
+
+async def characteristic_file(
+    db: Database, application: Application, final: Evaluation, director: User, i18n: I18n
+) -> bytes:
+    """The signed text as an editable Word file, in the language it was written in."""
+    student = await db.users.get(application.student_id)
+    mentor = await db.users.get(final.author_id)
+    offer = await db.placements.offer(application.offer_id)
+    school = await db.orgs.get(offer.organization_id) if offer else None
+    language = study_language(student)
+    with i18n.use_locale(language):
+        letter = Letter(
+            title=_("CHARACTERISTIC"),
+            facts=(
+                (_("Student"), student.full_name if student else "—"),
+                (_("School"), school.name(language) if school else "—"),
+                (_("Period"), period_text(offer) if offer else "—"),
+            ),
+            body=final.characteristic or "",
+            signatures=(
+                Signature(upper_first(role_name(Role.MENTOR)), mentor.full_name if mentor else ""),
+                Signature(
+                    upper_first(role_name(Role.DIRECTOR, OrgKind.SCHOOL)),
+                    director.full_name,
+                    stamp=_("Stamp place"),
+                ),
+            ),
+            date_line=fmt_date(db.today(), locale=language),
+        )
+    return letter_docx(letter)
+
+
+def study_language(student: User | None) -> str:
+    """The student's language of study: Kazakh for a Kazakh-speaking student, else Russian."""
+    return "kk" if student is not None and student.locale == "kk" else "ru"
 
 
 def evaluation_problem(problem: Exception) -> str:

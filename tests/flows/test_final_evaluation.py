@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from aiogram.utils.i18n import I18n
+from docx import Document
 
 from db import Database, ManualClock
 from db.domain.evaluations import RUBRIC, EvaluationKind
@@ -79,6 +81,15 @@ async def test_evaluate_sign_and_confirm(
     assert chat.last_answer()["text"] == t("Confirmed.")
     confirmed = (await db.evaluations.of(placements[0]))[EvaluationKind.FINAL]
     assert confirmed.confirmed_at is not None
+    sent = chat.telegram.calls("sendDocument")[-1]
+    assert sent.params["chat_id"] == 3  # the director, to print and stamp
+    [(name, content)] = sent.files.values()
+    assert name == f"characteristic-{placements[0]}.docx"
+    word = Document(io.BytesIO(content))
+    lines = [paragraph.text for paragraph in word.paragraphs]
+    assert lines[0] == "МІНЕЗДЕМЕ"  # the student studies in Kazakh
+    assert any("Сабақты мұқият жоспарлайды" in line for line in lines)
+    assert any(line.endswith("М.О.") for line in lines)
     await chat.press_data(director, f"fe:confirm:{placements[0]}")  # a second tap
     assert chat.last_answer()["text"] == t("This has been done already.")
 

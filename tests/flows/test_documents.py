@@ -6,7 +6,7 @@ import io
 
 from docx import Document
 
-from bot.workers.documents import GradeSheet, Letter, Signature, grade_sheet_docx, letter_docx
+from handlers.kit.documents import GradeSheet, Letter, Signature, grade_sheet_docx, letter_docx
 
 CHARACTERISTIC = Letter(
     title="МІНЕЗДЕМЕ",
