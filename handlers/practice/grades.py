@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from db import Database
 from db.domain.errors import DomainError, InvalidValue
-from db.domain.evaluations import MARK_MAX, AlreadySubmitted
-from db.domain.models import User
+from db.domain.evaluations import MARK_MAX, AlreadySubmitted, FinalMark
+from db.domain.models import Role, User
 from db.domain.roles import GRADERS
+from handlers.kit.documents import GradeSheet, Signature, grade_sheet_docx
 from handlers.kit.drafts import read_form, start_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc
-from handlers.kit.texts import send_text_please
+from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.texts import role_name, send_text_please
 from handlers.placements.texts import period_text
 from handlers.practice.states import GradeFlow, GradeForm
 
@@ -120,11 +123,39 @@ async def marks_written(
         if (application := await db.placements.application(app_id)) is not None
     }
     people = await db.users.by_ids(list(students.values()))
+    names = {app_id: people[student_id].full_name for app_id, student_id in students.items()}
     lines = [_("Saved, and the students are told:")] + [
-        f"• {esc(people[students[mark.application_id]].full_name)} — {mark.mark} ({mark.letter})"
-        for mark in saved
+        f"• {esc(names[mark.application_id])} — {mark.mark} ({mark.letter})" for mark in saved
     ]
     await message.answer("\n".join(lines))
+    await message.answer_document(
+        BufferedInputFile(grade_sheet(db, user, saved, names), filename="grade-sheet.docx"),
+        caption=_("The grade sheet, to print and sign."),
+    )
+
+
+def grade_sheet(
+    db: Database, supervisor: User, marks: Sequence[FinalMark], names: Mapping[int, str]
+) -> bytes:
+    return grade_sheet_docx(
+        GradeSheet(
+            title=_("GRADE SHEET"),
+            facts=((_("Date"), fmt_date(db.today())),),
+            columns=(_("No."), _("Student"), _("Mark"), _("Letter grade")),
+            rows=[
+                (str(number), names[mark.application_id], str(mark.mark), mark.letter)
+                for number, mark in enumerate(marks, start=1)
+            ],
+            signatures=(
+                Signature(
+                    upper_first(role_name(Role.COORDINATOR)),
+                    supervisor.full_name,
+                    stamp=_("Stamp place"),
+                ),
+            ),
+            date_line=fmt_date(db.today()),
+        )
+    )
 
 
 def marks_problem(problem: InvalidValue, count: int) -> str:

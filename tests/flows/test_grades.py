@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from aiogram.utils.i18n import I18n
+from docx import Document
 
 from db import Database, ManualClock
 from db.domain.evaluations import RUBRIC, EvaluationInput, EvaluationKind
@@ -58,10 +60,16 @@ async def test_a_list_is_graded_in_one_message_and_the_students_are_told(
         "A mark is a whole number from 0 to {max}, or {skip} to skip a student.", max=100, skip="-"
     )
     assert await db.evaluations.final_mark(placements[0]) is None  # nothing saved yet
-    saved = await chat.send(coordinator, "91\n-\n24")
-    assert t("Saved, and the students are told:") in saved.text
-    assert "91 (A−)" in saved.text and "24 (F)" in saved.text
+    await chat.send(coordinator, "91\n-\n24")
+    *_, saved, _sheet = chat.telegram.bot_messages(1)  # the summary, then the grade sheet
+    assert t("Saved, and the students are told:") in (saved.text or "")
+    assert "91 (A−)" in (saved.text or "") and "24 (F)" in (saved.text or "")
     assert (await db.evaluations.final_mark(placements[2])).letter == "F"  # type: ignore[union-attr]
+    [(name, content)] = chat.telegram.calls("sendDocument")[-1].files.values()
+    assert name == "grade-sheet.docx"
+    [table] = Document(io.BytesIO(content)).tables
+    assert [cell.text for cell in table.rows[1].cells] == ["1", "Студент 0", "91", "A−"]
+    assert [cell.text for cell in table.rows[2].cells] == ["2", "Студент 2", "24", "F"]
     assert await db.evaluations.final_mark(placements[1]) is None  # skipped
     await chat.deliver()
     told = chat.texts(FakeUser(10, "S"))[-1]
