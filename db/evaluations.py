@@ -32,9 +32,9 @@ from db.domain.evaluations import (
     summarize,
 )
 from db.domain.models import User
-from db.domain.placements import Application, ApplicationStatus, Offer
+from db.domain.placements import Application
 from db.domain.practice_log import clean_comment, clean_field
-from db.placements import application_from_row, application_with_offer
+from db.placements import application_from_row, approved_placement
 from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_to_db, from_db, maybe_from_db, to_db
 
@@ -68,17 +68,6 @@ def mark_from_row(row: aiosqlite.Row) -> FinalMark:
         graded_by=row["graded_by"],
         graded_at=from_db(row["graded_at"]),
     )
-
-
-async def _placement(conn: aiosqlite.Connection, application_id: int) -> tuple[Application, Offer]:
-    """A running or finished placement; anything else is not found."""
-    try:
-        application, offer = await application_with_offer(conn, application_id)
-    except NotFound:
-        raise NotFound("placement") from None
-    if application.status is not ApplicationStatus.APPROVED:
-        raise NotFound("placement")
-    return application, offer
 
 
 async def _evaluation(
@@ -158,7 +147,7 @@ class EvaluationRepository:
         """A mid-term or final evaluation by the placement's own mentor, once each."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, _ = await _placement(conn, application_id)
+            application, _ = await approved_placement(conn, application_id)
             if not may_evaluate(mentor, application):
                 raise NotFound("placement")  # as for a placement that does not exist
             clean = check_evaluation(kind, data)
@@ -191,7 +180,7 @@ class EvaluationRepository:
         text = clean_field(characteristic, "characteristic", CHARACTERISTIC_MAX)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, offer = await _placement(conn, application_id)
+            application, offer = await approved_placement(conn, application_id)
             if not may_evaluate(mentor, application):
                 raise NotFound("placement")
             final = await _evaluation(conn, application_id, EvaluationKind.FINAL)
@@ -223,7 +212,7 @@ class EvaluationRepository:
         """The school's stamp on a signed characteristic: its own director, one tap, once."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            _, offer = await _placement(conn, application_id)
+            _, offer = await approved_placement(conn, application_id)
             if not may_confirm(director, offer.organization_id):
                 raise NotFound("placement")
             final = await _evaluation(conn, application_id, EvaluationKind.FINAL)
@@ -258,7 +247,7 @@ class EvaluationRepository:
         async with self._db.transaction() as conn:
             students: list[tuple[list[int], str, dict[str, int]]] = []
             for application_id, mark in marks.items():
-                application, _ = await _placement(conn, application_id)
+                application, _ = await approved_placement(conn, application_id)
                 cursor = await conn.execute(
                     "INSERT INTO final_marks (application_id, mark, graded_by, graded_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT (application_id) DO NOTHING",
@@ -295,7 +284,7 @@ class EvaluationRepository:
         text = clean_comment(comment)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, offer = await _placement(conn, application_id)
+            application, offer = await approved_placement(conn, application_id)
             if application.student_id != student.id:
                 raise NotFound("placement")
             graded = await one_row(

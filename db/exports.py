@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from db.domain.evaluations import LETTER_GRADES
 from db.domain.practice_log import CRITERIA
 from db.domain.reports import Period, ReportScope
 from db.orgs import name_sql
@@ -48,6 +49,12 @@ class Sheet:
 
 NAME = 28
 PERSON = ("person_id", "int", 10)
+
+
+def letter_sql(mark: str) -> str:
+    """The credit system's letter of `mark` in SQL, built from the domain's own table."""
+    cases = " ".join(f"WHEN {mark} >= {lowest} THEN '{letter}'" for lowest, letter in LETTER_GRADES)
+    return f"CASE {cases} END"
 
 
 def _c(key: str, kind: str = "text", width: int = 14) -> Column:
@@ -90,6 +97,8 @@ SHEETS: tuple[Sheet, ...] = (
             _c("mentor", width=NAME),
             _c("applied_at", "moment", 17),
             _c("decided_at", "moment", 17),
+            _c("final_mark", "int", 10),
+            _c("letter_grade", width=8),
         ),
     ),
     Sheet(
@@ -193,10 +202,11 @@ def _queries(scope: ReportScope, locale: str) -> dict[str, str]:
         f" FROM organizations g WHERE {organizations_where(scope)} ORDER BY g.kind, g.city, g.id",
         "placements": f"SELECT a.id, s.id, s.full_name, {name_sql('sg', locale)}, s.programme,"
         f" s.study_year, {school}, g.city, o.kind, o.subject, o.starts_on, o.ends_on, a.status,"
-        " mu.full_name, a.created_at, a.decided_at"
+        f" mu.full_name, a.created_at, a.decided_at, fm.mark, {letter_sql('fm.mark')}"
         + PLACEMENTS_FROM
         + " LEFT JOIN organizations sg ON sg.id = s.organization_id"
         " LEFT JOIN users mu ON mu.id = a.mentor_id"
+        " LEFT JOIN final_marks fm ON fm.application_id = a.id"
         f" WHERE {OVERLAPS_PERIOD} AND {placements_where(scope)} ORDER BY o.starts_on, g.id, a.id",
         "visits": f"SELECT v.id, v.visited_on, s.id, s.full_name, {school}, mu.full_name,"
         f" v.topic, v.class_group, {scores}, round(({average}) / {len(CRITERIA)}.0, 2),"

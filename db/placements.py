@@ -150,6 +150,19 @@ async def application_with_offer(
     return application, offer_from_row(offer_row)
 
 
+async def approved_placement(
+    conn: aiosqlite.Connection, application_id: int
+) -> tuple[Application, Offer]:
+    """A placement (an approved application) and its offer; anything else is not found."""
+    try:
+        application, offer = await application_with_offer(conn, application_id)
+    except NotFound:
+        raise NotFound("placement") from None
+    if application.status is not ApplicationStatus.APPROVED:
+        raise NotFound("placement")
+    return application, offer
+
+
 async def _managed_application(
     conn: aiosqlite.Connection,
     actor: User,

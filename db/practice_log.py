@@ -20,7 +20,7 @@ import aiosqlite
 from db import audit
 from db.domain.errors import InvalidValue, NotAllowed, NotFound
 from db.domain.models import User
-from db.domain.placements import Application, ApplicationStatus, Offer
+from db.domain.placements import Application, Offer
 from db.domain.practice_log import (
     CLASS_MAX,
     CRITERIA,
@@ -46,7 +46,7 @@ from db.domain.practice_log import (
     may_visit,
 )
 from db.domain.roles import STAFF
-from db.placements import application_from_row, application_with_offer
+from db.placements import application_from_row, approved_placement
 from db.rows import one_row
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
 
@@ -91,17 +91,6 @@ class PracticeLogRepository:
 
     # ----- who may log what ------------------------------------------------------------------
 
-    async def _placement(
-        self, conn: aiosqlite.Connection, application_id: int
-    ) -> tuple[Application, Offer]:
-        try:
-            application, offer = await application_with_offer(conn, application_id)
-        except NotFound:
-            raise NotFound("placement") from None
-        if application.status is not ApplicationStatus.APPROVED:
-            raise NotFound("placement")
-        return application, offer
-
     def _check_day(self, day: date, offer: Offer, name: str) -> None:
         check_practice_day(day, offer, self._db.today(), name)
 
@@ -120,7 +109,7 @@ class PracticeLogRepository:
         scores = check_scores(data.scores)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, offer = await self._placement(conn, data.application_id)
+            application, offer = await approved_placement(conn, data.application_id)
             if not may_visit(actor, application):
                 raise NotAllowed("placement")
             self._check_day(data.visited_on, offer, "visited_on")
@@ -292,7 +281,7 @@ class PracticeLogRepository:
             if row is None:
                 raise InvalidValue("worked_on", "outside_period")
             (application, _), logged = await asyncio.gather(
-                self._placement(conn, row["id"]),
+                approved_placement(conn, row["id"]),
                 one_row(
                     conn,
                     "SELECT coalesce(sum(hours), 0) AS total FROM practice_hours"
@@ -365,7 +354,7 @@ class PracticeLogRepository:
             if row is None:
                 raise NotFound("hours")
             entry = hours_from_row(row)
-            application, _ = await self._placement(conn, entry.application_id)
+            application, _ = await approved_placement(conn, entry.application_id)
             if not may_visit(reviewer, application):
                 raise NotAllowed("hours")
             if entry.status != "pending":

@@ -140,12 +140,19 @@ async def score_given(
     await show(query, _("The student's strengths (a few words or sentences):"))
 
 
+def text_problem(message: Message) -> str | None:
+    """Why a typed strength or point to improve cannot be kept, or None."""
+    text = (message.text or "").strip()
+    if not text:
+        return send_text_please()
+    if len(text) > TEXT_MAX:
+        return _("Please keep it under {max} characters.").format(max=TEXT_MAX)
+    return None
+
+
 async def strengths_written(message: Message, state: FSMContext) -> None:
-    if not (message.text or "").strip():
-        await message.answer(send_text_please())
-        return
-    if len((message.text or "").strip()) > TEXT_MAX:
-        await message.answer(_("Please keep it under {max} characters.").format(max=TEXT_MAX))
+    if problem := text_problem(message):
+        await message.answer(problem)
         return
     await write_form(state, EvaluationForm(eval_strengths=message.text or ""))
     await state.set_state(EvaluationFlow.to_improve)
@@ -153,11 +160,8 @@ async def strengths_written(message: Message, state: FSMContext) -> None:
 
 
 async def improve_written(message: Message, state: FSMContext) -> None:
-    if not (message.text or "").strip():
-        await message.answer(send_text_please())
-        return
-    if len((message.text or "").strip()) > TEXT_MAX:
-        await message.answer(_("Please keep it under {max} characters.").format(max=TEXT_MAX))
+    if problem := text_problem(message):
+        await message.answer(problem)
         return
     await write_form(state, EvaluationForm(eval_improve=message.text or ""))
     await state.set_state(EvaluationFlow.mark)

@@ -378,6 +378,8 @@ def _export_columns() -> dict[str, dict[str, str]]:
             "mentor": _("Mentor"),
             "applied_at": _("Applied"),
             "decided_at": _("Decided"),
+            "final_mark": _("Final mark"),
+            "letter_grade": _("Letter grade"),
         },
         "visits": {
             "id": _("No."),

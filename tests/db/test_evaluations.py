@@ -164,3 +164,26 @@ async def test_mydata_shows_the_ending_and_deleteme_keeps_only_the_figures(
     assert final.scores == dict.fromkeys(RUBRIC, 5)
     assert (await db.evaluations.final_mark(placement)).mark == 88  # type: ignore[union-attr]
     assert (await db.evaluations.school_feedback(practice.school.id)) is None  # one answer
+
+
+async def test_the_placements_export_carries_the_final_mark_and_letter(
+    db: Database, practice: Practice
+) -> None:
+    from db.domain.reports import Period, ReportScope
+    from db.exports import SHEETS, open_snapshot, table_rows
+
+    graded, ungraded = practice.placements[0].id, practice.placements[1].id
+    await db.evaluations.grade(practice.coordinator, {graded: 87})
+    sheet = next(sheet for sheet in SHEETS if sheet.key == "placements")
+    keys = [column.key for column in sheet.columns]
+    year = Period(db.today() - timedelta(days=365), db.today() + timedelta(days=365))
+    conn = open_snapshot(db.path)
+    try:
+        rows = {
+            row[0]: dict(zip(keys, row, strict=True))
+            for row in table_rows(conn, sheet, ReportScope(), year, db.timezone, "ru")
+        }
+    finally:
+        conn.close()
+    assert (rows[graded]["final_mark"], rows[graded]["letter_grade"]) == (87, "B+")
+    assert (rows[ungraded]["final_mark"], rows[ungraded]["letter_grade"]) == (None, None)
