@@ -102,7 +102,7 @@ class EvaluationRepository:
     async def to_grade(self, limit: int) -> list[Ungraded]:
         """Placements whose practice has ended and that have no mark, the earliest end first."""
         rows = await self._db.fetch_all(
-            "SELECT a.id, a.student_id, o.organization_id, o.ends_on, ev.recommended_mark"
+            "SELECT a.id, a.student_id, a.offer_id, o.organization_id, ev.recommended_mark"
             " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
             " LEFT JOIN evaluations ev ON ev.application_id = a.id AND ev.kind = 'final'"
             " WHERE a.status = 'approved' AND o.ends_on < ?"
@@ -111,7 +111,13 @@ class EvaluationRepository:
             (date_to_db(self._db.today()), limit),
         )
         return [
-            Ungraded(row["id"], row["student_id"], row["organization_id"], row["recommended_mark"])
+            Ungraded(
+                row["id"],
+                row["student_id"],
+                row["offer_id"],
+                row["organization_id"],
+                row["recommended_mark"],
+            )
             for row in rows
         ]
 

@@ -105,6 +105,7 @@ class FinalMark:
 class Ungraded:
     application_id: int
     student_id: int
+    offer_id: int
     organization_id: int
     recommended_mark: int | None  # from the final evaluation; None: the mentor has not sent it
 

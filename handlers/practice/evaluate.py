@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -48,8 +50,8 @@ async def due_view(db: Database, mentor: User) -> tuple[str, InlineKeyboardMarku
         ), builder.as_markup()
     students = await db.users.by_ids([p.student_id for p in placements])
     lines = [_("🏁 <b>Final evaluations</b>"), ""]
-    for number, placement in enumerate(placements, start=1):
-        offer = await db.placements.offer(placement.offer_id)
+    offers = await asyncio.gather(*(db.placements.offer(p.offer_id) for p in placements))
+    for number, (placement, offer) in enumerate(zip(placements, offers, strict=True), start=1):
         lines.append(
             f"<b>{number}.</b> {esc(students[placement.student_id].full_name)}"
             + (f" — {esc(offer.subject)}, {period_text(offer)}" if offer else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 
 from aiogram import F, Router
@@ -35,10 +36,9 @@ async def grade_list(db: Database, locale: str) -> tuple[str, list[int]]:
         return _("No finished practice is waiting for a mark."), []
     students = await db.users.by_ids([item.student_id for item in waiting])
     schools = await db.orgs.by_ids([item.organization_id for item in waiting])
+    offers = await asyncio.gather(*(db.placements.offer(item.offer_id) for item in waiting))
     lines = [_("🎓 <b>Practices to grade</b>"), ""]
-    for number, item in enumerate(waiting, start=1):
-        application = await db.placements.application(item.application_id)
-        offer = await db.placements.offer(application.offer_id) if application else None
+    for number, (item, offer) in enumerate(zip(waiting, offers, strict=True), start=1):
         school = schools.get(item.organization_id)
         recommended = (
             _("mentor's recommended mark: {mark}").format(mark=item.recommended_mark)
@@ -117,11 +117,8 @@ async def marks_written(
         await message.answer(_("This list is out of date. Send /grade to see it again."))
         return
     await state.clear()
-    students = {
-        app_id: application.student_id
-        for app_id in chosen
-        if (application := await db.placements.application(app_id)) is not None
-    }
+    applications = await asyncio.gather(*(db.placements.application(i) for i in chosen))
+    students = {a.id: a.student_id for a in applications if a is not None}
     people = await db.users.by_ids(list(students.values()))
     names = {app_id: people[student_id].full_name for app_id, student_id in students.items()}
     lines = [_("Saved, and the students are told:")] + [

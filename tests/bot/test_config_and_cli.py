@@ -201,3 +201,32 @@ async def test_fsm_storage_keeps_only_what_survives_json(db: Database) -> None:
     assert await fresh.get_data(key) == {"locale": "ru", "role": "mentor"}
     with pytest.raises(TypeError):
         await storage.set_data(key, {"when": object()})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('"Shakarim University"', dict.fromkeys(("kk", "ru", "en"), "Shakarim University")),
+        (
+            '{ kk = "Шәкәрім университеті", ru = "Университет Шакарима" }',
+            {
+                "kk": "Шәкәрім университеті",
+                "ru": "Университет Шакарима",
+                "en": "Шәкәрім университеті",  # a missing language borrows the first given
+            },
+        ),
+    ],
+)
+def test_the_consent_names_the_configured_operator(
+    tmp_path: Path, value: str, expected: dict[str, str]
+) -> None:
+    config = write(tmp_path / "config.toml", f"[privacy]\noperator = {value}\n")
+    assert dict(load_settings(config, {}).privacy.operator) == expected
+
+
+@pytest.mark.parametrize("value", ['""', '{ de = "Uni" }', "42", '{ kk = "" }'])
+def test_a_broken_operator_stops_startup_with_one_line(tmp_path: Path, value: str) -> None:
+    config = write(tmp_path / "config.toml", f"[privacy]\noperator = {value}\n")
+    with pytest.raises(ConfigError) as problem:
+        load_settings(config, {})
+    assert "[privacy] operator" in str(problem.value)
