@@ -26,7 +26,7 @@ from db.domain.evaluations import (
     prefilled_rubric,
 )
 from db.domain.models import OrgKind, Role, User
-from db.domain.placements import Application
+from db.domain.placements import Application, ApplicationStatus
 from handlers.kit.documents import Letter, Signature, letter_docx
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
@@ -71,7 +71,7 @@ async def own_placement(db: Database, mentor: User, application_id: int) -> Appl
     application = await db.placements.application(application_id)
     if application is None or application.mentor_id != mentor.id:
         return None
-    return application
+    return application if application.status is ApplicationStatus.APPROVED else None
 
 
 def score_step(
@@ -108,6 +108,10 @@ async def open_placement(
         await query.answer(stale_button(), show_alert=True)
         return
     final = (await db.evaluations.of(application.id)).get(EvaluationKind.FINAL)
+    if final is not None and final.signed_at is not None:
+        await state.clear()
+        await query.answer(_("This characteristic is signed already."), show_alert=True)
+        return
     if final is not None:
         await state.set_state(EvaluationFlow.characteristic)
         await start_form(state, EvaluationForm(eval_app=application.id))
@@ -207,8 +211,6 @@ async def signing_view(
     i18n: I18n,
 ) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboard()
-    if final.signed_at is not None:
-        return _("This characteristic is signed already."), builder.as_markup()
     draft = (await read_form(state, EvaluationForm)).get("eval_text") or await drafted(
         db, application, final, i18n
     )

@@ -103,3 +103,23 @@ async def test_another_mentor_cannot_open_the_evaluation(
     await chat.press_data(other_mentor, f"fe:open:{placements[0]}")
     assert chat.last_answer()["show_alert"] is True
     assert await db.evaluations.of(placements[0]) == {}
+
+
+async def test_a_signed_characteristic_is_not_opened_again(
+    chat: ChatDriver, db: Database, clock: ManualClock, i18n: I18n
+) -> None:
+    t = Translator(i18n, "ru")
+    placements = await last_week(db, clock, "ru")
+    mentor = FakeUser(2, "M")
+    await chat.send(mentor, "/evaluate")
+    await chat.press(mentor, "1")
+    for score in ("5", "4", "4", "3", "5", "5", "4", "4"):
+        await chat.press(mentor, score)
+    await chat.send(mentor, "Сильная сторона")
+    await chat.send(mentor, "Темп")
+    await chat.send(mentor, "85")
+    await chat.press(mentor, t("✍️ Sign"))
+    await chat.press_data(mentor, f"fe:open:{placements[0]}")  # the list's old button
+    assert chat.last_answer()["text"] == t("This characteristic is signed already.")
+    listing = await chat.send(mentor, "/evaluate")
+    assert "Студент 0" not in listing.text and "Студент 1" in listing.text
