@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -251,27 +252,29 @@ class EvaluationRepository:
             check_mark(mark)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            students: list[tuple[list[int], str, dict[str, int]]] = []
-            for application_id, mark in marks.items():
-                application, _ = await approved_placement(conn, application_id)
-                cursor = await conn.execute(
-                    "INSERT INTO final_marks (application_id, mark, graded_by, graded_at)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (application_id) DO NOTHING",
-                    (application_id, mark, coordinator.id, to_db(now)),
-                )
-                if cursor.rowcount != 1:
-                    raise AlreadySubmitted()
+            placements = await asyncio.gather(*(approved_placement(conn, i) for i in marks))
+            cursor = await conn.executemany(
+                "INSERT INTO final_marks (application_id, mark, graded_by, graded_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (application_id) DO NOTHING",
+                [(app_id, mark, coordinator.id, to_db(now)) for app_id, mark in marks.items()],
+            )
+            if cursor.rowcount != len(marks):  # one of them was graded already
+                raise AlreadySubmitted()
+            for application_id in marks:
                 await audit.record(
                     conn, now, coordinator.id, "placement.grade", "application", application_id
                 )
-                students.append(
+            await self._db.outbox.add_many(
+                conn,
+                [
                     (
                         [application.student_id],
                         "practice.graded",
-                        {"application_id": application_id},
+                        {"application_id": application.id},
                     )
-                )
-            await self._db.outbox.add_many(conn, students)
+                    for application, _ in placements
+                ],
+            )
             rows = await all_rows(
                 conn,
                 "SELECT * FROM final_marks WHERE application_id IN"

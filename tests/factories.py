@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from db import Database
@@ -84,3 +85,36 @@ async def make_offer(
             mentor_ids=mentor_ids,
         ),
     )
+
+
+@dataclass
+class Placed:
+    """A school's practice under way: who runs it and the placements, in the students' order."""
+
+    university: Organization
+    school: Organization
+    coordinator: User
+    mentor: User
+    placements: list[int]
+
+
+async def make_placements(
+    db: Database,
+    locale: str,
+    student_locales: tuple[str, ...],
+    mentor_name: str = "Гүлнар Сапарова",
+) -> Placed:
+    """Coordinator 1 places students 10, 11, … ("Студент 0", …) at "№7 мектеп", starting
+    tomorrow for four weeks, with mentor 2."""
+    university = await make_university(db)
+    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
+    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
+    mentor = await make_member(db, Role.MENTOR, school, 2, name=mentor_name, locale=locale)
+    offer = await make_offer(
+        db, coordinator, school, places=5, starts_in_days=1, mentor_ids=(mentor.id,)
+    )
+    placements = []
+    for index, student_locale in enumerate(student_locales):
+        student = await make_student(db, 10 + index, university, f"Студент {index}", student_locale)
+        placements.append((await db.placements.place(coordinator, offer.id, student.id)).id)
+    return Placed(university, school, coordinator, mentor, placements)

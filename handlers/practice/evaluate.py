@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -25,8 +26,8 @@ from db.domain.evaluations import (
     letter_grade,
     prefilled_rubric,
 )
-from db.domain.models import OrgKind, Role, User
-from db.domain.placements import Application, ApplicationStatus
+from db.domain.models import Organization, OrgKind, Role, User
+from db.domain.placements import Application, ApplicationStatus, Offer
 from handlers.kit.documents import Letter, Signature, letter_docx
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
@@ -121,15 +122,17 @@ async def open_placement(
     prefill = list(prefilled_rubric(progress.averages).values())
     student = await db.users.get(application.student_id)
     await state.set_state(EvaluationFlow.scores)
+    name = student.full_name if student else "—"
     await start_form(
-        state, EvaluationForm(eval_app=application.id, eval_prefill=prefill, eval_scores=[])
+        state,
+        EvaluationForm(
+            eval_app=application.id, eval_student=name, eval_prefill=prefill, eval_scores=[]
+        ),
     )
-    await show(query, *score_step(student.full_name if student else "—", [], prefill))
+    await show(query, *score_step(name, [], prefill))
 
 
-async def score_given(
-    query: CallbackQuery, callback_data: EvalCb, db: Database, state: FSMContext
-) -> None:
+async def score_given(query: CallbackQuery, callback_data: EvalCb, state: FSMContext) -> None:
     form = await read_form(state, EvaluationForm)
     scores = [*form.get("eval_scores", []), callback_data.value]
     if not 1 <= callback_data.value <= 5 or len(scores) > len(RUBRIC):
@@ -137,10 +140,8 @@ async def score_given(
         return
     await write_form(state, EvaluationForm(eval_scores=scores))
     if len(scores) < len(RUBRIC):
-        application = await db.placements.application(form.get("eval_app", 0))
-        student = await db.users.get(application.student_id) if application else None
-        name = student.full_name if student else "—"
-        await show(query, *score_step(name, scores, form.get("eval_prefill", [4] * len(RUBRIC))))
+        name, prefill = form.get("eval_student", "—"), form.get("eval_prefill", [4] * len(RUBRIC))
+        await show(query, *score_step(name, scores, prefill))
         return
     await state.set_state(EvaluationFlow.strengths)
     await show(query, _("The student's strengths (a few words or sentences):"))
@@ -227,12 +228,28 @@ async def signing_view(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PlacementFacts:
+    """What a characteristic names: the student, the offer and its school, and the language."""
+
+    student: User | None
+    offer: Offer | None
+    school: Organization | None
+    language: str
+
+
+async def placement_facts(db: Database, application: Application) -> PlacementFacts:
+    student, offer = await asyncio.gather(
+        db.users.get(application.student_id), db.placements.offer(application.offer_id)
+    )
+    school = await db.orgs.get(offer.organization_id) if offer else None
+    return PlacementFacts(student, offer, school, study_language(student))
+
+
 async def drafted(db: Database, application: Application, final: Evaluation, i18n: I18n) -> str:
     """In the student's language of study (see study_language)."""
-    student = await db.users.get(application.student_id)
-    offer = await db.placements.offer(application.offer_id)
-    school = await db.orgs.get(offer.organization_id) if offer else None
-    language = study_language(student)
+    facts = await placement_facts(db, application)
+    student, offer, school, language = facts.student, facts.offer, facts.school, facts.language
     lesson = [final.scores[name] for name in RUBRIC[:5]]
     mark = final.recommended_mark or 0
     with i18n.use_locale(language):
@@ -315,11 +332,9 @@ async def characteristic_file(
     db: Database, application: Application, final: Evaluation, director: User, i18n: I18n
 ) -> bytes:
     """The signed text as an editable Word file, in the language it was written in."""
-    student = await db.users.get(application.student_id)
+    facts = await placement_facts(db, application)
+    student, offer, school, language = facts.student, facts.offer, facts.school, facts.language
     mentor = await db.users.get(final.author_id)
-    offer = await db.placements.offer(application.offer_id)
-    school = await db.orgs.get(offer.organization_id) if offer else None
-    language = study_language(student)
     with i18n.use_locale(language):
         letter = Letter(
             title=_("CHARACTERISTIC"),

@@ -50,6 +50,7 @@ class EvaluationFlow(StatesGroup):
 
 class EvaluationForm(TypedDict, total=False):
     eval_app: int
+    eval_student: str  # the name shown on each rubric step
     eval_prefill: list[int]  # the visits' averages, rounded, in the order of the rubric
     eval_scores: list[int]
     eval_strengths: str

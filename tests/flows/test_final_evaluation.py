@@ -13,28 +13,19 @@ from db import Database, ManualClock
 from db.domain.evaluations import RUBRIC, EvaluationKind
 from db.domain.models import OrgKind, Role
 from db.domain.practice_log import VisitInput
-from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.factories import make_member, make_org, make_placements
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver
 from tests.i18n_helpers import Translator
 
 
 async def last_week(db: Database, clock: ManualClock, locale: str) -> list[int]:
-    university = await make_university(db)
-    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
-    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
-    mentor = await make_member(db, Role.MENTOR, school, 2, name="Гүлнар Сапарова", locale=locale)
-    await make_member(db, Role.DIRECTOR, school, 3, locale=locale)
+    placed = await make_placements(db, locale, ("kk", "ru"))
+    mentor, placements = placed.mentor, placed.placements
+    await make_member(db, Role.DIRECTOR, placed.school, 3, locale=locale)
     other_school = await make_org(db, OrgKind.SCHOOL)
     await make_member(db, Role.DIRECTOR, other_school, 4, locale=locale)
-    await make_member(db, Role.MENTOR, school, 5, locale=locale)
-    offer = await make_offer(
-        db, coordinator, school, places=3, starts_in_days=1, mentor_ids=(mentor.id,)
-    )
-    placements = []
-    for index, student_locale in enumerate(("kk", "ru")):
-        student = await make_student(db, 10 + index, university, f"Студент {index}", student_locale)
-        placements.append((await db.placements.place(coordinator, offer.id, student.id)).id)
+    await make_member(db, Role.MENTOR, placed.school, 5, locale=locale)
     clock.advance(timedelta(days=3))
     scores = {"planning": 5, "delivery": 4, "management": 4, "technology": 3, "inclusion": 5}
     await db.practice.log_visit(

@@ -11,29 +11,18 @@ from docx import Document
 
 from db import Database, ManualClock
 from db.domain.evaluations import RUBRIC, EvaluationInput, EvaluationKind
-from db.domain.models import OrgKind, Role
-from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.factories import make_placements
 from tests.fake_telegram import FakeUser
 from tests.harness import ChatDriver
 from tests.i18n_helpers import Translator
 
 
 async def finished(db: Database, clock: ManualClock, locale: str) -> list[int]:
-    university = await make_university(db)
-    school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
-    coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
-    mentor = await make_member(db, Role.MENTOR, school, 2, locale=locale)
-    offer = await make_offer(
-        db, coordinator, school, places=5, starts_in_days=1, mentor_ids=(mentor.id,)
-    )
-    placements = []
-    for index in range(3):
-        student = await make_student(db, 10 + index, university, f"Студент {index}", locale)
-        placements.append((await db.placements.place(coordinator, offer.id, student.id)).id)
+    placed = await make_placements(db, locale, (locale,) * 3)
     clock.advance(timedelta(days=30))  # the practice has ended
     final = EvaluationInput(dict.fromkeys(RUBRIC, 5), "Plans well", "Pace", 92)
-    await db.evaluations.evaluate(mentor, placements[0], EvaluationKind.FINAL, final)
-    return placements
+    await db.evaluations.evaluate(placed.mentor, placed.placements[0], EvaluationKind.FINAL, final)
+    return placed.placements
 
 
 @pytest.mark.parametrize("locale", ["kk", "ru", "en"])
