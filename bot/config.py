@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.delivery_settings import ON_UNKNOWN, DeliverySettings, OnUnknown
+from db.domain.evaluations import MID_TERM_WEEKS
 from db.domain.models import LOCALES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -68,6 +69,7 @@ class PracticeSettings:
     required_hours: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_REQUIRED_HOURS))
     visit_radius_m: int = 300
     no_visit_days: int = 14
+    mid_term_weeks: int = MID_TERM_WEEKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
         "max_attempts",
         "on_unknown",
     },
-    "practice": {"required_hours", "visit_radius_m", "no_visit_days"},
+    "practice": {"required_hours", "visit_radius_m", "no_visit_days", "mid_term_weeks"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
     "privacy": {"operator"},
@@ -195,10 +197,12 @@ def _practice(table: Mapping[str, Any]) -> PracticeSettings:
         )
     radius = _optional(table, "practice", "visit_radius_m", _int_in(10, 100_000))
     days = _optional(table, "practice", "no_visit_days", _int_in(1, 365))
+    mid_term = _optional(table, "practice", "mid_term_weeks", _int_in(1, 52))
     return PracticeSettings(
         required_hours=hours,
         visit_radius_m=radius or defaults.visit_radius_m,
         no_visit_days=days or defaults.no_visit_days,
+        mid_term_weeks=mid_term or defaults.mid_term_weeks,
     )
 
 

@@ -11,6 +11,7 @@ from db import Database
 
 STALE_ISSUES = "issues.stale"
 EXPIRING_MEMORANDA = "memoranda.expiring"
+PRACTICE_END = "practice.reminders"
 
 
 def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> None:
@@ -23,4 +24,9 @@ def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> Non
         EXPIRING_MEMORANDA,
         timedelta(hours=6),
         partial(db.memoranda.remind_expiring, settings.memoranda.warn_days),
+    )
+    scheduler.every(
+        PRACTICE_END,
+        timedelta(hours=1),
+        partial(db.evaluations.remind_due, settings.practice.mid_term_weeks),
     )

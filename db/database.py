@@ -16,6 +16,7 @@ import aiosqlite
 
 from db.audit import AuditRepository
 from db.broadcasts import BroadcastRepository
+from db.diary import DiaryRepository
 from db.domain.clock import Clock, SystemClock
 from db.evaluations import EvaluationRepository
 from db.events import EventRepository
@@ -104,6 +105,7 @@ class Database:
         self.placements = PlacementRepository(self)
         self.practice = PracticeLogRepository(self)
         self.evaluations = EvaluationRepository(self)
+        self.diary = DiaryRepository(self)
         self.issues = IssueRepository(self)
         self.support = SupportRepository(self)
         self.events = EventRepository(self)

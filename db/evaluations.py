@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import aiosqlite
@@ -13,8 +15,11 @@ from db import audit
 from db.domain.errors import NotFound
 from db.domain.evaluations import (
     CHARACTERISTIC_MAX,
+    CONFIRM_WAIT,
     DUE_LIST_SIZE,
     LAST_WEEK,
+    MID_TERM_WEEKS,
+    UNGRADED_AFTER,
     AlreadySubmitted,
     Evaluation,
     EvaluationInput,
@@ -22,6 +27,7 @@ from db.domain.evaluations import (
     FeedbackSummary,
     FinalMark,
     NotReady,
+    PracticeReminder,
     Ungraded,
     check_evaluation,
     check_mark,
@@ -30,14 +36,16 @@ from db.domain.evaluations import (
     may_confirm,
     may_evaluate,
     may_grade,
+    mid_term_open,
     summarize,
 )
 from db.domain.models import User
 from db.domain.placements import Application
 from db.domain.practice_log import clean_comment, clean_field
+from db.outbox import PRIORITY_REMINDER
 from db.placements import application_from_row, approved_placement
 from db.rows import all_rows, first_column, one_row
-from db.timeutil import date_to_db, from_db, maybe_from_db, to_db
+from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -80,6 +88,16 @@ async def _evaluation(
         (application_id, kind.value),
     )
     return None if row is None else evaluation_from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    starts_on: date
+    ends_on: date
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> _Period:
+        return cls(date_from_db(row["o_starts"]), date_from_db(row["o_ends"]))
 
 
 class EvaluationRepository:
@@ -133,6 +151,23 @@ class EvaluationRepository:
         )
         return [application_from_row(row) for row in rows]
 
+    async def mid_due_for(self, mentor: User, weeks: int) -> list[Application]:
+        """The mentor's long placements past their midpoint, without a mid-term evaluation."""
+        today = self._db.today()
+        rows = await self._db.fetch_all(
+            "SELECT a.*, o.starts_on AS o_starts, o.ends_on AS o_ends FROM applications a"
+            " JOIN practice_offers o ON o.id = a.offer_id WHERE a.mentor_id = ?"
+            " AND a.status = 'approved' AND o.starts_on <= ? AND o.ends_on >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM evaluations ev WHERE ev.application_id = a.id)"
+            " ORDER BY o.ends_on, a.id",
+            (mentor.id, date_to_db(today), date_to_db(today)),
+        )
+        return [
+            application_from_row(row)
+            for row in rows
+            if mid_term_open(_Period.of(row), today, weeks)
+        ][:DUE_LIST_SIZE]
+
     async def rated(self, application_id: int) -> bool:
         row = await self._db.fetch_one(
             "SELECT 1 FROM placement_ratings WHERE application_id = ?", (application_id,)
@@ -149,15 +184,24 @@ class EvaluationRepository:
     # ----- the mentor ---------------------------------------------------------------------------
 
     async def evaluate(
-        self, mentor: User, application_id: int, kind: EvaluationKind, data: EvaluationInput
+        self,
+        mentor: User,
+        application_id: int,
+        kind: EvaluationKind,
+        data: EvaluationInput,
+        mid_term_weeks: int = MID_TERM_WEEKS,
     ) -> Evaluation:
         """A mid-term or final evaluation by the placement's own mentor, once each."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            application, _ = await approved_placement(conn, application_id)
+            application, offer = await approved_placement(conn, application_id)
             if not may_evaluate(mentor, application):
                 raise NotFound("placement")  # as for a placement that does not exist
             clean = check_evaluation(kind, data)
+            if kind is EvaluationKind.MID:
+                final = await _evaluation(conn, application_id, EvaluationKind.FINAL)
+                if final is not None or not mid_term_open(offer, self._db.today(), mid_term_weeks):
+                    raise NotReady("mid_term")
             cursor = await conn.execute(
                 "INSERT INTO evaluations (application_id, kind, author_id, scores, strengths,"
                 " to_improve, recommended_mark, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -178,6 +222,13 @@ class EvaluationRepository:
             await audit.record(
                 conn, now, mentor.id, f"evaluation.{kind.value}", "application", application_id
             )
+            if kind is EvaluationKind.MID:
+                await self._db.outbox.add(
+                    conn,
+                    [application.student_id],
+                    "evaluation.mid",
+                    {"application_id": application_id},
+                )
             found = await _evaluation(conn, application_id, kind)
         assert found is not None
         return found
@@ -273,6 +324,11 @@ class EvaluationRepository:
                         {"application_id": application.id},
                     )
                     for application, _ in placements
+                ]
+                + [
+                    ([application.mentor_id], "practice.closed", {"application_id": application.id})
+                    for application, _ in placements
+                    if application.mentor_id is not None
                 ],
             )
             rows = await all_rows(
@@ -308,3 +364,105 @@ class EvaluationRepository:
             )
             if cursor.rowcount != 1:
                 raise AlreadySubmitted()
+
+    # ----- reminders ----------------------------------------------------------------------------
+
+    async def remind_due(self, mid_term_weeks: int) -> int:
+        """Queue the end-of-practice reminders that have fallen due; each at most once.
+
+        The mentor at the midpoint of a long practice and in its last week, the school's
+        directors when a signed characteristic waits CONFIRM_WAIT, and the coordinators (one
+        message with the count) when practices ended UNGRADED_AFTER ago without a mark.
+        Returns how many placements were reminded about.
+        """
+        now, today = self._db.clock.now(), self._db.today()
+        async with self._db.transaction() as conn:
+            mid = [
+                row
+                for row in await all_rows(
+                    conn,
+                    "SELECT a.id, a.mentor_id, o.starts_on AS o_starts, o.ends_on AS o_ends"
+                    " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+                    " WHERE a.status = 'approved' AND a.mentor_id IS NOT NULL"
+                    " AND o.starts_on <= ? AND o.ends_on >= ?"
+                    " AND NOT EXISTS (SELECT 1 FROM evaluations ev WHERE ev.application_id = a.id)"
+                    + _NOT_REMINDED,
+                    (date_to_db(today), date_to_db(today), PracticeReminder.MID_DUE.value),
+                )
+                if mid_term_open(_Period.of(row), today, mid_term_weeks)
+            ]
+            final = await all_rows(
+                conn,
+                "SELECT a.id, a.mentor_id FROM applications a"
+                " JOIN practice_offers o ON o.id = a.offer_id"
+                " WHERE a.status = 'approved' AND a.mentor_id IS NOT NULL AND o.ends_on <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM evaluations ev WHERE ev.application_id = a.id"
+                " AND ev.kind = 'final' AND ev.signed_at IS NOT NULL)"
+                " AND NOT EXISTS (SELECT 1 FROM final_marks m WHERE m.application_id = a.id)"
+                + _NOT_REMINDED,
+                (date_to_db(today + LAST_WEEK), PracticeReminder.FINAL_DUE.value),
+            )
+            unconfirmed = await all_rows(
+                conn,
+                "SELECT a.id, o.organization_id FROM applications a"
+                " JOIN practice_offers o ON o.id = a.offer_id"
+                " JOIN evaluations ev ON ev.application_id = a.id AND ev.kind = 'final'"
+                " WHERE a.status = 'approved' AND ev.signed_at <= ? AND ev.confirmed_at IS NULL"
+                + _NOT_REMINDED,
+                (to_db(now - CONFIRM_WAIT), PracticeReminder.CONFIRM_DUE.value),
+            )
+            ungraded = await first_column(
+                conn,
+                "SELECT a.id FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+                " WHERE a.status = 'approved' AND o.ends_on <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM final_marks m WHERE m.application_id = a.id)"
+                + _NOT_REMINDED,
+                (date_to_db(today - UNGRADED_AFTER), PracticeReminder.UNGRADED.value),
+            )
+            messages = [
+                ([row["mentor_id"]], "evaluation.mid_due", {"application_id": row["id"]})
+                for row in mid
+            ] + [
+                ([row["mentor_id"]], "evaluation.final_due", {"application_id": row["id"]})
+                for row in final
+            ]
+            for row in unconfirmed:
+                directors = await first_column(
+                    conn,
+                    "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
+                    " AND telegram_id IS NOT NULL ORDER BY id",
+                    (row["organization_id"],),
+                )
+                messages.append(
+                    (directors, "characteristic.signed", {"application_id": row["id"], "again": 1})
+                )
+            if ungraded:
+                coordinators = await first_column(
+                    conn,
+                    "SELECT id FROM users WHERE role = 'coordinator' AND telegram_id IS NOT NULL",
+                    (),
+                )
+                messages.append((coordinators, "practice.ungraded", {"count": len(ungraded)}))
+            reminded = [(row["id"], PracticeReminder.MID_DUE.value, to_db(now)) for row in mid] + [
+                (row["id"], PracticeReminder.FINAL_DUE.value, to_db(now)) for row in final
+            ]
+            reminded += [
+                (row["id"], PracticeReminder.CONFIRM_DUE.value, to_db(now)) for row in unconfirmed
+            ]
+            reminded += [
+                (app_id, PracticeReminder.UNGRADED.value, to_db(now)) for app_id in ungraded
+            ]
+            if not reminded:
+                return 0
+            await conn.executemany(
+                "INSERT INTO practice_reminders (application_id, kind, sent_at) VALUES (?, ?, ?)",
+                reminded,
+            )
+            await self._db.outbox.add_many(conn, messages, PRIORITY_REMINDER)
+        return len(reminded)
+
+
+_NOT_REMINDED = (
+    " AND NOT EXISTS (SELECT 1 FROM practice_reminders r WHERE r.application_id = a.id"
+    " AND r.kind = ?)"
+)

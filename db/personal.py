@@ -81,6 +81,17 @@ _SECTIONS: tuple[tuple[str, str], ...] = (
         " ORDER BY ev.id",
     ),
     (
+        "practice_diary",
+        "SELECT d.written_on, d.did, d.reflection, d.updated_at FROM diary_entries d"
+        " JOIN applications a ON a.id = d.application_id WHERE a.student_id = :me"
+        " ORDER BY d.written_on",
+    ),
+    (
+        "practice_reports",
+        "SELECT r.file_name, r.size, r.uploaded_at FROM practice_reports r"
+        " JOIN applications a ON a.id = r.application_id WHERE a.student_id = :me",
+    ),
+    (
         "final_marks",
         "SELECT a.id AS placement, m.mark, m.graded_at FROM final_marks m"
         " JOIN applications a ON a.id = m.application_id WHERE a.student_id = :me",
@@ -283,6 +294,10 @@ _ERASE = (
     "UPDATE evaluations SET strengths = '', to_improve = '', characteristic = NULL"
     " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
     "UPDATE placement_ratings SET comment = NULL"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    "DELETE FROM diary_entries"
+    " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
+    "DELETE FROM practice_reports"
     " WHERE application_id IN (SELECT id FROM applications WHERE student_id = :me)",
     "UPDATE broadcasts SET progress_chat_id = NULL, progress_message_id = NULL"
     " WHERE author_id = :me",

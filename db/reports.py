@@ -6,12 +6,14 @@ forged button cannot widen it; the SQL fragments here are shared with the export
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from db.domain.errors import NotAllowed, NotFound
+from db.domain.evaluations import SchoolFeedback, summarize
 from db.domain.models import OrgKind, Role, User
 from db.domain.practice_log import CRITERIA
 from db.domain.reports import (
@@ -187,6 +189,33 @@ class ReportRepository:
             and report.events.events == 0
         )
         return replace(report, empty=nothing)
+
+    async def school_feedback(
+        self, scope: ReportScope, period: Period, locale: str
+    ) -> list[SchoolFeedback]:
+        """Students' ratings given in `period`, per school, only where summarize allows it.
+
+        Never for a mentor's scope: the mentors rated are the viewers themselves.
+        """
+        if scope.kind == "mentor":
+            return []
+        params = {**scope.params(), **period_bounds(period, self._db.timezone)}
+        rows = await self._db.fetch_all(
+            f"SELECT g.id, {name_sql('g', locale)} AS name, r.ratings FROM placement_ratings r"
+            " JOIN organizations g ON g.id = r.organization_id"
+            " WHERE r.created_at >= :start_at AND r.created_at < :end_at"
+            f" AND {organizations_where(scope)} ORDER BY g.id",
+            params,
+        )
+        by_school: dict[int, tuple[str, list[dict[str, int]]]] = {}
+        for row in rows:
+            by_school.setdefault(row["id"], (row["name"], []))[1].append(json.loads(row["ratings"]))
+        found = [
+            SchoolFeedback(school_id, name, summary)
+            for school_id, (name, ratings) in by_school.items()
+            if (summary := summarize(ratings)) is not None
+        ]
+        return sorted(found, key=lambda school: (-school.summary.responses, school.name))
 
     async def _placements(
         self, scope: ReportScope, params: dict[str, Any], locale: str

@@ -31,7 +31,17 @@ def get_routers() -> list[Router]:
     from handlers.kit import common, errors, fallback, menu, steps
     from handlers.memoranda import partners, record
     from handlers.placements import browse, decide, publish
-    from handlers.practice import evaluate, grades, hours, progress, rating, students, visits
+    from handlers.practice import (
+        diary,
+        documents,
+        evaluate,
+        grades,
+        hours,
+        progress,
+        rating,
+        students,
+        visits,
+    )
     from handlers.reports import stats
     from handlers.support import desk
 
@@ -46,7 +56,7 @@ def get_routers() -> list[Router]:
     features = {
         "account": (registration, language, menu, profile, invites),
         "placements": (browse, publish, decide),
-        "practice": (students, visits, hours, progress, grades, rating, evaluate),
+        "practice": (students, visits, hours, progress, grades, rating, evaluate, diary, documents),
         "issues": (post, triage),
         "support": (desk,),
         "events": (attend, organize),

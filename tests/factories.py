@@ -103,15 +103,16 @@ async def make_placements(
     locale: str,
     student_locales: tuple[str, ...],
     mentor_name: str = "Гүлнар Сапарова",
+    days: int = 27,
 ) -> Placed:
     """Coordinator 1 places students 10, 11, … ("Студент 0", …) at "№7 мектеп", starting
-    tomorrow for four weeks, with mentor 2."""
+    tomorrow for `days` + 1 days (four weeks), with mentor 2."""
     university = await make_university(db)
     school = await make_org(db, OrgKind.SCHOOL, name="№7 мектеп")
     coordinator = await make_member(db, Role.COORDINATOR, university, 1, locale=locale)
     mentor = await make_member(db, Role.MENTOR, school, 2, name=mentor_name, locale=locale)
     offer = await make_offer(
-        db, coordinator, school, places=5, starts_in_days=1, mentor_ids=(mentor.id,)
+        db, coordinator, school, places=5, starts_in_days=1, days=days, mentor_ids=(mentor.id,)
     )
     placements = []
     for index, student_locale in enumerate(student_locales):

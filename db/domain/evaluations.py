@@ -2,7 +2,9 @@
 
 Who may do what:
 - the placement's mentor evaluates (mid-term and final, once each) and signs the
-  characteristic; the director of the placement's school confirms it (the school's stamp);
+  characteristic; a mid-term evaluation exists only for a practice longer than the configured
+  number of weeks, from its midpoint on, and only before the final one;
+- the director of the placement's school confirms the characteristic (the school's stamp);
 - a coordinator sets the final mark out of 100, also before the final evaluation exists (the
   conversation warns: a mentor who never answers must not block the grade);
 - the student rates the school and the mentor once, after the mark is set; answers are shown
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Role, User
@@ -32,6 +35,9 @@ MENTOR_ASPECTS = ("availability", "feedback", "example")
 MIN_RESPONSES = 3  # fewer answers could point at the one student who gave them
 LAST_WEEK = timedelta(days=6)  # the final evaluation is asked for from this long before the end
 DUE_LIST_SIZE = 20
+MID_TERM_WEEKS = 6  # the default: a practice longer than this gets a mid-term evaluation
+CONFIRM_WAIT = timedelta(days=2)  # a signed characteristic unconfirmed this long: remind
+UNGRADED_AFTER = timedelta(days=7)  # a practice ended this long ago without a mark: remind
 
 # The credit system's letter grades (Kazakhstan): the lowest mark of each.
 LETTER_GRADES = (
@@ -53,6 +59,15 @@ LETTER_GRADES = (
 class EvaluationKind(StrEnum):
     MID = "mid"
     FINAL = "final"
+
+
+class PracticeReminder(StrEnum):
+    """The reminders of the end of practice; each is sent once per placement."""
+
+    MID_DUE = "mid_due"  # to the mentor, at the midpoint of a long practice
+    FINAL_DUE = "final_due"  # to the mentor, in the last week
+    CONFIRM_DUE = "confirm_due"  # to the school's directors, CONFIRM_WAIT after signing
+    UNGRADED = "ungraded"  # to the coordinators, UNGRADED_AFTER the end
 
 
 class AlreadySubmitted(DomainError):
@@ -119,6 +134,13 @@ class FeedbackSummary:
     mentors: dict[str, float]
 
 
+@dataclass(frozen=True, slots=True)
+class SchoolFeedback:
+    organization_id: int
+    name: str
+    summary: FeedbackSummary
+
+
 def letter_grade(mark: int) -> str:
     check_mark(mark)
     return next(letter for lowest, letter in LETTER_GRADES if mark >= lowest)
@@ -142,8 +164,41 @@ def prefilled_rubric(visit_averages: Mapping[str, float | None]) -> dict[str, in
     }
 
 
+class Period(Protocol):
+    """A practice's period: an offer, or just its two dates."""
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+
+def has_mid_term(period: Period, weeks: int) -> bool:
+    return (period.ends_on - period.starts_on).days > weeks * 7
+
+
+def midpoint(period: Period) -> date:
+    return period.starts_on + (period.ends_on - period.starts_on) / 2
+
+
+def mid_term_open(period: Period, today: date, weeks: int) -> bool:
+    """The mentor may give (and is asked for) the mid-term evaluation from the midpoint on."""
+    return has_mid_term(period, weeks) and midpoint(period) <= today <= period.ends_on
+
+
+def final_due_from(period: Period) -> date:
+    return period.ends_on - LAST_WEEK
+
+
 def check_evaluation(kind: EvaluationKind, data: EvaluationInput) -> EvaluationInput:
-    strengths = clean_field(data.strengths, "strengths", TEXT_MAX)
+    """A final evaluation needs strengths and a mark; a mid-term one only what to improve."""
+    if kind is EvaluationKind.MID:
+        strengths = (data.strengths or "").strip()
+        if len(strengths) > TEXT_MAX:
+            raise InvalidValue("strengths", "too_long")
+    else:
+        strengths = clean_field(data.strengths, "strengths", TEXT_MAX)
     to_improve = clean_field(data.to_improve, "to_improve", TEXT_MAX)
     mark = data.recommended_mark
     if kind is EvaluationKind.FINAL:

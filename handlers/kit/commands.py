@@ -51,6 +51,8 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("offers", lambda: _("Find a practice place"), STUDENTS),
         CommandInfo("myplacement", lambda: _("My applications and placement"), STUDENTS),
         CommandInfo("hours", lambda: _("Log practice hours"), STUDENTS),
+        CommandInfo("diary", lambda: _("Practice diary"), STUDENTS),
+        CommandInfo("report", lambda: _("Upload the practice report"), STUDENTS),
         CommandInfo("students", lambda: _("My students on practice"), MENTORS),
         CommandInfo(
             "visit",
@@ -64,7 +66,7 @@ def _commands() -> list[CommandInfo]:
         ),
         CommandInfo("progress", lambda: _("Practice progress"), PROGRESS_VIEWERS),
         CommandInfo("grade", lambda: _("Final marks for finished practices"), GRADERS),
-        CommandInfo("evaluate", lambda: _("Final evaluations of your students"), MENTORS),
+        CommandInfo("evaluate", lambda: _("Evaluations of your students"), MENTORS),
         CommandInfo("review", lambda: _("Applications awaiting a decision"), OFFER_MANAGERS),
         CommandInfo("myoffers", lambda: _("Practice offers"), OFFER_MANAGERS),
         CommandInfo("newoffer", lambda: _("Publish practice places"), OFFER_MANAGERS),

@@ -1,4 +1,4 @@
-"""Word documents of the end of practice: the characteristic, the grade sheet, the certificate.
+"""Word documents of the end of practice: characteristic, evaluation and grade sheets, certificate.
 
 Editable .docx (python-docx), with the signature and stamp lines a Kazakh school or university
 files them with. Every word on them arrives already translated (the conversation knows the
@@ -42,12 +42,15 @@ class Letter:
 
 @dataclass(frozen=True, slots=True)
 class GradeSheet:
+    """A group grade sheet, or one student's evaluation sheet (rubric rows, then notes)."""
+
     title: str
     facts: Sequence[tuple[str, str]]  # practice kind, period, group
     columns: Sequence[str]  # No., student, …, mark, letter
     rows: Sequence[Sequence[str]]
     signatures: Sequence[Signature]
     date_line: str
+    notes: Sequence[tuple[str, str]] = ()  # (label, text) under the table: strengths, …
 
 
 def letter_docx(document: Letter) -> bytes:
@@ -74,6 +77,9 @@ def grade_sheet_docx(sheet: GradeSheet) -> bytes:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = value
+    if sheet.notes:
+        word.add_paragraph()
+        _facts(word, sheet.notes)
     _signatures(word, sheet.signatures, sheet.date_line)
     return _saved(word)
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from db.domain.evaluations import MID_TERM_WEEKS
+
 
 class ReminderPlanner(Protocol):
     """Lets a conversation that changed events have their reminders rescheduled at once."""
@@ -25,5 +27,6 @@ class HandlerSettings:
     required_hours: Mapping[str, int] = field(default_factory=dict)
     visit_radius_m: int = 300
     no_visit_days: int = 14
+    mid_term_weeks: int = MID_TERM_WEEKS
     memorandum_warn_days: int = 60
     operator: Mapping[str, str] = field(default_factory=dict)  # by locale; see [privacy]

@@ -5,6 +5,8 @@ Every prefix is unique across the bot (tests/test_architecture.py checks it).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 from handlers.kit.callbacks import Count, Id
@@ -48,3 +50,21 @@ class RateCb(CallbackData, prefix="rt"):
 class VisitEditCb(CallbackData, prefix="ve"):
     visit_id: Id
     field: str
+
+
+class DocKind(StrEnum):
+    SHEET = "sheet"
+    CHARACTERISTIC = "characteristic"
+    CERTIFICATE = "certificate"
+    REPORT = "report"
+
+
+class DocCb(CallbackData, prefix="pd"):
+    kind: DocKind
+    application_id: Id
+
+
+class DiaryCb(CallbackData, prefix="dy"):
+    action: str  # page, write
+    application_id: Id
+    day: Count = 0  # a date's ordinal: the day to write, or the page's newest day + 1

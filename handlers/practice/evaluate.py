@@ -1,9 +1,12 @@
-"""/evaluate: the mentor's final evaluation and characteristic; the director's confirmation."""
+"""/evaluate: the mentor's mid-term and final evaluations, the characteristic; the director's stamp.
+
+A mid-term evaluation is the rubric and what to improve; the final one adds strengths and a
+recommended mark, from which the characteristic is drafted in the student's language of study.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -24,47 +27,64 @@ from db.domain.evaluations import (
     EvaluationKind,
     NotReady,
     letter_grade,
+    mid_term_open,
     prefilled_rubric,
 )
-from db.domain.models import Organization, OrgKind, Role, User
-from db.domain.placements import Application, ApplicationStatus, Offer
-from handlers.kit.documents import Letter, Signature, letter_docx
+from db.domain.models import Role, User
+from db.domain.placements import Application, ApplicationStatus
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.keyboard import InlineKeyboard
-from handlers.kit.texts import role_name, send_text_please, stale_button
+from handlers.kit.settings import HandlerSettings
+from handlers.kit.texts import send_text_please, stale_button
 from handlers.kit.ui import drop_keyboard, show
 from handlers.placements.texts import kind_name, period_text
 from handlers.practice.callbacks import EvalCb
+from handlers.practice.documents import characteristic_file, placement_facts
 from handlers.practice.states import EvaluationFlow, EvaluationForm
 from handlers.practice.texts import criterion_name
 
 
-async def due_view(db: Database, mentor: User) -> tuple[str, InlineKeyboardMarkup]:
-    placements = await db.evaluations.due_for(mentor)
+async def due_view(
+    db: Database, mentor: User, settings: HandlerSettings
+) -> tuple[str, InlineKeyboardMarkup]:
+    mid, final = await asyncio.gather(
+        db.evaluations.mid_due_for(mentor, settings.mid_term_weeks), db.evaluations.due_for(mentor)
+    )
     builder = InlineKeyboard()
-    if not placements:
+    if not mid and not final:
         return _(
-            "None of your students is in the last week of practice and waiting for a final"
-            " evaluation."
+            "None of your students is waiting for an evaluation: the mid-term one opens halfway"
+            " through a long practice, the final one in its last week."
         ), builder.as_markup()
-    students = await db.users.by_ids([p.student_id for p in placements])
-    lines = [_("🏁 <b>Final evaluations</b>"), ""]
-    offers = await asyncio.gather(*(db.placements.offer(p.offer_id) for p in placements))
-    for number, (placement, offer) in enumerate(zip(placements, offers, strict=True), start=1):
+    due = [(p, EvaluationKind.MID) for p in mid] + [(p, EvaluationKind.FINAL) for p in final]
+    students = await db.users.by_ids([p.student_id for p, _ in due])
+    offers = await asyncio.gather(*(db.placements.offer(p.offer_id) for p, _ in due))
+    lines = [_("🏁 <b>Evaluations to give</b>"), ""]
+    for number, ((placement, kind), offer) in enumerate(zip(due, offers, strict=True), start=1):
         lines.append(
-            f"<b>{number}.</b> {esc(students[placement.student_id].full_name)}"
+            f"<b>{number}.</b> {evaluation_title(kind)}: "
+            f"{esc(students[placement.student_id].full_name)}"
             + (f" — {esc(offer.subject)}, {period_text(offer)}" if offer else "")
         )
-        builder.button(text=str(number), callback_data=EvalCb(action="open", value=placement.id))
+        action = "mid" if kind is EvaluationKind.MID else "open"
+        builder.button(text=str(number), callback_data=EvalCb(action=action, value=placement.id))
     builder.adjust(5)
     return "\n".join(lines), builder.as_markup()
 
 
-async def evaluate_command(message: Message, user: User, db: Database, state: FSMContext) -> None:
+def evaluation_title(kind: EvaluationKind) -> str:
+    if kind is EvaluationKind.MID:
+        return _("Mid-term evaluation")
+    return _("Final evaluation")
+
+
+async def evaluate_command(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
     await state.clear()
-    text, markup = await due_view(db, user)
+    text, markup = await due_view(db, user, settings)
     await message.answer(text, reply_markup=markup)
 
 
@@ -76,7 +96,7 @@ async def own_placement(db: Database, mentor: User, application_id: int) -> Appl
 
 
 def score_step(
-    student: str, given: list[int], prefill: list[int]
+    student: str, given: list[int], prefill: list[int], kind: EvaluationKind
 ) -> tuple[str, InlineKeyboardMarkup]:
     index = len(given)
     builder = InlineKeyboard()
@@ -85,9 +105,10 @@ def score_step(
         builder.button(text=label, callback_data=EvalCb(action="score", value=score))
     builder.adjust(5)
     text = _(
-        "🏁 Final evaluation: {student}\n{number}/{total}. {criterion}\n"
+        "🏁 {evaluation}: {student}\n{number}/{total}. {criterion}\n"
         "1 — weak, 5 — excellent; ✓ marks the average of your visits."
     ).format(
+        evaluation=evaluation_title(kind),
         student=esc(student),
         number=index + 1,
         total=len(RUBRIC),
@@ -118,6 +139,39 @@ async def open_placement(
         await start_form(state, EvaluationForm(eval_app=application.id))
         await show(query, *(await signing_view(db, application, final, state, i18n)))
         return
+    await start_scores(db, application, EvaluationKind.FINAL, state, query)
+
+
+async def open_mid_term(
+    query: CallbackQuery,
+    callback_data: EvalCb,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    settings: HandlerSettings,
+) -> None:
+    application = await own_placement(db, user, callback_data.value)
+    if application is None:
+        await query.answer(stale_button(), show_alert=True)
+        return
+    offer = await db.placements.offer(application.offer_id)
+    given = await db.evaluations.of(application.id)
+    if given or offer is None or not mid_term_open(offer, db.today(), settings.mid_term_weeks):
+        await state.clear()
+        await query.answer(
+            _("The mid-term evaluation is not open for this student."), show_alert=True
+        )
+        return
+    await start_scores(db, application, EvaluationKind.MID, state, query)
+
+
+async def start_scores(
+    db: Database,
+    application: Application,
+    kind: EvaluationKind,
+    state: FSMContext,
+    query: CallbackQuery,
+) -> None:
     progress = await db.practice.progress(application, {})
     prefill = list(prefilled_rubric(progress.averages).values())
     student = await db.users.get(application.student_id)
@@ -126,10 +180,18 @@ async def open_placement(
     await start_form(
         state,
         EvaluationForm(
-            eval_app=application.id, eval_student=name, eval_prefill=prefill, eval_scores=[]
+            eval_app=application.id,
+            eval_kind=kind.value,
+            eval_student=name,
+            eval_prefill=prefill,
+            eval_scores=[],
         ),
     )
-    await show(query, *score_step(name, [], prefill))
+    await show(query, *score_step(name, [], prefill, kind))
+
+
+def form_kind(form: EvaluationForm) -> EvaluationKind:
+    return EvaluationKind(form.get("eval_kind", EvaluationKind.FINAL.value))
 
 
 async def score_given(query: CallbackQuery, callback_data: EvalCb, state: FSMContext) -> None:
@@ -141,7 +203,11 @@ async def score_given(query: CallbackQuery, callback_data: EvalCb, state: FSMCon
     await write_form(state, EvaluationForm(eval_scores=scores))
     if len(scores) < len(RUBRIC):
         name, prefill = form.get("eval_student", "—"), form.get("eval_prefill", [4] * len(RUBRIC))
-        await show(query, *score_step(name, scores, prefill))
+        await show(query, *score_step(name, scores, prefill, form_kind(form)))
+        return
+    if form_kind(form) is EvaluationKind.MID:
+        await state.set_state(EvaluationFlow.to_improve)
+        await show(query, _("What should the student improve in the second half of the practice?"))
         return
     await state.set_state(EvaluationFlow.strengths)
     await show(query, _("The student's strengths (a few words or sentences):"))
@@ -166,13 +232,44 @@ async def strengths_written(message: Message, state: FSMContext) -> None:
     await message.answer(_("What should the student improve?"))
 
 
-async def improve_written(message: Message, state: FSMContext) -> None:
+async def improve_written(
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
+) -> None:
     if problem := text_problem(message):
         await message.answer(problem)
         return
     await write_form(state, EvaluationForm(eval_improve=message.text or ""))
+    form = await read_form(state, EvaluationForm)
+    if form_kind(form) is EvaluationKind.MID:
+        await save_mid_term(message, user, db, state, form, settings)
+        return
     await state.set_state(EvaluationFlow.mark)
     await message.answer(_("The mark you recommend, out of {max}:").format(max=MARK_MAX))
+
+
+async def save_mid_term(
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    form: EvaluationForm,
+    settings: HandlerSettings,
+) -> None:
+    data = EvaluationInput(
+        dict(zip(RUBRIC, form.get("eval_scores", []), strict=True)),
+        "",
+        form.get("eval_improve", ""),
+    )
+    try:
+        await db.evaluations.evaluate(
+            user, form.get("eval_app", 0), EvaluationKind.MID, data, settings.mid_term_weeks
+        )
+    except (DomainError, ValueError) as problem:
+        await state.clear()
+        await message.answer(evaluation_problem(problem))
+        return
+    await state.clear()
+    await message.answer(_("Saved. The student sees your mid-term evaluation."))
 
 
 async def mark_written(
@@ -228,26 +325,8 @@ async def signing_view(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PlacementFacts:
-    """What a characteristic names: the student, the offer and its school, and the language."""
-
-    student: User | None
-    offer: Offer | None
-    school: Organization | None
-    language: str
-
-
-async def placement_facts(db: Database, application: Application) -> PlacementFacts:
-    student, offer = await asyncio.gather(
-        db.users.get(application.student_id), db.placements.offer(application.offer_id)
-    )
-    school = await db.orgs.get(offer.organization_id) if offer else None
-    return PlacementFacts(student, offer, school, study_language(student))
-
-
 async def drafted(db: Database, application: Application, final: Evaluation, i18n: I18n) -> str:
-    """In the student's language of study (see study_language)."""
+    """In the student's language of study (see documents.document_language)."""
     facts = await placement_facts(db, application)
     student, offer, school, language = facts.student, facts.offer, facts.school, facts.language
     lesson = [final.scores[name] for name in RUBRIC[:5]]
@@ -328,43 +407,11 @@ async def confirm(
         )
 
 
-async def characteristic_file(
-    db: Database, application: Application, final: Evaluation, director: User, i18n: I18n
-) -> bytes:
-    """The signed text as an editable Word file, in the language it was written in."""
-    facts = await placement_facts(db, application)
-    student, offer, school, language = facts.student, facts.offer, facts.school, facts.language
-    mentor = await db.users.get(final.author_id)
-    with i18n.use_locale(language):
-        letter = Letter(
-            title=_("CHARACTERISTIC"),
-            facts=(
-                (_("Student"), student.full_name if student else "—"),
-                (_("School"), school.name(language) if school else "—"),
-                (_("Period"), period_text(offer) if offer else "—"),
-            ),
-            body=final.characteristic or "",
-            signatures=(
-                Signature(upper_first(role_name(Role.MENTOR)), mentor.full_name if mentor else ""),
-                Signature(
-                    upper_first(role_name(Role.DIRECTOR, OrgKind.SCHOOL)),
-                    director.full_name,
-                    stamp=_("Stamp place"),
-                ),
-            ),
-            date_line=fmt_date(db.today(), locale=language),
-        )
-    return letter_docx(letter)
-
-
-def study_language(student: User | None) -> str:
-    """The student's language of study: Kazakh for a Kazakh-speaking student, else Russian."""
-    return "kk" if student is not None and student.locale == "kk" else "ru"
-
-
 def evaluation_problem(problem: Exception) -> str:
     if isinstance(problem, AlreadySubmitted):
         return _("This has been done already.")
+    if isinstance(problem, NotReady) and problem.missing == "mid_term":
+        return _("The mid-term evaluation is not open for this student.")
     if isinstance(problem, NotReady):
         return _("The characteristic is not signed yet.")
     if isinstance(problem, InvalidValue):
@@ -381,6 +428,7 @@ def get_router() -> Router:
     mentors, directors = HasRole(Role.MENTOR), HasRole(Role.DIRECTOR)
     router.message.register(evaluate_command, Command("evaluate"), mentors)
     router.callback_query.register(open_placement, EvalCb.filter(F.action == "open"), mentors)
+    router.callback_query.register(open_mid_term, EvalCb.filter(F.action == "mid"), mentors)
     router.callback_query.register(
         score_given, EvaluationFlow.scores, EvalCb.filter(F.action == "score"), mentors
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -21,8 +21,10 @@ from handlers.kit.documents import GradeSheet, Signature, grade_sheet_docx
 from handlers.kit.drafts import read_form, start_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.texts import role_name, send_text_please
 from handlers.placements.texts import period_text
+from handlers.practice.callbacks import ProgressCb
 from handlers.practice.states import GradeFlow, GradeForm
 
 LIST_SIZE = 20  # one message of marks for at most this many students
@@ -55,7 +57,8 @@ async def grade_list(db: Database, locale: str) -> tuple[str, list[int]]:
         "",
         _(
             "Send the marks out of {max} in this order, separated by spaces or one per line,"
-            " e.g. 88 75 90. Send {skip} for a student you are not grading now."
+            " e.g. 88 75 90. Send {skip} for a student you are not grading now. Tap a number to"
+            " open the student's card."
         ).format(max=MARK_MAX, skip=SKIP),
     ]
     return "\n".join(lines), [item.application_id for item in waiting]
@@ -68,7 +71,20 @@ async def grade_command(message: Message, db: Database, state: FSMContext, local
         await start_form(state, GradeForm(grade_ids=ids))
     else:
         await state.clear()
-    await message.answer(text)
+    await message.answer(text, reply_markup=cards_keyboard(ids))
+
+
+def cards_keyboard(ids: Sequence[int]) -> InlineKeyboardMarkup | None:
+    """A button per student of the list: their card (visits, hours, evaluations, diary, report)."""
+    if not ids:
+        return None
+    builder = InlineKeyboard()
+    for number, application_id in enumerate(ids, start=1):
+        builder.button(
+            text=str(number), callback_data=ProgressCb(action="app", value=application_id)
+        )
+    builder.adjust(6)
+    return builder.as_markup()
 
 
 def parse_marks(text: str, count: int) -> list[int | None]:
@@ -109,7 +125,8 @@ async def marks_written(
         await message.answer(
             _("Some of these were graded meanwhile, so nothing was saved. The list now:")
             + "\n\n"
-            + text
+            + text,
+            reply_markup=cards_keyboard(fresh),
         )
         return
     except DomainError:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from db.domain.evaluations import EvaluationKind
 from handlers.kit.formatting import clip_lines, esc
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
-from handlers.practice.callbacks import EvalCb, ReviewHoursCb
+from handlers.practice.callbacks import DocCb, DocKind, EvalCb, ReviewHoursCb
 from handlers.practice.rating import rate_button
-from handlers.practice.texts import hours_line, visit_card
+from handlers.practice.texts import evaluation_lines, hours_line, visit_card
 
 
 async def visit_logged(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
@@ -124,6 +125,95 @@ async def characteristic_signed(context: NoticeContext, payload: dict[str, Any])
     )
 
 
+async def mid_term_given(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    mid = (await context.db.evaluations.of(int(payload.get("application_id", 0)))).get(
+        EvaluationKind.MID
+    )
+    if mid is None:
+        return None
+    return Notice(
+        _("📋 Your mentor's mid-term evaluation:") + "\n\n" + "\n".join(evaluation_lines(mid))
+    )
+
+
+async def student_name(context: NoticeContext, application_id: int) -> str | None:
+    """The placement's student, if it is still approved and nothing has been decided yet."""
+    application = await context.db.placements.application(application_id)
+    if application is None or application.status.value != "approved":
+        return None
+    student = await context.db.users.get(application.student_id)
+    return student.full_name if student else None
+
+
+async def mid_term_due(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    return await evaluation_due(context, payload, EvaluationKind.MID)
+
+
+async def final_due(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    return await evaluation_due(context, payload, EvaluationKind.FINAL)
+
+
+async def evaluation_due(
+    context: NoticeContext, payload: dict[str, Any], kind: EvaluationKind
+) -> Notice | None:
+    """The mentor's reminder, with the button that opens the form; None once it is done."""
+    application_id = int(payload.get("application_id", 0))
+    name = await student_name(context, application_id)
+    given = await context.db.evaluations.of(application_id)
+    final = given.get(EvaluationKind.FINAL)
+    done = bool(given) if kind is EvaluationKind.MID else bool(final and final.signed_at)
+    if name is None or done:
+        return None
+    builder = InlineKeyboard()
+    if kind is EvaluationKind.MID:
+        label, action = _("📋 Evaluate"), "mid"
+        text = _(
+            "⏰ {student} is halfway through the practice: please give your mid-term evaluation"
+            " (the rubric and what to improve). The student will see it."
+        )
+    else:
+        label, action = _("🏁 Evaluate"), "open"
+        text = _(
+            "⏰ The practice of {student} ends within a week: please give your final evaluation"
+            " and sign the characteristic."
+        )
+    builder.button(text=label, callback_data=EvalCb(action=action, value=application_id))
+    return Notice(text.format(student=esc(name)), builder.as_markup())
+
+
+async def ungraded(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    count = int(payload.get("count", 0))
+    if count <= 0:
+        return None
+    return Notice(
+        ngettext(
+            "⏰ {count} practice ended more than a week ago and has no mark yet: /grade",
+            "⏰ {count} practices ended more than a week ago and have no mark yet: /grade",
+            count,
+        ).format(count=count)
+    )
+
+
+async def practice_closed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    application_id = int(payload.get("application_id", 0))
+    application = await context.db.placements.application(application_id)
+    if application is None:
+        return None
+    student = await context.db.users.get(application.student_id)
+    builder = InlineKeyboard()
+    builder.button(
+        text=_("📄 Certificate of mentoring"),
+        callback_data=DocCb(kind=DocKind.CERTIFICATE, application_id=application_id),
+    )
+    return Notice(
+        _(
+            "🎓 The practice of {student} is graded and closed. Thank you for mentoring! Your"
+            " certificate of mentoring, for your attestation portfolio:"
+        ).format(student=esc(student.full_name if student else "—")),
+        builder.as_markup(),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "visit.logged": visit_logged,
     "visit.updated": visit_updated,
@@ -131,4 +221,9 @@ RENDERERS: dict[str, Renderer] = {
     "hours.returned": hours_returned,
     "practice.graded": practice_graded,
     "characteristic.signed": characteristic_signed,
+    "evaluation.mid": mid_term_given,
+    "evaluation.mid_due": mid_term_due,
+    "evaluation.final_due": final_due,
+    "practice.ungraded": ungraded,
+    "practice.closed": practice_closed,
 }

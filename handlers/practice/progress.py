@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -11,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from db import Database
+from db.domain.evaluations import EvaluationKind
 from db.domain.models import Role, User
 from db.domain.placements import PARTNER_KINDS, Application, ApplicationStatus
 from db.domain.roles import STAFF
@@ -23,9 +26,15 @@ from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
-from handlers.practice.callbacks import ProgressCb
+from handlers.practice.callbacks import DiaryCb, DocCb, DocKind, ProgressCb, VisitCb
 from handlers.practice.states import SchoolSearch
-from handlers.practice.texts import no_visit_label, number, progress_text
+from handlers.practice.texts import (
+    PracticeEnding,
+    ending_lines,
+    no_visit_label,
+    number,
+    progress_text,
+)
 
 
 async def may_see(db: Database, viewer: User, application: Application) -> bool:
@@ -42,13 +51,56 @@ async def may_see(db: Database, viewer: User, application: Application) -> bool:
 
 
 async def card(
-    db: Database, application: Application, locale: str, settings: HandlerSettings
-) -> str:
-    progress = await db.practice.progress(application, settings.required_hours)
-    student = await db.users.get(application.student_id)
+    db: Database, application: Application, locale: str, settings: HandlerSettings, viewer: User
+) -> tuple[str, PracticeEnding]:
+    progress, student, ending = await asyncio.gather(
+        db.practice.progress(application, settings.required_hours),
+        db.users.get(application.student_id),
+        practice_ending(db, application.id),
+    )
     school = await db.orgs.get(progress.offer.organization_id)
     assert student is not None
-    return progress_text(progress, student, school, locale)
+    lines = [progress_text(progress, student, school, locale), ""]
+    lines += ending_lines(ending, show_texts=viewer.role is not Role.DIRECTOR)
+    return "\n".join(lines), ending
+
+
+async def practice_ending(db: Database, application_id: int) -> PracticeEnding:
+    evaluations, mark, diary_days, report = await asyncio.gather(
+        db.evaluations.of(application_id),
+        db.evaluations.final_mark(application_id),
+        db.diary.count(application_id),
+        db.diary.report(application_id),
+    )
+    return PracticeEnding(evaluations, mark, diary_days, report)
+
+
+def ending_buttons(
+    builder: InlineKeyboard, application: Application, ending: PracticeEnding, viewer: User
+) -> None:
+    """The diary and the files that exist, for whoever may see the card."""
+    app_id = application.id
+    builder.button(text=_("📓 Diary"), callback_data=DiaryCb(action="page", application_id=app_id))
+    if ending.report is not None:
+        builder.button(
+            text=_("📎 Report"), callback_data=DocCb(kind=DocKind.REPORT, application_id=app_id)
+        )
+    if ending.evaluations:
+        builder.button(
+            text=_("📄 Evaluation sheet"),
+            callback_data=DocCb(kind=DocKind.SHEET, application_id=app_id),
+        )
+    final = ending.evaluations.get(EvaluationKind.FINAL)
+    if final is not None and final.confirmed_at is not None:
+        builder.button(
+            text=_("📄 Characteristic"),
+            callback_data=DocCb(kind=DocKind.CHARACTERISTIC, application_id=app_id),
+        )
+    if ending.mark is not None and (application.mentor_id == viewer.id or viewer.role in STAFF):
+        builder.button(
+            text=_("📄 Certificate of mentoring"),
+            callback_data=DocCb(kind=DocKind.CERTIFICATE, application_id=app_id),
+        )
 
 
 async def list_view(
@@ -144,7 +196,12 @@ async def overview(
             return _(
                 "Your progress appears here once your practice has started."
             ), builder.as_markup()
-        return await card(db, placement, locale, settings), builder.as_markup()
+        text, ending = await card(db, placement, locale, settings, user)
+        builder = InlineKeyboard()
+        ending_buttons(builder, placement, ending, user)
+        back_to_menu_button(builder)
+        builder.adjust(1)
+        return text, builder.as_markup()
     if user.role is Role.MENTOR:
         return await list_view(
             db,
@@ -206,16 +263,16 @@ async def one_student(
     ):
         await query.answer(not_allowed(), show_alert=True)
         return
+    text, ending = await card(db, application, locale, settings, user)
     builder = InlineKeyboard()
     if user.role is Role.MENTOR or user.role in STAFF:
-        from handlers.practice.callbacks import VisitCb
-
         builder.button(
             text=_("📝 Log a visit"), callback_data=VisitCb(action="for", value=application.id)
         )
+    ending_buttons(builder, application, ending, user)
     back_to_menu_button(builder)
     builder.adjust(1)
-    await show(query, await card(db, application, locale, settings), builder.as_markup())
+    await show(query, text, builder.as_markup())
 
 
 async def search_school(message: Message, user: User, db: Database, locale: str) -> None:

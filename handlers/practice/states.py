@@ -50,12 +50,32 @@ class EvaluationFlow(StatesGroup):
 
 class EvaluationForm(TypedDict, total=False):
     eval_app: int
+    eval_kind: str  # EvaluationKind: "mid" or "final"
     eval_student: str  # the name shown on each rubric step
     eval_prefill: list[int]  # the visits' averages, rounded, in the order of the rubric
     eval_scores: list[int]
     eval_strengths: str
     eval_improve: str
     eval_text: str  # the characteristic as it will be signed
+
+
+class DiaryFlow(StatesGroup):
+    did = State()
+    reflection = State()
+
+
+class DiaryForm(TypedDict, total=False):
+    diary_app: int
+    diary_day: str  # ISO date
+    diary_did: str
+
+
+class ReportFlow(StatesGroup):
+    file = State()
+
+
+class ReportForm(TypedDict, total=False):
+    report_app: int
 
 
 class RatingFlow(StatesGroup):

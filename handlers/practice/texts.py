@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
+from db.domain.diary import PracticeReport
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
+from db.domain.evaluations import Evaluation, EvaluationKind, FinalMark
 from db.domain.models import Organization, User
 from db.domain.practice_log import (
     CRITERIA,
@@ -188,3 +192,61 @@ def logbook_value_problem(error: InvalidValue) -> str:
     if error.field == "scores" and error.detail == "out_of_range":
         return _("Scores go from 1 to 5.")
     return problems.get(error.detail, _("This value cannot be accepted."))
+
+
+def evaluation_lines(evaluation: Evaluation) -> list[str]:
+    """The rubric's points, the strengths (final only), what to improve and the mark."""
+    lines = [f"  {criterion_name(name)}: {score}" for name, score in evaluation.scores.items()]
+    if evaluation.strengths:
+        lines.append(_("Strengths: {text}").format(text=esc(evaluation.strengths)))
+    lines.append(_("To improve: {text}").format(text=esc(evaluation.to_improve)))
+    if evaluation.recommended_mark is not None:
+        lines.append(_("Recommended mark: {mark}").format(mark=evaluation.recommended_mark))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeEnding:
+    """What the end of a practice has so far, for its progress card."""
+
+    evaluations: dict[EvaluationKind, Evaluation]
+    mark: FinalMark | None
+    diary_days: int
+    report: PracticeReport | None
+
+
+def ending_lines(ending: PracticeEnding, show_texts: bool) -> list[str]:
+    """`show_texts`: the evaluations in full (the student, the mentor, staff), else only status."""
+    lines: list[str] = []
+    mid = ending.evaluations.get(EvaluationKind.MID)
+    final = ending.evaluations.get(EvaluationKind.FINAL)
+    if mid is not None:
+        lines.append(_("📋 <b>Mid-term evaluation</b>"))
+        if show_texts:
+            lines += evaluation_lines(mid)
+    if final is not None:
+        lines.append(_("🏁 <b>Final evaluation</b>"))
+        if show_texts:
+            lines += evaluation_lines(final)
+        if final.confirmed_at is not None:
+            lines.append(_("The characteristic is signed and confirmed by the school."))
+        elif final.signed_at is not None:
+            lines.append(_("The characteristic is signed and awaits the school's confirmation."))
+        else:
+            lines.append(_("The characteristic is not signed yet."))
+    lines.append(
+        ngettext("Diary: {n} day written", "Diary: {n} days written", ending.diary_days).format(
+            n=ending.diary_days
+        )
+    )
+    if ending.report is not None:
+        lines.append(_("Report: {name}").format(name=esc(ending.report.file.file_name)))
+    else:
+        lines.append(_("Report: not uploaded yet"))
+    if ending.mark is not None:
+        lines.append(
+            _("🎓 Final mark: {mark} out of 100 ({letter})").format(
+                mark=ending.mark.mark, letter=ending.mark.letter
+            )
+        )
+    return lines

@@ -48,6 +48,7 @@ from handlers.reports.port import EXPORT_FORMATS, BarChart, ExportOrder, ReportB
 from handlers.reports.states import ReportDates, ReportForm
 from handlers.reports.texts import (
     export_labels,
+    feedback_text,
     file_stem,
     period_label,
     report_charts,
@@ -346,6 +347,7 @@ async def period_chosen(
     await deliver(
         query,
         db,
+        user,
         scope,
         reports,
         settings,
@@ -360,6 +362,7 @@ async def period_chosen(
 async def deliver(
     target: CallbackQuery | Message,
     db: Database,
+    viewer: User,
     scope: ReportScope,
     reports: ReportBuilder,
     settings: HandlerSettings,
@@ -379,6 +382,9 @@ async def deliver(
     await _reply(target, summary_text(report, heading), after_keyboard(what, org_id))
     assert target.bot is not None
     assert target.from_user is not None
+    if viewer.role in NETWORK_VIEWERS:
+        feedback = await db.reports.school_feedback(scope, period, locale)
+        await target.bot.send_message(target.from_user.id, feedback_text(feedback))
     await send_charts(target.bot, target.from_user.id, reports, report_charts(report, heading))
 
 
@@ -416,7 +422,9 @@ async def period_typed(
     scope = await scope_or_answer(message, db, user, org_id)
     if scope is not None:
         what = chosen_report(data)
-        await deliver(message, db, scope, reports, settings, state, what, period, org_id, locale)
+        await deliver(
+            message, db, user, scope, reports, settings, state, what, period, org_id, locale
+        )
 
 
 async def period_not_text(message: Message) -> None:

@@ -8,6 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
+from db.domain.evaluations import MIN_RESPONSES, SchoolFeedback
 from db.domain.events import EventKind, Rsvp
 from db.domain.issues import IssueCategory, IssueStatus
 from db.domain.models import Organization, OrgKind, Role
@@ -26,6 +27,7 @@ from handlers.reports.port import BarChart, ExportLabels, Series
 
 BLUE, ORANGE, SKY, GREEN, GREY = "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#BBBBBB"
 SCHOOLS_ON_CHART = 12
+FEEDBACK_SCHOOLS = 15  # schools listed in one message; the rest are counted
 
 
 def plain(text: str) -> str:
@@ -499,3 +501,40 @@ def file_stem(period: Period) -> str:
 
 def report_heading(period: Period, scope_text: str) -> str:
     return _("Report for {period} · {scope}").format(period=period_label(period), scope=scope_text)
+
+
+def feedback_text(feedback: list[SchoolFeedback]) -> str:
+    """The students' ratings per school, averaged; a school appears from MIN_RESPONSES answers."""
+    lines = [
+        _("⭐ <b>Students' feedback on schools and mentors</b>"),
+        _("Averages from 1 to 5; a school is shown from {min} answers on.").format(
+            min=MIN_RESPONSES
+        ),
+        "",
+    ]
+    if not feedback:
+        lines.append(_("Not enough answers in this period yet."))
+    for school in feedback[:FEEDBACK_SCHOOLS]:
+        summary = school.summary
+        lines.append(
+            f"<b>{esc(school.name)}</b> — "
+            + ngettext("{n} answer", "{n} answers", summary.responses).format(n=summary.responses)
+        )
+        lines.append(
+            "  "
+            + _("School: conditions {conditions}, support {support}, workload {workload}").format(
+                **{aspect: number(value) for aspect, value in summary.school.items()}
+            )
+        )
+        lines.append(
+            "  "
+            + _(
+                "Mentors: availability {availability}, feedback {feedback}, example {example}"
+            ).format(**{aspect: number(value) for aspect, value in summary.mentors.items()})
+        )
+    hidden = len(feedback) - FEEDBACK_SCHOOLS
+    if hidden > 0:
+        lines.append(
+            ngettext("…and {n} more school", "…and {n} more schools", hidden).format(n=hidden)
+        )
+    return "\n".join(lines)

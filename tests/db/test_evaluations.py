@@ -56,10 +56,21 @@ async def practice(db: Database, clock: ManualClock) -> Practice:
     return await Practice().build(db, clock)
 
 
-async def test_the_whole_ending_of_one_placement(db: Database, practice: Practice) -> None:
-    placement = practice.placements[0].id
-    mid = EvaluationInput(dict.fromkeys(RUBRIC, 4), "Good contact with pupils", "Pace")
+async def test_the_whole_ending_of_one_placement(
+    db: Database, clock: ManualClock, practice: Practice
+) -> None:
+    dual = await make_offer(
+        db, practice.coordinator, practice.school, places=1, starts_in_days=1, days=69,
+        kind="dual", mentor_ids=(practice.mentor.id,),
+    )  # fmt: skip
+    student = practice.students[0]
+    placement = (await db.placements.place(practice.coordinator, dual.id, student.id)).id
+    mid = EvaluationInput(dict.fromkeys(RUBRIC, 4), "", "Pace")
+    with pytest.raises(NotReady):  # before the midpoint
+        await db.evaluations.evaluate(practice.mentor, placement, EvaluationKind.MID, mid)
+    clock.advance(timedelta(days=36))
     await db.evaluations.evaluate(practice.mentor, placement, EvaluationKind.MID, mid)
+    clock.advance(timedelta(days=35))
     final = await db.evaluations.evaluate(practice.mentor, placement, EvaluationKind.FINAL, FINAL)
     assert final.recommended_mark == 92 and final.signed_at is None
     signed = await db.evaluations.sign(
@@ -70,7 +81,7 @@ async def test_the_whole_ending_of_one_placement(db: Database, practice: Practic
     assert confirmed.confirmed_by == practice.director.id
     [mark] = await db.evaluations.grade(practice.coordinator, {placement: 91})
     assert (mark.mark, mark.letter) == (91, "A−")
-    await db.evaluations.rate(practice.students[0], placement, RATINGS, "Helpful school")
+    await db.evaluations.rate(student, placement, RATINGS, "Helpful school")
     assert set(await db.evaluations.of(placement)) == {EvaluationKind.MID, EvaluationKind.FINAL}
     assert (await db.evaluations.final_mark(placement)) == mark
 

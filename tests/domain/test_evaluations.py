@@ -65,8 +65,10 @@ def test_a_final_evaluation_needs_a_mark_and_a_mid_term_one_has_none() -> None:
         check_evaluation(EvaluationKind.MID, EvaluationInput(scores, "Clear", "Pace", 70))
     with pytest.raises(InvalidValue):
         check_evaluation(EvaluationKind.MID, EvaluationInput({**scores, "planning": 6}, "a", "b"))
-    with pytest.raises(InvalidValue):
-        check_evaluation(EvaluationKind.MID, EvaluationInput(scores, "  ", "b"))
+    with pytest.raises(InvalidValue):  # what to improve is the point of a mid-term evaluation
+        check_evaluation(EvaluationKind.MID, EvaluationInput(scores, "a", "  "))
+    mid = check_evaluation(EvaluationKind.MID, EvaluationInput(scores, "  ", "Pace"))
+    assert mid.strengths == "" and mid.to_improve == "Pace"  # strengths are asked at the end
 
 
 def test_ratings_cover_the_school_and_the_mentor() -> None:

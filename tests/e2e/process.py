@@ -154,8 +154,11 @@ class Person:
         assert update in self.telegram.pending_updates
         return await self._settle(before, timeout)
 
-    async def press(self, label: str, timeout: float = 15) -> ChatMessage:
-        message = self.telegram.last_message_with_button(self.user.id, label)
+    async def press(
+        self, label: str, timeout: float = 15, message: ChatMessage | None = None
+    ) -> ChatMessage:
+        """Press `label` in `message`, or in the latest message that has such a button."""
+        message = message or self.telegram.last_message_with_button(self.user.id, label)
         button = message.find_button(label)
         assert button is not None
         update = self.telegram.callback_update(self.user, message, button["callback_data"])

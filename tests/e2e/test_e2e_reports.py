@@ -47,7 +47,11 @@ async def test_a_report_and_an_export_from_the_running_bot(
         [album] = telegram.calls("sendMediaGroup")
         assert len(album.files) == 6
         assert all(content.startswith(b"\x89PNG") for _n, content in album.files.values())
-        summary = next(m.text for m in reversed(telegram.bot_messages(person.user.id)) if m.text)
+        summary = next(
+            m.text
+            for m in reversed(telegram.bot_messages(person.user.id))
+            if "📊" in (m.text or "")
+        )
         assert f"Посещений: {network.truth.visits:,}".replace(",", "\u00a0") in summary
 
         await person.send("/export")

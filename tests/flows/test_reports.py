@@ -67,8 +67,9 @@ def decoded(content: bytes) -> np.ndarray:
 
 
 def last_text(telegram: FakeTelegram, user: FakeUser) -> str:
-    """The latest text the bot sent or edited for `user` (charts come after the summary)."""
-    return next(m.text for m in reversed(telegram.bot_messages(user.id)) if m.text)
+    """The latest summary the bot sent or edited for `user` (the students' feedback on schools
+    and the charts come after it)."""
+    return next(m.text for m in reversed(telegram.bot_messages(user.id)) if "📊" in (m.text or ""))
 
 
 def album(telegram: FakeTelegram) -> list[bytes]:
