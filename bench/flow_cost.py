@@ -3,7 +3,8 @@
 Each flow is driven through the real Dispatcher as people do it (send text, press buttons
 by their label), several times by different people. For each flow: µs per update and the
 ratio to the echo bot, and per update the SQL statements (SQLite's trace callback) and the
-round trips to the aiosqlite thread (counted on the Database's connections). One table.
+round trips to a database thread (counted on the Database's connections: the writer and the
+reader run statements inline, db/connection.py, so only long reads take one). One table.
 
     .venv/bin/python bench/flow_cost.py [--people 20] [--rounds 3]
 
@@ -42,7 +43,7 @@ from db import Database, ManualClock
 from db.domain.events import Audience, EventInput, EventKind
 from db.domain.models import OrgKind, Role
 from db.domain.orgs import OrgInput
-from db.domain.placements import OfferInput, PracticeKind
+from db.domain.placements import PLACES_MAX, OfferInput, PracticeKind
 from db.domain.users import NewUser
 from handlers import renderers
 from tests.fake_telegram import TEST_TOKEN, FakeTelegram, FakeUser, RecordingSession
@@ -115,7 +116,7 @@ async def seed(db: Database, town: Town) -> None:
                     "Информатика",
                     db.today() + timedelta(days=30),
                     db.today() + timedelta(days=60),
-                    100,
+                    PLACES_MAX,  # every waiting applicant fits, however many rounds
                 ),
             )
         )

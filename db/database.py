@@ -16,6 +16,7 @@ import aiosqlite
 
 from db.audit import AuditRepository
 from db.broadcasts import BroadcastRepository
+from db.connection import inline_connection, scan_connection
 from db.diary import DiaryRepository
 from db.domain.clock import Clock, SystemClock
 from db.evaluations import EvaluationRepository
@@ -55,10 +56,13 @@ def migration_scripts() -> list[tuple[int, str]]:
     return scripts
 
 
-async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+async def _connect(path: Path, *, read_only: bool, scans: bool = False) -> aiosqlite.Connection:
+    """Inline (see db/connection.py), or threaded for `scans`: reads that may take long."""
+    if scans:
+        conn = await scan_connection(path, BUSY_TIMEOUT_MS)
+    else:
+        conn = await inline_connection(path)
     conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
     if read_only:
@@ -67,17 +71,15 @@ async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
 
 
 class Database:
-    """One writer connection (serialised by a lock) and one reader connection.
+    """One writer connection (serialised by a lock), one reader, and one for long reads.
 
-    WAL lets the reader see every committed write without waiting for the writer.
+    WAL lets the readers see every committed write without waiting for the writer.
     Domain operations run in `transaction()`; they must not nest.
 
-    Each statement is a round trip to the connection's thread (~0.1 ms, most of an update's
-    cost). Reads that do not depend on each other are awaited together (asyncio.gather): they
-    queue back to back on the reader's thread and cost about one wait, not one each. Inside a
-    transaction, gather only awaits that queue all their statements at once (one statement, or a
-    gather of them): a later statement could otherwise land after the ROLLBACK of a failed
-    sibling.
+    The writer and the reader run their statements on the event loop's thread (db/connection.py:
+    no thread hop per statement), so they take only short statements. A read that scans much
+    data (a report over a year) goes through `scan_all`/`scan_one`, on its own thread, so the
+    bot keeps answering meanwhile.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class Database:
         path: Path,
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
+        scanner: aiosqlite.Connection,
         clock: Clock,
         timezone: ZoneInfo,
     ) -> None:
@@ -93,6 +96,7 @@ class Database:
         self.timezone = timezone
         self._writer = writer
         self._reader = reader
+        self._scanner = scanner
         self._write_lock = asyncio.Lock()
         self.user_cache = UserCache()
         self._after_commit: list[Callable[[], None]] = []
@@ -129,10 +133,13 @@ class Database:
             await writer.execute("PRAGMA journal_mode = WAL")
             await apply_migrations(writer)
             reader = await _connect(path, read_only=True)
+            scanner = await _connect(path, read_only=True, scans=True)
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader, clock or SystemClock(), timezone or DEFAULT_TIMEZONE)
+        return cls(
+            path, writer, reader, scanner, clock or SystemClock(), timezone or DEFAULT_TIMEZONE
+        )
 
     def today(self) -> date:
         """The deployment's local date: practice periods and deadlines are local days."""
@@ -140,6 +147,7 @@ class Database:
 
     async def close(self) -> None:
         async with self._write_lock:
+            await self._scanner.close()
             await self._reader.close()
             await self._writer.close()
 
@@ -193,6 +201,13 @@ class Database:
         self, sql: str, params: Params = (), conn: aiosqlite.Connection | None = None
     ) -> Any:
         return await one_value(conn or self._reader, sql, params)
+
+    async def scan_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """A read that may take long (a report's aggregate over a year), off the loop's thread."""
+        return await all_rows(self._scanner, sql, params)
+
+    async def scan_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        return await one_row(self._scanner, sql, params)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:

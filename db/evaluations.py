@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -303,7 +302,7 @@ class EvaluationRepository:
             check_mark(mark)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            placements = await asyncio.gather(*(approved_placement(conn, i) for i in marks))
+            placements = [await approved_placement(conn, i) for i in marks]
             cursor = await conn.executemany(
                 "INSERT INTO final_marks (application_id, mark, graded_by, graded_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (application_id) DO NOTHING",

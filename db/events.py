@@ -14,7 +14,6 @@ otherwise recorded as missed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -171,13 +170,11 @@ class EventRepository:
         if user.role not in EVENT_ORGANIZERS:
             where += " AND " + _AUDIENCE_MATCH
             params.update(role=user.role.value, organization=str(user.organization_id))
-        total, rows = await asyncio.gather(
-            self._db.fetch_value(f"SELECT count(*) FROM events e WHERE {where}", params),
-            self._db.fetch_all(
-                _EVENT_SELECT
-                + f" WHERE {where} ORDER BY e.starts_at, e.id LIMIT :limit OFFSET :offset",
-                {**params, "limit": limit, "offset": offset},
-            ),
+        total = await self._db.fetch_value(f"SELECT count(*) FROM events e WHERE {where}", params)
+        rows = await self._db.fetch_all(
+            _EVENT_SELECT
+            + f" WHERE {where} ORDER BY e.starts_at, e.id LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
         )
         return [event_from_row(row) for row in rows], int(total)
 
@@ -502,13 +499,11 @@ class EventRepository:
         """I'll attend / Can't attend. Capacity is enforced here; the waiting list moves up."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            event, row = await asyncio.gather(
-                _event(conn, event_id),
-                one_row(
-                    conn,
-                    "SELECT status FROM event_registrations WHERE event_id = ? AND user_id = ?",
-                    (event_id, user.id),
-                ),
+            event = await _event(conn, event_id)
+            row = await one_row(
+                conn,
+                "SELECT status FROM event_registrations WHERE event_id = ? AND user_id = ?",
+                (event_id, user.id),
             )
             if not self.may_see(user, event):
                 raise NotAllowed("event")

@@ -13,7 +13,6 @@ Every change queues notifications for the people it concerns in the same transac
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -137,15 +136,9 @@ async def _application(conn: aiosqlite.Connection, application_id: int) -> Appli
 async def application_with_offer(
     conn: aiosqlite.Connection, application_id: int
 ) -> tuple[Application, Offer]:
-    """Both rows, read in one wait (two statements queued at once; see Database)."""
-    application, offer_row = await asyncio.gather(
-        _application(conn, application_id),
-        one_row(
-            conn,
-            _OFFER_SELECT + " WHERE o.id = (SELECT offer_id FROM applications WHERE id = ?)",
-            (application_id,),
-        ),
-    )
+    """Both rows, on the transaction's connection."""
+    application = await _application(conn, application_id)
+    offer_row = await one_row(conn, _OFFER_SELECT + " WHERE o.id = ?", (application.offer_id,))
     assert offer_row is not None  # the application exists, and so does its offer
     return application, offer_from_row(offer_row)
 
@@ -219,17 +212,15 @@ class PlacementRepository:
     ) -> tuple[list[Offer], int]:
         """Open offers a student can still apply to, soonest first, one page (paged in SQL)."""
         where, params = self._browse_where(filters)
-        total, rows = await asyncio.gather(
-            self._db.fetch_value(
-                "SELECT count(*) FROM practice_offers o JOIN organizations g ON g.id = "
-                f"o.organization_id WHERE {where}",
-                params,
-            ),
-            self._db.fetch_all(
-                _OFFER_SELECT + " JOIN organizations g ON g.id = o.organization_id"
-                f" WHERE {where} ORDER BY o.starts_on, o.id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ),
+        total = await self._db.fetch_value(
+            "SELECT count(*) FROM practice_offers o JOIN organizations g ON g.id = "
+            f"o.organization_id WHERE {where}",
+            params,
+        )
+        rows = await self._db.fetch_all(
+            _OFFER_SELECT + " JOIN organizations g ON g.id = o.organization_id"
+            f" WHERE {where} ORDER BY o.starts_on, o.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
         return [offer_from_row(row) for row in rows], int(total)
 
@@ -308,14 +299,15 @@ class PlacementRepository:
             params.append(actor.organization_id)
         where = " AND ".join(clauses)
         base = f"FROM applications a JOIN practice_offers o ON o.id = a.offer_id WHERE {where}"
-        total, rows = await asyncio.gather(
-            self._db.fetch_value(f"SELECT count(*) {base}", params),
-            self._db.fetch_all(
-                f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ),
+        rows = await self._db.fetch_all(
+            f"SELECT a.*, count(*) OVER () AS total {base}"
+            " ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
-        return [application_from_row(row) for row in rows], int(total)
+        if rows or offset == 0:
+            return [application_from_row(row) for row in rows], rows[0]["total"] if rows else 0
+        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
+        return [], int(total)
 
     async def student_applications(self, student_id: int, limit: int = 20) -> list[Application]:
         rows = await self._db.fetch_all(

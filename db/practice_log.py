@@ -9,7 +9,6 @@ Rules kept here, in transactions:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
@@ -280,14 +279,12 @@ class PracticeLogRepository:
                 raise InvalidValue("worked_on", "future")
             if row is None:
                 raise InvalidValue("worked_on", "outside_period")
-            (application, _), logged = await asyncio.gather(
-                approved_placement(conn, row["id"]),
-                one_row(
-                    conn,
-                    "SELECT coalesce(sum(hours), 0) AS total FROM practice_hours"
-                    " WHERE application_id = ? AND worked_on = ? AND status != 'returned'",
-                    (row["id"], date_to_db(worked_on)),
-                ),
+            application, _ = await approved_placement(conn, row["id"])
+            logged = await one_row(
+                conn,
+                "SELECT coalesce(sum(hours), 0) AS total FROM practice_hours"
+                " WHERE application_id = ? AND worked_on = ? AND status != 'returned'",
+                (row["id"], date_to_db(worked_on)),
             )
             if logged is not None and float(logged["total"]) + hours > MAX_HOURS_PER_DAY:
                 raise InvalidValue("hours", "over_day")
@@ -377,21 +374,19 @@ class PracticeLogRepository:
     # ----- progress ----------------------------------------------------------------------------
 
     async def progress(self, application: Application, required: Mapping[str, int]) -> Progress:
-        offer, visit_row, hours_row = await asyncio.gather(  # one wait for three reads
-            self._db.placements.offer(application.offer_id),
-            self._db.fetch_one(
-                "SELECT count(*) AS n, max(visited_on) AS last,"
-                + ", ".join(f" avg(score_{name}) AS {name}" for name in CRITERIA)
-                + " FROM visits WHERE application_id = ?",
-                (application.id,),
-            ),
-            self._db.fetch_one(
-                "SELECT coalesce(sum(CASE WHEN status = 'confirmed' THEN hours END), 0)"
-                " AS confirmed,"
-                " coalesce(sum(CASE WHEN status = 'pending' THEN hours END), 0) AS pending"
-                " FROM practice_hours WHERE application_id = ?",
-                (application.id,),
-            ),
+        offer = await self._db.placements.offer(application.offer_id)
+        visit_row = await self._db.fetch_one(
+            "SELECT count(*) AS n, max(visited_on) AS last,"
+            + ", ".join(f" avg(score_{name}) AS {name}" for name in CRITERIA)
+            + " FROM visits WHERE application_id = ?",
+            (application.id,),
+        )
+        hours_row = await self._db.fetch_one(
+            "SELECT coalesce(sum(CASE WHEN status = 'confirmed' THEN hours END), 0)"
+            " AS confirmed,"
+            " coalesce(sum(CASE WHEN status = 'pending' THEN hours END), 0) AS pending"
+            " FROM practice_hours WHERE application_id = ?",
+            (application.id,),
         )
         assert offer is not None
         assert visit_row is not None

@@ -200,7 +200,7 @@ class ReportRepository:
         if scope.kind == "mentor":
             return []
         params = {**scope.params(), **period_bounds(period, self._db.timezone)}
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             f"SELECT g.id, {name_sql('g', locale)} AS name, r.ratings FROM placement_ratings r"
             " JOIN organizations g ON g.id = r.organization_id"
             " WHERE r.created_at >= :start_at AND r.created_at < :end_at"
@@ -220,7 +220,7 @@ class ReportRepository:
     async def _placements(
         self, scope: ReportScope, params: dict[str, Any], locale: str
     ) -> list[SchoolPlacements]:
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             f"SELECT g.id, {name_sql('g', locale)} AS name, a.status, count(*) AS n"
             + PLACEMENTS_FROM
             + f" WHERE {OVERLAPS_PERIOD} AND {placements_where(scope)}"
@@ -241,7 +241,7 @@ class ReportRepository:
             if org is None or org.kind is not OrgKind.UNIVERSITY:
                 return None
         where = {"organization": "s.organization_id = :org", "region": "sg.region = :region"}
-        row = await self._db.fetch_one(
+        row = await self._db.scan_one(
             "SELECT count(*) AS students, coalesce(sum(NOT EXISTS (SELECT 1"
             " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
             f" WHERE a.student_id = s.id AND a.status = 'approved' AND {OVERLAPS_PERIOD})), 0)"
@@ -254,7 +254,7 @@ class ReportRepository:
         return StudentCoverage(students=row["students"], without_placement=row["without"])
 
     async def _visits(self, scope: ReportScope, params: dict[str, Any]) -> VisitFigures:
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             "SELECT a.student_id, count(v.id) AS n"
             + PLACEMENTS_FROM
             + " LEFT JOIN visits v ON v.application_id = a.id"
@@ -266,7 +266,7 @@ class ReportRepository:
         buckets: dict[int, int] = dict.fromkeys(VISIT_BUCKETS, 0)
         for row in rows:
             buckets[visit_bucket(row["n"])] += 1
-        averages = await self._db.fetch_one(
+        averages = await self._db.scan_one(
             "SELECT "
             + ", ".join(f"avg(v.score_{name}) AS {name}" for name in CRITERIA)
             + PLACEMENTS_FROM
@@ -287,7 +287,7 @@ class ReportRepository:
         self, scope: ReportScope, params: dict[str, Any], required_hours: Mapping[str, int]
     ) -> HoursFigures:
         """Hours of the placements running in the period, against what each practice requires."""
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             "SELECT o.kind, a.id,"
             " (SELECT coalesce(sum(h.hours), 0) FROM practice_hours h"
             "  WHERE h.application_id = a.id AND h.status = 'confirmed') AS confirmed,"
@@ -316,7 +316,7 @@ class ReportRepository:
         return HoursFigures(by_kind=by_kind, completed=completed)
 
     async def _issues(self, scope: ReportScope, params: dict[str, Any]) -> IssueFigures:
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             "SELECT i.category, i.status,"
             " julianday(i.resolved_at) - julianday(i.created_at) AS days"
             " FROM school_issues i JOIN organizations g ON g.id = i.organization_id"
@@ -343,7 +343,7 @@ class ReportRepository:
         return IssueFigures(by_category=by_category, median_days=median(every), open=still_open)
 
     async def _events(self, scope: ReportScope, params: dict[str, Any]) -> EventFigures:
-        rows = await self._db.fetch_all(
+        rows = await self._db.scan_all(
             "SELECT e.kind, count(DISTINCT e.id) AS events,"
             " count(r.user_id) AS registered,"
             " coalesce(sum(r.attended = 1), 0) AS attended,"

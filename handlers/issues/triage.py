@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -142,9 +140,8 @@ async def list_view(
 async def card_view(
     db: Database, viewer: User, issue: Issue, locale: str, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
-    comments, attachments = await asyncio.gather(
-        db.issues.comments(issue.id), db.issues.attachments(issue.id)
-    )
+    comments = await db.issues.comments(issue.id)
+    attachments = await db.issues.attachments(issue.id)
     people = await db.users.by_ids(
         [issue.author_id, issue.assignee_id, *(c.author_id for c in comments)]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
@@ -37,16 +37,25 @@ LONG_DATE = {"kk": "y 'жылғы' d MMMM, EEEE", "ru": "full", "en": "full"}
 
 def fmt_date(day: date | datetime, tz: ZoneInfo | None = None, locale: str | None = None) -> str:
     """A date in running text and lists: 25.12.2026 / 25 дек. 2026 г. / Dec 25, 2026."""
-    if isinstance(day, datetime) and tz is not None:
-        day = day.astimezone(tz)
+    if isinstance(day, datetime):
+        day = (day.astimezone(tz) if tz is not None else day).date()
     locale = locale or current_locale()
-    return str(format_date(day, SHORT_DATE.get(locale, "medium"), locale=babel_locale(locale)))
+    return _formatted(day, SHORT_DATE.get(locale, "medium"), locale)
 
 
 def fmt_long_date(day: date | datetime, locale: str | None = None) -> str:
     """A date with its weekday, for an event: 2026 жылғы 25 желтоқсан, жұма."""
+    if isinstance(day, datetime):
+        day = day.date()
     locale = locale or current_locale()
-    return str(format_date(day, LONG_DATE.get(locale, "full"), locale=babel_locale(locale)))
+    return _formatted(day, LONG_DATE.get(locale, "full"), locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(day: date, pattern: str, locale: str) -> str:
+    """Babel walks its locale data for every field of every date; the same few hundred dates
+    (offer periods, event days) are shown over and over, so each is formatted once."""
+    return str(format_date(day, pattern, locale=babel_locale(locale)))
 
 
 def fmt_datetime(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:

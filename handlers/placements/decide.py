@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -49,11 +47,9 @@ async def managed_application(db: Database, user: User, application_id: int) -> 
 
 
 async def card_text(db: Database, application: Application, locale: str) -> str:
-    offer, people, position = await asyncio.gather(
-        db.placements.offer(application.offer_id),
-        db.users.by_ids([application.student_id, application.mentor_id]),
-        db.placements.waitlist_position(application),
-    )
+    offer = await db.placements.offer(application.offer_id)
+    people = await db.users.by_ids([application.student_id, application.mentor_id])
+    position = await db.placements.waitlist_position(application)
     assert offer is not None
     student = people[application.student_id]
     university = await db.orgs.get(student.organization_id) if student.organization_id else None

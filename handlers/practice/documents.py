@@ -6,7 +6,6 @@ school or university files); the report is the student's own file, sent again by
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from aiogram import Router
@@ -46,9 +45,8 @@ class PlacementFacts:
 
 
 async def placement_facts(db: Database, application: Application) -> PlacementFacts:
-    student, offer = await asyncio.gather(
-        db.users.get(application.student_id), db.placements.offer(application.offer_id)
-    )
+    student = await db.users.get(application.student_id)
+    offer = await db.placements.offer(application.offer_id)
     school = await db.orgs.get(offer.organization_id) if offer else None
     return PlacementFacts(student, offer, school, document_language(student))
 

@@ -6,8 +6,6 @@ recommended mark, from which the characteristic is drafted in the student's lang
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -49,9 +47,8 @@ from handlers.practice.texts import criterion_name
 async def due_view(
     db: Database, mentor: User, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
-    mid, final = await asyncio.gather(
-        db.evaluations.mid_due_for(mentor, settings.mid_term_weeks), db.evaluations.due_for(mentor)
-    )
+    mid = await db.evaluations.mid_due_for(mentor, settings.mid_term_weeks)
+    final = await db.evaluations.due_for(mentor)
     builder = InlineKeyboard()
     if not mid and not final:
         return _(
@@ -60,7 +57,7 @@ async def due_view(
         ), builder.as_markup()
     due = [(p, EvaluationKind.MID) for p in mid] + [(p, EvaluationKind.FINAL) for p in final]
     students = await db.users.by_ids([p.student_id for p, _ in due])
-    offers = await asyncio.gather(*(db.placements.offer(p.offer_id) for p, _ in due))
+    offers = [await db.placements.offer(p.offer_id) for p, _ in due]
     lines = [_("🏁 <b>Evaluations to give</b>"), ""]
     for number, ((placement, kind), offer) in enumerate(zip(due, offers, strict=True), start=1):
         lines.append(

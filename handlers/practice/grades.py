@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 
 from aiogram import F, Router
@@ -38,7 +37,7 @@ async def grade_list(db: Database, locale: str) -> tuple[str, list[int]]:
         return _("No finished practice is waiting for a mark."), []
     students = await db.users.by_ids([item.student_id for item in waiting])
     schools = await db.orgs.by_ids([item.organization_id for item in waiting])
-    offers = await asyncio.gather(*(db.placements.offer(item.offer_id) for item in waiting))
+    offers = [await db.placements.offer(item.offer_id) for item in waiting]
     lines = [_("🎓 <b>Practices to grade</b>"), ""]
     for number, (item, offer) in enumerate(zip(waiting, offers, strict=True), start=1):
         school = schools.get(item.organization_id)
@@ -134,7 +133,7 @@ async def marks_written(
         await message.answer(_("This list is out of date. Send /grade to see it again."))
         return
     await state.clear()
-    applications = await asyncio.gather(*(db.placements.application(i) for i in chosen))
+    applications = [await db.placements.application(i) for i in chosen]
     students = {a.id: a.student_id for a in applications if a is not None}
     people = await db.users.by_ids(list(students.values()))
     names = {app_id: people[student_id].full_name for app_id, student_id in students.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 from aiogram import F, Router
@@ -59,10 +58,8 @@ async def hours_overview(
         return _(
             "You have no practice that has started yet, so there is nothing to log."
         ), builder.as_markup()
-    progress, entries = await asyncio.gather(
-        db.practice.progress(placement, settings.required_hours),
-        db.practice.hours_for(placement.id, limit=10),
-    )
+    progress = await db.practice.progress(placement, settings.required_hours)
+    entries = await db.practice.hours_for(placement.id, limit=10)
     lines = [hours_progress(progress)]
     if entries:
         lines += ["", _("Recent entries:")] + [hours_line(entry) for entry in entries]

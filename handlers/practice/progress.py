@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -53,11 +51,9 @@ async def may_see(db: Database, viewer: User, application: Application) -> bool:
 async def card(
     db: Database, application: Application, locale: str, settings: HandlerSettings, viewer: User
 ) -> tuple[str, PracticeEnding]:
-    progress, student, ending = await asyncio.gather(
-        db.practice.progress(application, settings.required_hours),
-        db.users.get(application.student_id),
-        practice_ending(db, application.id),
-    )
+    progress = await db.practice.progress(application, settings.required_hours)
+    student = await db.users.get(application.student_id)
+    ending = await practice_ending(db, application.id)
     school = await db.orgs.get(progress.offer.organization_id)
     assert student is not None
     lines = [progress_text(progress, student, school, locale), ""]
@@ -66,12 +62,10 @@ async def card(
 
 
 async def practice_ending(db: Database, application_id: int) -> PracticeEnding:
-    evaluations, mark, diary_days, report = await asyncio.gather(
-        db.evaluations.of(application_id),
-        db.evaluations.final_mark(application_id),
-        db.diary.count(application_id),
-        db.diary.report(application_id),
-    )
+    evaluations = await db.evaluations.of(application_id)
+    mark = await db.evaluations.final_mark(application_id)
+    diary_days = await db.diary.count(application_id)
+    report = await db.diary.report(application_id)
     return PracticeEnding(evaluations, mark, diary_days, report)
 
 
