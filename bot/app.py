@@ -133,9 +133,9 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(UserMiddleware(db, settings.bot.admins))
     LocaleMiddleware(i18n).setup(dispatcher)
     for name, observer in dispatcher.observers.items():
-        if name != "update":
+        if name not in ("update", "callback_query"):
             observer.middleware(HandlerNameMiddleware())
-    dispatcher.callback_query.middleware(CallbackSpinnerMiddleware())
+    dispatcher.callback_query.middleware(CallbackSpinnerMiddleware())  # names the handler too
     dispatcher.message.outer_middleware(LeaveBrowsingOnCommand())
     dispatcher.include_routers(*(get_routers() if routers is None else routers))
     gate_routers(dispatcher)

@@ -99,14 +99,19 @@ def handler_name(handler_object: HandlerObject) -> str:
     return f"{module}.{getattr(callback, '__name__', '?')}"
 
 
+def note_handler(data: dict[str, Any]) -> None:
+    """Tell the update's log line which handler took it."""
+    context = data.get("log_context")
+    handler_object: HandlerObject | None = data.get("handler")
+    if context is not None and handler_object is not None:
+        context["handler"] = handler_name(handler_object)
+
+
 class HandlerNameMiddleware(BaseMiddleware):
     """Inner middleware: tells the log line which handler took the update."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        context = data.get("log_context")
-        handler_object: HandlerObject | None = data.get("handler")
-        if context is not None and handler_object is not None:
-            context["handler"] = handler_name(handler_object)
+        note_handler(data)
         return await handler(event, data)
 
 
@@ -220,6 +225,7 @@ class CallbackSpinnerMiddleware(BaseMiddleware):
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        note_handler(data)  # in place of HandlerNameMiddleware: aiogram wraps one, not two
         if not isinstance(event, CallbackQuery):
             return await handler(event, data)
         token = _answered_callbacks.set(set())

@@ -299,15 +299,12 @@ class PlacementRepository:
             params.append(actor.organization_id)
         where = " AND ".join(clauses)
         base = f"FROM applications a JOIN practice_offers o ON o.id = a.offer_id WHERE {where}"
+        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
         rows = await self._db.fetch_all(
-            f"SELECT a.*, count(*) OVER () AS total {base}"
-            " ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
+            f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        if rows or offset == 0:
-            return [application_from_row(row) for row in rows], rows[0]["total"] if rows else 0
-        total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
-        return [], int(total)
+        return [application_from_row(row) for row in rows], int(total)
 
     async def student_applications(self, student_id: int, limit: int = 20) -> list[Application]:
         rows = await self._db.fetch_all(
@@ -596,11 +593,13 @@ class PlacementRepository:
             if cursor.rowcount != 1:
                 raise OfferFull()
             mentor_id = offer.mentor_ids[0] if len(offer.mentor_ids) == 1 else None
-            await conn.execute(
+            approved = await one_row(
+                conn,
                 "UPDATE applications SET status = 'approved', decided_by = ?, decided_at = ?,"
-                " mentor_id = ?, updated_at = ? WHERE id = ?",
+                " mentor_id = ?, updated_at = ? WHERE id = ? RETURNING *",
                 (actor.id, to_db(now), mentor_id, to_db(now), application_id),
             )
+            assert approved is not None  # read in this transaction just above
             notices.add(
                 [application.student_id], "placement.approved", application_id=application_id
             )
@@ -613,7 +612,7 @@ class PlacementRepository:
                 conn, now, actor.id, "application.approve", "application", application_id
             )
             await self._queue(conn, notices)
-            return await _application(conn, application_id)
+            return application_from_row(approved)
 
     async def reject(self, actor: User, application_id: int, reason: str) -> Application:
         """Turn down a pending or waiting application, with a reason the student will read."""
