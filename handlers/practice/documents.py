@@ -172,9 +172,7 @@ async def send_document(
     if not isinstance(query.message, Message):
         await query.answer()
         return
-    sent = await document_for(
-        query.message, callback_data.kind, application, user, db, i18n, settings
-    )
+    sent = await document_for(query.message, callback_data.kind, application, db, i18n, settings)
     if sent is None:
         await query.answer(_("This document is not ready yet."), show_alert=True)
         return
@@ -192,7 +190,6 @@ async def document_for(
     chat: Message,
     kind: DocKind,
     application: Application,
-    user: User,
     db: Database,
     i18n: I18n,
     settings: HandlerSettings,
