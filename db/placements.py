@@ -207,6 +207,25 @@ class PlacementRepository:
         row = await self._db.fetch_one("SELECT * FROM applications WHERE id = ?", (application_id,))
         return None if row is None else application_from_row(row)
 
+    async def offers_by_ids(self, offer_ids: Iterable[int]) -> dict[int, Offer]:
+        """The offers that exist among `offer_ids`, in one query (for a list's lines)."""
+        ids = sorted(set(offer_ids))
+        if not ids:
+            return {}
+        rows = await self._db.fetch_all(
+            _OFFER_SELECT + f" WHERE o.id IN ({','.join('?' * len(ids))})", ids
+        )
+        return {row["id"]: offer_from_row(row) for row in rows}
+
+    async def applications_by_ids(self, application_ids: Iterable[int]) -> dict[int, Application]:
+        ids = sorted(set(application_ids))
+        if not ids:
+            return {}
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM applications WHERE id IN ({','.join('?' * len(ids))})", ids
+        )
+        return {row["id"]: application_from_row(row) for row in rows}
+
     async def browse(
         self, filters: BrowseFilter, offset: int, limit: int
     ) -> tuple[list[Offer], int]:

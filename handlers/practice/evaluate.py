@@ -57,7 +57,8 @@ async def due_view(
         ), builder.as_markup()
     due = [(p, EvaluationKind.MID) for p in mid] + [(p, EvaluationKind.FINAL) for p in final]
     students = await db.users.by_ids([p.student_id for p, _ in due])
-    offers = [await db.placements.offer(p.offer_id) for p, _ in due]
+    by_id = await db.placements.offers_by_ids(p.offer_id for p, _ in due)
+    offers = [by_id.get(p.offer_id) for p, _ in due]
     lines = [_("🏁 <b>Evaluations to give</b>"), ""]
     for number, ((placement, kind), offer) in enumerate(zip(due, offers, strict=True), start=1):
         lines.append(

@@ -37,7 +37,8 @@ async def grade_list(db: Database, locale: str) -> tuple[str, list[int]]:
         return _("No finished practice is waiting for a mark."), []
     students = await db.users.by_ids([item.student_id for item in waiting])
     schools = await db.orgs.by_ids([item.organization_id for item in waiting])
-    offers = [await db.placements.offer(item.offer_id) for item in waiting]
+    by_id = await db.placements.offers_by_ids(item.offer_id for item in waiting)
+    offers = [by_id.get(item.offer_id) for item in waiting]
     lines = [_("🎓 <b>Practices to grade</b>"), ""]
     for number, (item, offer) in enumerate(zip(waiting, offers, strict=True), start=1):
         school = schools.get(item.organization_id)
@@ -133,8 +134,8 @@ async def marks_written(
         await message.answer(_("This list is out of date. Send /grade to see it again."))
         return
     await state.clear()
-    applications = [await db.placements.application(i) for i in chosen]
-    students = {a.id: a.student_id for a in applications if a is not None}
+    applications = await db.placements.applications_by_ids(chosen)
+    students = {a.id: a.student_id for a in applications.values()}
     people = await db.users.by_ids(list(students.values()))
     names = {app_id: people[student_id].full_name for app_id, student_id in students.items()}
     lines = [_("Saved, and the students are told:")] + [
