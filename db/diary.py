@@ -156,6 +156,13 @@ class DiaryRepository:
             await audit.record(
                 conn, now, student.id, "report.upload", "application", application_id
             )
+            if application.mentor_id is not None:  # the mentor reads it before evaluating
+                await self._db.outbox.add(
+                    conn,
+                    [application.mentor_id],
+                    "report.uploaded",
+                    {"application_id": application_id},
+                )
             row = await one_row(
                 conn, "SELECT * FROM practice_reports WHERE application_id = ?", (application_id,)
             )

@@ -214,6 +214,24 @@ async def practice_closed(context: NoticeContext, payload: dict[str, Any]) -> No
     )
 
 
+async def report_uploaded(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    application_id = int(payload.get("application_id", 0))
+    report = await context.db.diary.report(application_id)
+    name = await student_name(context, application_id)
+    if report is None or name is None:
+        return None
+    builder = InlineKeyboard()
+    builder.button(
+        text=_("📎 Report"), callback_data=DocCb(kind=DocKind.REPORT, application_id=application_id)
+    )
+    return Notice(
+        _("📎 {student} uploaded the practice report: {name}").format(
+            student=esc(name), name=esc(report.file.file_name)
+        ),
+        builder.as_markup(),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "visit.logged": visit_logged,
     "visit.updated": visit_updated,
@@ -226,4 +244,5 @@ RENDERERS: dict[str, Renderer] = {
     "evaluation.final_due": final_due,
     "practice.ungraded": ungraded,
     "practice.closed": practice_closed,
+    "report.uploaded": report_uploaded,
 }

@@ -140,6 +140,12 @@ async def test_the_student_keeps_a_diary_and_uploads_the_report_the_mentor_reads
     )
     report = await db.diary.report(placement)
     assert report is not None and report.file.mime_type == "application/pdf"
+    await chat.deliver()
+    told = chat.telegram.last_bot_message(MENTOR.id)
+    assert told.text == t(
+        "📎 {student} uploaded the practice report: {name}", student="Студент 0", name="Есеп.pdf"
+    )
+    assert t("📎 Report") in told.button_labels()
 
     await chat.send(MENTOR, "/progress")
     card = await chat.press(MENTOR, "1")
