@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from db import Database
 from db.domain.broadcasts import BroadcastAudience, BroadcastDraft
 from db.domain.models import Role
-from tests.e2e.process import FAST_CHATS, BotProcess, start_server, write_config
+from tests.e2e.process import FAST_CHATS, BotProcess, write_config
 from tests.factories import make_member, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, wait_until
 
@@ -29,13 +28,6 @@ TEXTS = {
     "ru": "Объявление: практика начинается",
     "en": "Announcement: practice begins",
 }
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def seed(path: Path) -> dict[int, str]:

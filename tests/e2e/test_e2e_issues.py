@@ -3,7 +3,6 @@ comments, the director is told and confirms — each in their own language."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,12 @@ from aiogram.utils.i18n import I18n
 
 from db import Database
 from db.domain.models import OrgKind, Role
-from tests.e2e.process import BotProcess, Person, start_server, write_config
+from tests.e2e.process import BotProcess, Person, write_config
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser, wait_until
 from tests.i18n_helpers import Translator
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def seed(path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from bot.config import BotSettings
 from db import Database
 from db.domain.models import OrgKind, Role
 from db.domain.placements import OfferInput, PracticeKind
-from tests.e2e.process import BotProcess, Person, start_server, write_config
+from tests.e2e.process import BotProcess, Person, write_config
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser, wait_until
 from tests.i18n_helpers import Translator
@@ -34,13 +33,6 @@ SCHOOL = (50.4200, 80.2500)
 # Telegram ids by locale index: the coordinator, the mentor, the director and the student.
 COORDINATOR, MENTOR, DIRECTOR, STUDENT = 700, 710, 720, 730
 CHARACTERISTIC_TITLE = {"kk": "МІНЕЗДЕМЕ", "ru": "ХАРАКТЕРИСТИКА", "en": "ХАРАКТЕРИСТИКА"}
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def seed(path: Path) -> None:

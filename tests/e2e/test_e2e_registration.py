@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from handlers.account.registration import consent_text
 from handlers.kit.settings import HandlerSettings
-from tests.e2e.process import OPERATOR, BotProcess, Person, start_server, write_config
+from tests.e2e.process import OPERATOR, BotProcess, Person, write_config
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser
 from tests.i18n_helpers import Translator
 
@@ -24,13 +23,6 @@ SHU,university,Шәкәрім университеті,Университет Ш
 S7,school,№7 мектеп-гимназия,Школа-гимназия №7,School-gymnasium No. 7,Семей,Абай облысы,,50.4200,80.2500
 """
 LANGUAGE_BUTTONS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def test_registration_end_to_end(

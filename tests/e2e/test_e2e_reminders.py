@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,20 +18,13 @@ from aiogram.utils.i18n import I18n
 from db import Database
 from db.domain.events import Audience, EventInput, EventKind
 from db.domain.models import OrgKind, Role
-from tests.e2e.process import BotProcess, start_server, write_config
+from tests.e2e.process import BotProcess, write_config
 from tests.factories import make_member, make_org, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, wait_until
 from tests.i18n_helpers import Translator
 
 pytestmark = pytest.mark.e2e
 PEOPLE = {801: "kk", 802: "ru"}
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def seed(path: Path, due_in: list[int]) -> datetime:

@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from tests.datagen import Network
-from tests.e2e.process import BotProcess, Person, start_server, write_config
+from tests.e2e.process import BotProcess, Person, write_config
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser, wait_until
 
 pytestmark = pytest.mark.e2e
 
 YEAR = "01.09.2025 – 31.08.2026"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def test_a_report_and_an_export_from_the_running_bot(

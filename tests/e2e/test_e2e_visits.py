@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from aiogram.utils.i18n import I18n
 from db import Database
 from db.domain.models import OrgKind, Role
 from db.domain.placements import OfferInput, PracticeKind
-from tests.e2e.process import BotProcess, Person, start_server, write_config
+from tests.e2e.process import BotProcess, Person, write_config
 from tests.factories import make_member, make_org, make_student, make_university
 from tests.fake_telegram import FakeBotAPIServer, FakeTelegram, FakeUser, wait_until
 from tests.i18n_helpers import Translator
@@ -20,13 +19,6 @@ from tests.i18n_helpers import Translator
 pytestmark = pytest.mark.e2e
 SCHOOL = (50.4200, 80.2500)
 LOCALES = ("kk", "ru", "en")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeTelegram, FakeBotAPIServer]]:
-    telegram, server = await start_server()
-    yield telegram, server
-    await server.stop()
 
 
 async def seed(path: Path) -> None:
