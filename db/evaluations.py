@@ -45,6 +45,7 @@ from db.outbox import PRIORITY_REMINDER
 from db.placements import application_from_row, approved_placement
 from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
+from db.users import directors_of
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -250,14 +251,12 @@ class EvaluationRepository:
                 (text, to_db(now), final.id),
             )
             await audit.record(conn, now, mentor.id, "characteristic.sign", "application", final.id)
-            directors = await first_column(
-                conn,
-                "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
-                " AND telegram_id IS NOT NULL ORDER BY id",
-                (offer.organization_id,),
-            )
+            directors = await directors_of(conn, [offer.organization_id])
             await self._db.outbox.add(
-                conn, directors, "characteristic.signed", {"application_id": application_id}
+                conn,
+                directors[offer.organization_id],
+                "characteristic.signed",
+                {"application_id": application_id},
             )
             signed = await _evaluation(conn, application_id, EvaluationKind.FINAL)
         assert signed is not None
@@ -425,16 +424,15 @@ class EvaluationRepository:
                 ([row["mentor_id"]], "evaluation.final_due", {"application_id": row["id"]})
                 for row in final
             ]
-            for row in unconfirmed:
-                directors = await first_column(
-                    conn,
-                    "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
-                    " AND telegram_id IS NOT NULL ORDER BY id",
-                    (row["organization_id"],),
+            directors = await directors_of(conn, (row["organization_id"] for row in unconfirmed))
+            messages += [
+                (
+                    directors[row["organization_id"]],
+                    "characteristic.signed",
+                    {"application_id": row["id"]},
                 )
-                messages.append(
-                    (directors, "characteristic.signed", {"application_id": row["id"], "again": 1})
-                )
+                for row in unconfirmed
+            ]
             if ungraded:
                 coordinators = await first_column(
                     conn,

@@ -42,6 +42,7 @@ from db.domain.roles import REQUEST_POSTERS, STAFF
 from db.outbox import PRIORITY_PERSONAL, PRIORITY_REMINDER
 from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
+from db.users import directors_of
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -278,12 +279,7 @@ class IssueRepository:
         return issue_from_row(row)
 
     async def _school_people(self, conn: aiosqlite.Connection, issue: Issue) -> list[int]:
-        directors = await first_column(
-            conn,
-            "SELECT id FROM users WHERE role = 'director' AND organization_id = ? AND "
-            "telegram_id IS NOT NULL",
-            (issue.organization_id,),
-        )
+        directors = (await directors_of(conn, [issue.organization_id]))[issue.organization_id]
         return list(dict.fromkeys([issue.author_id, *directors]))
 
     async def change_status(

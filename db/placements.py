@@ -51,6 +51,7 @@ from db.domain.placements import (
 from db.domain.roles import STAFF
 from db.rows import all_rows, one_row, one_value
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
+from db.users import directors_of, fetch_user
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -171,23 +172,9 @@ async def _managed_application(
     return application, offer
 
 
-async def _user(conn: aiosqlite.Connection, user_id: int) -> User:
-    from db.users import fetch_user
-
-    return await fetch_user(conn, user_id)
-
-
 async def approvers(conn: aiosqlite.Connection, offer: Offer) -> list[int]:
     """Who decides on an offer's applications: its school's directors, and its author."""
-    ids = [
-        row["id"]
-        for row in await all_rows(
-            conn,
-            "SELECT id FROM users WHERE role = 'director' AND organization_id = ?"
-            " AND telegram_id IS NOT NULL ORDER BY id",
-            (offer.organization_id,),
-        )
-    ]
+    ids = (await directors_of(conn, [offer.organization_id]))[offer.organization_id]
     if offer.created_by is not None and offer.created_by not in ids:
         ids.append(offer.created_by)
     return ids
@@ -899,7 +886,7 @@ class PlacementRepository:
         now = self._db.clock.now()
         notices = _Notices()
         offer = await _offer(conn, offer_id)
-        student = await _user(conn, student_id)
+        student = await fetch_user(conn, student_id)
         if student.role is not Role.STUDENT or student.telegram_id is None:
             raise NotFound("student")
         if offer.ends_on < self._db.today():

@@ -19,7 +19,7 @@ from db.domain.users import (
     clean_full_name,
     clean_programme,
 )
-from db.rows import one_row
+from db.rows import all_rows, one_row
 from db.timeutil import from_db, maybe_from_db, to_db
 
 if TYPE_CHECKING:
@@ -50,6 +50,25 @@ async def fetch_user(conn: aiosqlite.Connection, user_id: int) -> User:
     if row is None:
         raise NotFound("user")
     return user_from_row(row)
+
+
+async def directors_of(
+    conn: aiosqlite.Connection, organization_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """The directors (or kindergarten heads) of each organization who can be sent a message."""
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return {}
+    rows = await all_rows(
+        conn,
+        "SELECT id, organization_id FROM users WHERE role = 'director' AND telegram_id IS NOT NULL"
+        f" AND organization_id IN ({','.join('?' * len(ids))}) ORDER BY id",
+        ids,
+    )
+    found: dict[int, list[int]] = {organization_id: [] for organization_id in ids}
+    for row in rows:
+        found[row["organization_id"]].append(row["id"])
+    return found
 
 
 async def fetch_user_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> User | None:

@@ -5,6 +5,7 @@ Every prefix is unique across the bot (tests/test_architecture.py checks it).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -19,6 +20,7 @@ Id = Annotated[int, Field(ge=1, le=ID_MAX)]  # an object that must be named
 OptionalId = Annotated[int, Field(ge=0, le=ID_MAX)]  # 0: none chosen
 Count = Annotated[int, Field(ge=0, le=ID_MAX)]  # versions, pages, offsets, small numbers
 Choice = Annotated[int, Field(ge=-1, le=ID_MAX)]  # an index or id; -1: all, or back
+DayOrdinal = Annotated[int, Field(ge=0, le=date.max.toordinal())]  # date.toordinal(); 0: none
 
 
 class CancelCb(CallbackData, prefix="cancel"):

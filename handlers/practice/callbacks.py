@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.kit.callbacks import Count, Id
+from handlers.kit.callbacks import Count, DayOrdinal, Id
 
 
 class HoursCb(CallbackData, prefix="hr"):
@@ -67,4 +67,4 @@ class DocCb(CallbackData, prefix="pd"):
 class DiaryCb(CallbackData, prefix="dy"):
     action: str  # page, write
     application_id: Id
-    day: Count = 0  # a date's ordinal: the day to write, or the page's newest day + 1
+    day: DayOrdinal = 0  # the day to write, or the page's newest day + 1; 0: the newest page

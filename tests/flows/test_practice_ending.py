@@ -165,6 +165,10 @@ async def test_the_student_keeps_a_diary_and_uploads_the_report_the_mentor_reads
     assert chat.last_answer()["show_alert"] is True
     await chat.press_data(MENTOR, f"dy:write:{placement}:{db.today().toordinal()}")
     assert chat.last_answer()["show_alert"] is True  # only the student writes
+    before = await db.diary.count(placement)
+    await chat.press_data(student, f"dy:write:{placement}:{2**31 - 1}")  # no such day exists
+    assert chat.last_answer()["text"] == t("This button is out of date. Send /menu to start again.")
+    assert await db.diary.count(placement) == before
 
 
 async def test_nothing_changes_in_the_diary_after_the_mark(
