@@ -301,10 +301,9 @@ class PlacementRepository:
         if actor.role not in STAFF:
             if actor.role is not Role.DIRECTOR:
                 return [], 0
-            clauses.append("o.organization_id = ?")
+            clauses.append("a.organization_id = ?")
             params.append(actor.organization_id)
-        where = " AND ".join(clauses)
-        base = f"FROM applications a JOIN practice_offers o ON o.id = a.offer_id WHERE {where}"
+        base = f"FROM applications a WHERE {' AND '.join(clauses)}"
         total = await self._db.fetch_value(f"SELECT count(*) {base}", params)
         rows = await self._db.fetch_all(
             f"SELECT a.* {base} ORDER BY a.queued_at, a.id LIMIT ? OFFSET ?",
@@ -545,9 +544,18 @@ class PlacementRepository:
             else:
                 raise OfferFull()
             cursor = await conn.execute(
-                "INSERT INTO applications (offer_id, student_id, status, motivation, queued_at,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (offer_id, student.id, status.value, text, to_db(now), to_db(now), to_db(now)),
+                "INSERT INTO applications (offer_id, organization_id, student_id, status,"
+                " motivation, queued_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    offer_id,
+                    offer.organization_id,
+                    student.id,
+                    status.value,
+                    text,
+                    to_db(now),
+                    to_db(now),
+                    to_db(now),
+                ),
             )
             assert cursor.lastrowid is not None
             application_id = cursor.lastrowid
@@ -906,11 +914,12 @@ class PlacementRepository:
         if cursor.rowcount != 1:
             raise OfferFull()
         cursor = await conn.execute(
-            "INSERT INTO applications (offer_id, student_id, status, queued_at, mentor_id, "
-            "decided_by,"
-            " decided_at, created_at, updated_at) VALUES (?, ?, 'approved', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO applications (offer_id, organization_id, student_id, status, queued_at,"
+            " mentor_id, decided_by, decided_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'approved', ?, ?, ?, ?, ?, ?)",
             (
                 offer_id,
+                offer.organization_id,
                 student_id,
                 to_db(now),
                 mentor_id,

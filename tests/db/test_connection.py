@@ -11,6 +11,7 @@ import pytest
 
 from db import Database
 from db import connection as db_connection
+from db import database as database_module
 
 
 async def test_short_statements_run_on_the_loops_thread_and_long_reads_do_not(
@@ -67,3 +68,33 @@ async def test_a_lock_held_past_the_busy_timeout_is_an_error(
         other.close()
     async with db.transaction() as conn:  # nothing was left half-open
         await conn.execute("SELECT 1")
+
+
+def rows_in_the_database_file(path: object) -> int:
+    """Rows of checkpoint_probe in the main file alone, as if the WAL were lost."""
+    frozen = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(frozen.execute("SELECT count(*) FROM checkpoint_probe").fetchone()[0])
+    except sqlite3.OperationalError:  # the table itself is not in the file yet
+        return 0
+    finally:
+        frozen.close()
+
+
+async def test_commits_are_checkpointed_off_the_loops_thread(db: Database) -> None:
+    checkpoint_threads: set[int] = set()
+    await db._checkpointer.create_function(
+        "note_thread", 0, lambda: checkpoint_threads.add(threading.get_ident())
+    )
+    async with db._writer.execute("PRAGMA wal_autocheckpoint") as cursor:
+        assert tuple(await cursor.fetchone() or ()) == (0,), "the writer never checkpoints here"
+    await db.write("CREATE TABLE checkpoint_probe (id INTEGER PRIMARY KEY)")
+    for number in range(database_module.CHECKPOINT_AFTER_COMMITS * 2):
+        await db.write("INSERT INTO checkpoint_probe (id) VALUES (?)", (number,))
+    for _ in range(200):
+        if rows_in_the_database_file(db.path) >= database_module.CHECKPOINT_AFTER_COMMITS:
+            break
+        await asyncio.sleep(0.01)
+    assert rows_in_the_database_file(db.path) >= database_module.CHECKPOINT_AFTER_COMMITS
+    await db._checkpointer.execute("SELECT note_thread()")
+    assert checkpoint_threads and threading.get_ident() not in checkpoint_threads

@@ -215,3 +215,36 @@ async def test_migration_8_dates_requests_resolved_before_it(tmp_path: Path) -> 
         await db.close()
     assert closed == "2025-02-04 12:00:00"
     assert still_new is None
+
+
+async def test_migration_11_gives_earlier_applications_their_school(tmp_path: Path) -> None:
+    """A pending application made before migration 11 still reaches its director's queue."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for version, sql in migration_scripts()[:10]:
+            conn.executescript(f"{sql}\nPRAGMA user_version = {version};")
+        conn.executescript(
+            "INSERT INTO organizations (id, kind, name_kk, city, search_text, created_at,"
+            " updated_at) VALUES (1, 'school', 'Мектеп', 'Семей', 'мектеп', '2025-01-01 00:00:00',"
+            " '2025-01-01 00:00:00');"
+            "INSERT INTO users (id, telegram_id, full_name, role, organization_id, locale,"
+            " consent_at, created_at, seen_at) VALUES (1, 5, 'Әсел', 'director', 1, 'kk',"
+            " '2025-01-01 00:00:00', '2025-01-01 00:00:00', '2025-01-01 00:00:00'),"
+            " (2, 6, 'Дана', 'student', NULL, 'kk',"
+            " '2025-01-01 00:00:00', '2025-01-01 00:00:00', '2025-01-01 00:00:00');"
+            "INSERT INTO practice_offers (id, organization_id, kind, subject, subject_key,"
+            " starts_on, ends_on, places, created_at, updated_at) VALUES (1, 1, 'pedagogical',"
+            " 'Математика', 'математика', '2025-03-01', '2025-03-31', 2, '2025-01-01 00:00:00',"
+            " '2025-01-01 00:00:00');"
+            "INSERT INTO applications (id, offer_id, student_id, status, queued_at, created_at,"
+            " updated_at) VALUES (1, 1, 2, 'pending', '2025-02-01 09:00:00',"
+            " '2025-02-01 09:00:00', '2025-02-01 09:00:00');"
+        )
+    db = await Database.open(path)
+    try:
+        director = await db.users.get(1)
+        assert director is not None
+        queue, total = await db.placements.review_queue(director, 0, 5)
+    finally:
+        await db.close()
+    assert [application.id for application in queue] == [1] and total == 1
