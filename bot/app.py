@@ -93,6 +93,7 @@ def handler_settings(settings: Settings) -> HandlerSettings:
         visit_radius_m=settings.practice.visit_radius_m,
         no_visit_days=settings.practice.no_visit_days,
         mid_term_weeks=settings.practice.mid_term_weeks,
+        round_choices=settings.placements.round_choices,
         memorandum_warn_days=settings.memoranda.warn_days,
         operator=settings.privacy.operator,
     )

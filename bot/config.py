@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.delivery_settings import ON_UNKNOWN, DeliverySettings, OnUnknown
 from db.domain.evaluations import MID_TERM_WEEKS
 from db.domain.models import LOCALES
+from db.domain.rounds import MAX_CHOICES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
@@ -73,6 +74,11 @@ class PracticeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PlacementSettings:
+    round_choices: int = MAX_CHOICES  # how many offers a student may rank in a round
+
+
+@dataclass(frozen=True, slots=True)
 class IssueSettings:
     stale_days: int = 7
 
@@ -96,6 +102,7 @@ class Settings:
     database: DatabaseSettings = DatabaseSettings()
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     practice: PracticeSettings = field(default_factory=PracticeSettings)
+    placements: PlacementSettings = field(default_factory=PlacementSettings)
     issues: IssueSettings = field(default_factory=IssueSettings)
     memoranda: MemorandumSettings = field(default_factory=MemorandumSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
@@ -114,6 +121,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
         "on_unknown",
     },
     "practice": {"required_hours", "visit_radius_m", "no_visit_days", "mid_term_weeks"},
+    "placements": {"round_choices"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
     "privacy": {"operator"},
@@ -150,6 +158,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         ),
         delivery=_delivery(delivery),
         practice=_practice(raw.get("practice", {})),
+        placements=PlacementSettings(
+            round_choices=_optional(
+                raw.get("placements", {}), "placements", "round_choices", _int_in(1, 20)
+            )
+            or MAX_CHOICES
+        ),
         issues=IssueSettings(
             stale_days=_optional(raw.get("issues", {}), "issues", "stale_days", _int_in(1, 365))
             or 7

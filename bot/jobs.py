@@ -12,6 +12,7 @@ from db import Database
 STALE_ISSUES = "issues.stale"
 EXPIRING_MEMORANDA = "memoranda.expiring"
 PRACTICE_END = "practice.reminders"
+ROUND_DEADLINES = "rounds.deadlines"
 
 
 def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> None:
@@ -30,3 +31,4 @@ def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> Non
         timedelta(hours=1),
         partial(db.evaluations.remind_due, settings.practice.mid_term_weeks),
     )
+    scheduler.every(ROUND_DEADLINES, timedelta(minutes=1), db.rounds.close_due)

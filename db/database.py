@@ -32,6 +32,7 @@ from db.personal import PersonalDataRepository
 from db.placements import PlacementRepository
 from db.practice_log import PracticeLogRepository
 from db.reports import ReportRepository
+from db.rounds import RoundRepository
 from db.rows import all_rows, one_row, one_value
 from db.support import SupportRepository
 from db.users import UserCache, UserRepository
@@ -116,6 +117,7 @@ class Database:
         self.invites = InviteRepository(self)
         self.outbox = OutboxRepository(self)
         self.placements = PlacementRepository(self)
+        self.rounds = RoundRepository(self)
         self.practice = PracticeLogRepository(self)
         self.evaluations = EvaluationRepository(self)
         self.diary = DiaryRepository(self)

@@ -881,6 +881,13 @@ class PlacementRepository:
                     raise RowRefused(index, problem) from problem
         return len(rows)
 
+    async def place_in_round(
+        self, conn: aiosqlite.Connection, actor: User, offer_id: int, student_id: int
+    ) -> int:
+        """Inside a round's publish transaction: the same rules as a direct placement, but the
+        student and the directors are told by the round's own result notices, once."""
+        return await self._place(conn, actor, offer_id, student_id, None, tell_decision=False)
+
     async def _place(
         self,
         conn: aiosqlite.Connection,
@@ -888,6 +895,8 @@ class PlacementRepository:
         offer_id: int,
         student_id: int,
         mentor_id: int | None,
+        *,
+        tell_decision: bool = True,
     ) -> int:
         if actor is not None and actor.role not in STAFF:
             raise NotAllowed("role")
@@ -931,12 +940,14 @@ class PlacementRepository:
         )
         assert cursor.lastrowid is not None
         application_id = cursor.lastrowid
-        notices.add([student_id], "placement.approved", application_id=application_id)
+        if tell_decision:
+            notices.add([student_id], "placement.approved", application_id=application_id)
         notices.add([mentor_id], "placement.new_student", application_id=application_id)
-        directors = [d for d in await approvers(conn, offer) if d != actor_id]
-        notices.add(
-            directors, "placement.decided", application_id=application_id, decision="placed"
-        )
+        if tell_decision:
+            directors = [d for d in await approvers(conn, offer) if d != actor_id]
+            notices.add(
+                directors, "placement.decided", application_id=application_id, decision="placed"
+            )
         await audit.record(
             conn,
             now,

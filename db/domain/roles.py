@@ -25,6 +25,7 @@ EVENT_ORGANIZERS = NETWORK_STAFF
 NETWORK_BROADCASTERS = NETWORK_STAFF  # to any audience
 BROADCASTERS = NETWORK_BROADCASTERS | {Role.DIRECTOR}  # a director: their own school's mentors
 GRADERS = STAFF  # the university's practice supervisors set the final mark
+ROUND_ORGANIZERS = STAFF  # open placement rounds, preview and publish their allocation
 MEMORANDUM_KEEPERS = STAFF
 MEMORANDUM_VIEWERS = NETWORK_STAFF  # a department official: their region's partners
 NETWORK_VIEWERS = NETWORK_STAFF

@@ -14,15 +14,104 @@ live in db/, and tests/domain/test_rounds.py checks the properties over random i
 
 from __future__ import annotations
 
+import csv
 import heapq
+import io
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
 
 from db.domain.errors import InvalidValue
+from db.domain.models import Role, User
+from db.domain.placements import PracticeKind
 
 MAX_CHOICES = 5  # the default K; [placements] round_choices in the config
+STUDY_YEARS = range(1, 7)
+
+
+class Priority(StrEnum):
+    """How ties between students wanting the same offer are broken."""
+
+    LOTTERY = "lottery"
+    SCORE = "score"  # an imported score, higher first; the lottery among equals
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"  # students rank until the deadline
+    CLOSED = "closed"  # the deadline passed: the coordinator previews, reruns, publishes
+    PUBLISHED = "published"  # placed; results sent
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """Who a round is for: students of these years (at this university, when it has one)."""
+
+    study_years: frozenset[int]
+    university_id: int | None
+
+    def includes(self, person: User) -> bool:
+        return (
+            person.role is Role.STUDENT
+            and person.study_year in self.study_years
+            and (self.university_id is None or person.organization_id == self.university_id)
+        )
+
+    def meets(self, other: Cohort) -> bool:
+        same_university = (
+            self.university_id is None
+            or other.university_id is None
+            or self.university_id == other.university_id
+        )
+        return same_university and bool(self.study_years & other.study_years)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementRound:
+    id: int
+    kind: PracticeKind
+    cohort: Cohort
+    choices: int
+    deadline_at: datetime
+    seed: int
+    priority: Priority
+    status: RoundStatus
+    created_by: int | None
+    offer_ids: frozenset[int]
+    starts_on: date  # the earliest start among its offers
+    ends_on: date  # the latest end among its offers
+
+    def takes_preferences(self, now: datetime) -> bool:
+        return self.status is RoundStatus.OPEN and now < self.deadline_at
+
+    def overlaps(self, cohort: Cohort, starts_on: date, ends_on: date) -> bool:
+        """Another round for some of the same students and days would place them twice."""
+        return (
+            self.status is not RoundStatus.PUBLISHED
+            and self.cohort.meets(cohort)
+            and self.starts_on <= ends_on
+            and starts_on <= self.ends_on
+        )
+
+
+def check_study_years(text: str) -> frozenset[int]:
+    """ "3", "3, 4" or "3 4": the years of study a round is for."""
+    parts = text.replace(",", " ").split()
+    if not parts or not all(part.isdigit() for part in parts):
+        raise InvalidValue("study_years", "format")
+    years = frozenset(int(part) for part in parts)
+    if not years <= set(STUDY_YEARS):
+        raise InvalidValue("study_years", "range")
+    return years
+
+
+def check_deadline(deadline_at: datetime, now: datetime) -> datetime:
+    if deadline_at <= now:
+        raise InvalidValue("deadline", "past")
+    return deadline_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +165,67 @@ def score_ranks(scores: Mapping[int, float], seed: int) -> dict[int, int]:
     tie_break = lottery_ranks(list(scores), seed)
     order = sorted(scores, key=lambda student: (-scores[student], tie_break[student]))
     return {student: rank for rank, student in enumerate(order)}
+
+
+def priority_ranks(
+    student_ids: Sequence[int], scores: Mapping[int, float], seed: int
+) -> dict[int, int]:
+    """Students with a score first (higher first, lottery among equals), then the rest by the
+    lottery: the order a round with imported scores uses."""
+    scored = score_ranks({s: scores[s] for s in student_ids if s in scores}, seed)
+    rest = lottery_ranks([s for s in student_ids if s not in scores], seed)
+    return {**scored, **{student: len(scored) + rank for student, rank in rest.items()}}
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    line: int
+    student: str  # a Telegram id, @username or the full name as registered
+    score: float
+
+
+SCORE_MAX_ROWS = 20_000
+
+
+def parse_scores(text: str) -> list[ScoreLine]:
+    """A CSV of `student,score` (comma, semicolon or tab; a header row is optional).
+
+    Raises InvalidValue("scores", "line N") naming the first bad line.
+    """
+    numbered = [
+        (line, [cell.strip() for cell in row])
+        for line, row in enumerate(
+            csv.reader(io.StringIO(text), delimiter=_delimiter(text)), start=1
+        )
+        if any(cell.strip() for cell in row)
+    ]
+    if numbered and _number(numbered[0][1][-1]) is None:
+        numbered = numbered[1:]  # a header
+    if not numbered:
+        raise InvalidValue("scores", "empty")
+    if len(numbered) > SCORE_MAX_ROWS:
+        raise InvalidValue("scores", "too_many")
+    parsed = []
+    for line, cells in numbered:
+        score = _number(cells[-1]) if len(cells) >= 2 else None
+        if score is None or not cells[0]:
+            raise InvalidValue("scores", f"line {line}")
+        parsed.append(ScoreLine(line, cells[0], score))
+    return parsed
+
+
+def _delimiter(text: str) -> str:
+    """Excel in Kazakh or Russian saves CSV with semicolons (the comma is the decimal mark)."""
+    first = text.splitlines()[0] if text else ""
+    return ";" if ";" in first else "\t" if "\t" in first else ","
+
+
+def _number(cell: str) -> float | None:
+    try:
+        value = float(cell.replace(",", ".").strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def allocate(

@@ -27,6 +27,7 @@ from db.domain.roles import (
     REPORT_VIEWERS,
     REQUEST_POSTERS,
     REQUEST_VIEWERS,
+    ROUND_ORGANIZERS,
     STAFF,
     STUDENTS,
     SUPPORT_ADMINS,
@@ -50,6 +51,7 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("menu", lambda: _("Main menu")),
         CommandInfo("offers", lambda: _("Find a practice place"), STUDENTS),
         CommandInfo("myplacement", lambda: _("My applications and placement"), STUDENTS),
+        CommandInfo("round", lambda: _("Rank offers in a placement round"), STUDENTS),
         CommandInfo("hours", lambda: _("Log practice hours"), STUDENTS),
         CommandInfo("diary", lambda: _("Practice diary"), STUDENTS),
         CommandInfo("report", lambda: _("Upload the practice report"), STUDENTS),
@@ -70,6 +72,9 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("review", lambda: _("Applications awaiting a decision"), OFFER_MANAGERS),
         CommandInfo("myoffers", lambda: _("Practice offers"), OFFER_MANAGERS),
         CommandInfo("newoffer", lambda: _("Publish practice places"), OFFER_MANAGERS),
+        CommandInfo(
+            "rounds", lambda: _("Placement rounds: open, preview, publish"), ROUND_ORGANIZERS
+        ),
         CommandInfo(
             "issue",
             lambda: _("Send a request from your school"),

@@ -23,6 +23,7 @@ from db.domain.roles import (
     REPORT_VIEWERS,
     REQUEST_POSTERS,
     REQUEST_VIEWERS,
+    ROUND_ORGANIZERS,
     STAFF,
     STUDENTS,
 )
@@ -46,6 +47,7 @@ def _items() -> list[MenuItem]:
     return [
         MenuItem("offers", lambda: _("🏫 Practice places"), STUDENTS),
         MenuItem("myplacement", lambda: _("📌 My placement"), STUDENTS),
+        MenuItem("round", lambda: _("🗳 Placement round"), STUDENTS),
         MenuItem("hours", lambda: _("🕒 Practice hours"), STUDENTS),
         MenuItem("students", lambda: _("👩‍🎓 My students"), MENTORS),
         MenuItem("visit", lambda: _("📝 Log a visit"), MENTORS),
@@ -54,6 +56,7 @@ def _items() -> list[MenuItem]:
         MenuItem("review", lambda: _("📥 Applications to review"), OFFER_MANAGERS),
         MenuItem("myoffers", lambda: _("📋 Practice offers"), OFFER_MANAGERS),
         MenuItem("newoffer", lambda: _("➕ New offer"), OFFER_MANAGERS),
+        MenuItem("rounds", lambda: _("🗳 Placement rounds"), ROUND_ORGANIZERS),
         MenuItem("issue", lambda: _("📨 New school request"), REQUEST_POSTERS),
         MenuItem(
             "issues",

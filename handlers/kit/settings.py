@@ -6,6 +6,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from db.domain.evaluations import MID_TERM_WEEKS
+from db.domain.rounds import MAX_CHOICES
 
 
 class ReminderPlanner(Protocol):
@@ -28,5 +29,6 @@ class HandlerSettings:
     visit_radius_m: int = 300
     no_visit_days: int = 14
     mid_term_weeks: int = MID_TERM_WEEKS
+    round_choices: int = MAX_CHOICES
     memorandum_warn_days: int = 60
     operator: Mapping[str, str] = field(default_factory=dict)  # by locale; see [privacy]

@@ -54,3 +54,20 @@ class ManageCb(CallbackData, prefix="of"):
     action: str
     offer_id: OptionalId = 0
     value: Count = 0
+
+
+class RoundCb(CallbackData, prefix="rd"):
+    """A coordinator's action on a placement round."""
+
+    action: str
+    round_id: OptionalId = 0
+    value: str = ""
+
+
+class RankCb(CallbackData, prefix="rk"):
+    """A student's change to their own ranked list in a round (no student id: always theirs)."""
+
+    action: str
+    round_id: Id
+    offer_id: OptionalId = 0
+    page: Count = 0

@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from db.domain.models import Organization, User
 from db.domain.placements import Application, Offer
-from handlers.kit.formatting import esc
+from db.domain.rounds import RoundStatus
+from handlers.kit.callbacks import MenuCb
+from handlers.kit.formatting import esc, fmt_datetime
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
-from handlers.placements.callbacks import AppCb
+from handlers.placements.callbacks import AppCb, RoundCb
+from handlers.placements.ranking import result_line
 from handlers.placements.texts import (
+    kind_name,
     offer_card,
     org_title,
     period_text,
@@ -283,6 +288,69 @@ async def mentor_needed(context: NoticeContext, payload: dict[str, Any]) -> Noti
     )
 
 
+async def round_opened(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await context.db.rounds.get(int(payload.get("round", 0)))
+    if found is None or not found.takes_preferences(context.db.clock.now()):
+        return None  # closed before this reached them: nothing to act on
+    builder = InlineKeyboard()
+    builder.button(text=_("🗳 Rank the offers"), callback_data=MenuCb(action="round"))
+    return Notice(
+        _(
+            "🗳 A placement round for {kind} is open: rank up to {k} offers you want, until"
+            " {deadline}. Places are then given out fairly, all at once — not to whoever is"
+            " online first."
+        ).format(
+            kind=kind_name(found.kind),
+            k=found.choices,
+            deadline=fmt_datetime(found.deadline_at, context.settings.timezone),
+        ),
+        builder.as_markup(),
+    )
+
+
+async def round_ready(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await context.db.rounds.get(int(payload.get("round", 0)))
+    if found is None or found.status is not RoundStatus.CLOSED:
+        return None
+    builder = InlineKeyboard()
+    builder.button(
+        text=_("🗳 Open the round"), callback_data=RoundCb(action="open", round_id=found.id)
+    )
+    return Notice(
+        _(
+            "🗳 Ranking in round #{id} has closed. The allocation is ready for you to check and"
+            " publish."
+        ).format(id=found.id),
+        builder.as_markup(),
+    )
+
+
+async def round_result(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    found = await context.db.rounds.get(int(payload.get("round", 0)))
+    student = await context.db.users.get(context.user_id)
+    if found is None or student is None:
+        return None
+    builder = InlineKeyboard()
+    builder.button(text=_("📌 My placement"), callback_data=MenuCb(action="myplacement"))
+    line = await result_line(context.db, found, student, context.locale)
+    return Notice(_("🗳 Placement round result.") + " " + line, builder.as_markup())
+
+
+async def round_placed(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    placed = await context.db.rounds.placed_at(
+        int(payload.get("round", 0)), int(payload.get("org", 0))
+    )
+    if not placed:
+        return None
+    return Notice(
+        ngettext(
+            "🗳 A placement round has placed {n} student at your school. See them in /myoffers.",
+            "🗳 A placement round has placed {n} students at your school. See them in /myoffers.",
+            placed,
+        ).format(n=placed)
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "placement.applied": applied,
     "placement.approved": approved,
@@ -300,4 +368,8 @@ RENDERERS: dict[str, Renderer] = {
     "placement.mentor_set": mentor_set,
     "placement.mentor_left": mentor_left,
     "placement.mentor_needed": mentor_needed,
+    "round.opened": round_opened,
+    "round.ready": round_ready,
+    "round.result": round_result,
+    "round.placed": round_placed,
 }

@@ -66,3 +66,19 @@ class DecisionForm(TypedDict, total=False):
     decision: str
     review_offset: int
     place_offer: int
+
+
+class NewRound(StatesGroup):
+    kind = State()
+    study_years = State()
+    deadline = State()
+    priority = State()
+    scores = State()
+    confirm = State()
+
+
+class RoundForm(TypedDict, total=False):
+    kind: str
+    study_years: list[int]
+    deadline: str  # ISO, with its offset
+    scores: dict[str, float]  # by student id; empty: the lottery alone

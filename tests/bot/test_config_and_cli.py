@@ -95,6 +95,10 @@ def write(path: Path, text: str) -> Path:
             f'[telegram]\ntoken="{GOOD_TOKEN}"\n[memoranda]\nwarn_days=0\n',
             "[memoranda] warn_days: must be a whole number from 1 to 730",
         ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[placements]\nround_choices=21\n',
+            "[placements] round_choices: must be a whole number from 1 to 20",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_line(
