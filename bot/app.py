@@ -213,7 +213,12 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
     """Long polling until SIGTERM/SIGINT; in-flight updates finish before the database closes."""
     i18n = load_i18n(settings.bot.default_locale)
     try:
-        db = await Database.open(settings.database.path, clock or SystemClock(), settings.bot.tz)
+        db = await Database.open(
+            settings.database.path,
+            clock or SystemClock(),
+            settings.bot.tz,
+            settings.placements.policy,
+        )
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None
     throttle = Throttle.from_settings(settings.delivery)

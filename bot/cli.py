@@ -338,6 +338,10 @@ async def _deep_link(settings: Settings, code: str) -> str | None:
 
 async def _open(settings: Settings) -> Database:
     try:
-        return await Database.open(settings.database.path, timezone=settings.bot.tz)
+        return await Database.open(
+            settings.database.path,
+            timezone=settings.bot.tz,
+            placement_policy=settings.placements.policy,
+        )
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None

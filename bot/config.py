@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.delivery_settings import ON_UNKNOWN, DeliverySettings, OnUnknown
 from db.domain.evaluations import MID_TERM_WEEKS
 from db.domain.models import LOCALES
+from db.domain.placements import PlacementPolicy
 from db.domain.rounds import MAX_CHOICES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -76,6 +77,11 @@ class PracticeSettings:
 @dataclass(frozen=True, slots=True)
 class PlacementSettings:
     round_choices: int = MAX_CHOICES  # how many offers a student may rank in a round
+    require_memorandum: bool = False  # offers and placements only under a valid memorandum
+
+    @property
+    def policy(self) -> PlacementPolicy:
+        return PlacementPolicy(require_memorandum=self.require_memorandum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +127,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
         "on_unknown",
     },
     "practice": {"required_hours", "visit_radius_m", "no_visit_days", "mid_term_weeks"},
-    "placements": {"round_choices"},
+    "placements": {"round_choices", "require_memorandum"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
     "privacy": {"operator"},
@@ -158,12 +164,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         ),
         delivery=_delivery(delivery),
         practice=_practice(raw.get("practice", {})),
-        placements=PlacementSettings(
-            round_choices=_optional(
-                raw.get("placements", {}), "placements", "round_choices", _int_in(1, 20)
-            )
-            or MAX_CHOICES
-        ),
+        placements=_placements(raw.get("placements", {})),
         issues=IssueSettings(
             stale_days=_optional(raw.get("issues", {}), "issues", "stale_days", _int_in(1, 365))
             or 7
@@ -191,6 +192,14 @@ def _delivery(table: Mapping[str, Any]) -> DeliverySettings:
         on_unknown=on_unknown or defaults.on_unknown,
         max_in_flight=in_flight or defaults.max_in_flight,
         max_attempts=attempts or defaults.max_attempts,
+    )
+
+
+def _placements(table: Mapping[str, Any]) -> PlacementSettings:
+    choices = _optional(table, "placements", "round_choices", _int_in(1, 20))
+    memorandum = _optional(table, "placements", "require_memorandum", _bool)
+    return PlacementSettings(
+        round_choices=choices or MAX_CHOICES, require_memorandum=bool(memorandum)
     )
 
 

@@ -20,6 +20,7 @@ from db.broadcasts import BroadcastRepository
 from db.connection import inline_connection, scan_connection
 from db.diary import DiaryRepository
 from db.domain.clock import Clock, SystemClock
+from db.domain.placements import PlacementPolicy
 from db.evaluations import EvaluationRepository
 from db.events import EventRepository
 from db.fsm import FsmRepository
@@ -97,6 +98,7 @@ class Database:
         checkpointer: aiosqlite.Connection,
         clock: Clock,
         timezone: ZoneInfo,
+        placement_policy: PlacementPolicy,
     ) -> None:
         self.path = path
         self.clock = clock
@@ -116,7 +118,7 @@ class Database:
         self.users = UserRepository(self)
         self.invites = InviteRepository(self)
         self.outbox = OutboxRepository(self)
-        self.placements = PlacementRepository(self)
+        self.placements = PlacementRepository(self, placement_policy)
         self.rounds = RoundRepository(self)
         self.practice = PracticeLogRepository(self)
         self.evaluations = EvaluationRepository(self)
@@ -135,6 +137,7 @@ class Database:
         path: Path | str,
         clock: Clock | None = None,
         timezone: ZoneInfo | None = None,
+        placement_policy: PlacementPolicy | None = None,
     ) -> Database:
         """Open (creating and migrating) the file; `timezone` decides what "today" means."""
         path = Path(path)
@@ -158,6 +161,7 @@ class Database:
             checkpointer,
             clock or SystemClock(),
             timezone or DEFAULT_TIMEZONE,
+            placement_policy or PlacementPolicy(),
         )
 
     def today(self) -> date:

@@ -16,6 +16,7 @@ from db.domain.memoranda import (
     REMIND_AGAIN_AFTER,
     TITLE_MAX,
     Area,
+    Covered,
     Memorandum,
     MemorandumInput,
     PartnerActivity,
@@ -63,6 +64,16 @@ _RENEWED = (
     " AND mp.organization_id NOT IN (SELECT np.organization_id FROM memorandum_parties np"
     " WHERE np.memorandum_id = n.id)))"
 )
+
+
+def covers_period(organization: str, first_day: str, last_day: str) -> str:
+    """SQL: a memorandum with the organization as a party, signed by the first day and valid
+    through the last (each argument an SQL expression or a placeholder)."""
+    return (
+        "EXISTS (SELECT 1 FROM memoranda m JOIN memorandum_parties p ON p.memorandum_id = m.id"
+        f" WHERE p.organization_id = {organization} AND m.signed_on <= {first_day}"
+        f" AND m.expires_on >= {last_day})"
+    )
 
 
 class MemorandumRepository:
@@ -243,6 +254,31 @@ class MemorandumRepository:
                 )
             )
         return activity, int(total)
+
+    async def covered(self, memorandum: Memorandum) -> list[Covered]:
+        """Current and coming placements and open offers at its parties, earliest first."""
+        parties = ",".join("?" * len(memorandum.party_ids)) or "NULL"
+        today = date_to_db(self._db.today())
+        rows = await self._db.fetch_all(
+            "SELECT o.subject, o.organization_id, o.starts_on, o.ends_on, u.full_name AS student"
+            " FROM applications a JOIN practice_offers o ON o.id = a.offer_id"
+            " JOIN users u ON u.id = a.student_id"
+            f" WHERE a.status = 'approved' AND o.ends_on >= ? AND o.organization_id IN ({parties})"
+            " UNION ALL SELECT o.subject, o.organization_id, o.starts_on, o.ends_on, NULL"
+            " FROM practice_offers o WHERE o.status = 'open' AND o.ends_on >= ?"
+            f" AND o.organization_id IN ({parties}) ORDER BY 3, 5",
+            (today, *memorandum.party_ids, today, *memorandum.party_ids),
+        )
+        return [
+            Covered(
+                row["subject"],
+                row["organization_id"],
+                date_from_db(row["starts_on"]),
+                date_from_db(row["ends_on"]),
+                row["student"],
+            )
+            for row in rows
+        ]
 
     async def remind_expiring(self, days: int) -> int:
         """Remind of memoranda expiring within `days` (again a month later while they do),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -32,11 +33,13 @@ from db.domain.placements import (
     ApplicationStatus,
     ApplyResult,
     BrowseFilter,
+    NoMemorandum,
     Offer,
     OfferChanges,
     OfferClosed,
     OfferFull,
     OfferInput,
+    PlacementPolicy,
     PracticeKind,
     PracticeStarted,
     RowRefused,
@@ -49,6 +52,7 @@ from db.domain.placements import (
     clean_subject,
 )
 from db.domain.roles import STAFF
+from db.memoranda import covers_period
 from db.rows import all_rows, one_row, one_value
 from db.timeutil import date_from_db, date_to_db, from_db, maybe_from_db, to_db
 from db.users import directors_of, fetch_user
@@ -181,8 +185,36 @@ async def approvers(conn: aiosqlite.Connection, offer: Offer) -> list[int]:
 
 
 class PlacementRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, policy: PlacementPolicy) -> None:
         self._db = db
+        self.policy = policy
+
+    async def _check_memorandum(
+        self,
+        organization_id: int,
+        starts_on: date,
+        ends_on: date,
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        if not self.policy.require_memorandum:
+            return
+        covered = await self._db.fetch_value(
+            f"SELECT {covers_period('?', '?', '?')}",
+            (organization_id, date_to_db(starts_on), date_to_db(ends_on)),
+            conn,
+        )
+        if not covered:
+            raise NoMemorandum(organization_id, starts_on, ends_on)
+
+    async def memorandum_problem(
+        self, organization_id: int, starts_on: date, ends_on: date
+    ) -> NoMemorandum | None:
+        """For a form: the refusal a new offer for these dates would meet, if any."""
+        try:
+            await self._check_memorandum(organization_id, starts_on, ends_on)
+        except NoMemorandum as problem:
+            return problem
+        return None
 
     # ----- reading ----------------------------------------------------------------------------
 
@@ -369,6 +401,7 @@ class PlacementRepository:
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             await self._check_org(conn, actor, data.organization_id)
+            await self._check_memorandum(data.organization_id, data.starts_on, data.ends_on, conn)
             await self._check_mentors(conn, data.organization_id, data.mentor_ids)
             cursor = await conn.execute(
                 "INSERT INTO practice_offers (organization_id, kind, subject, subject_key, "
@@ -439,6 +472,13 @@ class PlacementRepository:
             values = self._changed_values(offer, changes)
             if not values:
                 return offer
+            if "starts_on" in values:
+                await self._check_memorandum(
+                    offer.organization_id,
+                    date_from_db(values["starts_on"]),
+                    date_from_db(values["ends_on"]),
+                    conn,
+                )
             assignments = ", ".join(f"{column} = ?" for column in values)
             await conn.execute(
                 f"UPDATE practice_offers SET {assignments}, updated_at = ? WHERE id = ?",
@@ -599,6 +639,9 @@ class PlacementRepository:
             others_pending = offer.pending - (application.status is ApplicationStatus.PENDING)
             if offer.taken + others_pending >= offer.places:
                 raise OfferFull()
+            await self._check_memorandum(
+                offer.organization_id, offer.starts_on, offer.ends_on, conn
+            )
             # The guard in WHERE is what makes concurrent approvals safe, not the check above.
             cursor = await conn.execute(
                 "UPDATE practice_offers SET taken = taken + 1 WHERE id = ? AND taken < places",
@@ -911,6 +954,7 @@ class PlacementRepository:
         await self._check_no_overlap(conn, student.id, offer)
         if offer.free <= 0:
             raise OfferFull()
+        await self._check_memorandum(offer.organization_id, offer.starts_on, offer.ends_on, conn)
         if mentor_id is None and len(offer.mentor_ids) == 1:
             mentor_id = offer.mentor_ids[0]
         if mentor_id is not None:

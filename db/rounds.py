@@ -30,6 +30,7 @@ from db.domain.rounds import (
     lottery_ranks,
     priority_ranks,
 )
+from db.memoranda import covers_period
 from db.rows import all_rows, first_column, one_row
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
 from db.users import directors_of
@@ -249,12 +250,17 @@ class RoundRepository:
     ) -> list[aiosqlite.Row]:
         """Open offers of `kind` with free places, starting after the deadline's day."""
         deadline_day = deadline_at.astimezone(self._db.timezone).date()
+        partners_only = (
+            " AND " + covers_period("o.organization_id", "o.starts_on", "o.ends_on")
+            if self._db.placements.policy.require_memorandum
+            else ""
+        )
         return await self._db.fetch_all(
             "SELECT * FROM (SELECT o.id, o.starts_on, o.ends_on, o.places - o.taken -"
             " (SELECT count(*) FROM applications a WHERE a.offer_id = o.id"
             "  AND a.status = 'pending') AS free"
-            " FROM practice_offers o WHERE o.status = 'open' AND o.kind = ? AND o.starts_on > ?)"
-            " WHERE free > 0 ORDER BY starts_on, id",
+            " FROM practice_offers o WHERE o.status = 'open' AND o.kind = ? AND o.starts_on > ?"
+            f"{partners_only}) WHERE free > 0 ORDER BY starts_on, id",
             (kind.value, date_to_db(deadline_day)),
             conn,
         )

@@ -62,3 +62,17 @@ class PartnerActivity:
     events: int
     issues: int
     issues_resolved: int
+
+
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """A placement (with its student) or an open offer at a memorandum's party."""
+
+    subject: str
+    organization_id: int
+    starts_on: date
+    ends_on: date
+    student: str | None  # None: an open offer
+
+    def outlives(self, memorandum: Memorandum) -> bool:
+        return self.ends_on > memorandum.expires_on

@@ -128,6 +128,25 @@ class Application:
 
 
 @dataclass(frozen=True, slots=True)
+class PlacementPolicy:
+    """Deployment rules for placements ([placements] in the config)."""
+
+    # Offers are published, and students placed, only at organizations with a partnership
+    # memorandum valid for the whole practice period.
+    require_memorandum: bool = False
+
+
+class NoMemorandum(DomainError):
+    """No memorandum with the organization is valid for the whole practice period."""
+
+    def __init__(self, organization_id: int, starts_on: date, ends_on: date) -> None:
+        super().__init__(f"organization {organization_id}")
+        self.organization_id = organization_id
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+
+
+@dataclass(frozen=True, slots=True)
 class OfferInput:
     organization_id: int
     kind: PracticeKind

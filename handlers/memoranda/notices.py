@@ -7,6 +7,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from db.domain.memoranda import Covered, Memorandum
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.keyboard import InlineKeyboard
@@ -32,9 +33,46 @@ async def expiring(context: NoticeContext, payload: dict[str, Any]) -> Notice | 
     ).format(
         title=esc(memorandum.title), parties=names, date=fmt_date(memorandum.expires_on), n=days
     )
+    covered = await db.memoranda.covered(memorandum)
+    if covered:
+        text += "\n\n" + await covered_lines(context, memorandum, covered)
     builder = InlineKeyboard()
     builder.button(text=_("🤝 Partners"), callback_data=MenuCb(action="partners"))
     return Notice(text, builder.as_markup())
+
+
+COVERED_SHOWN = 10
+
+
+async def covered_lines(
+    context: NoticeContext, memorandum: Memorandum, covered: list[Covered]
+) -> str:
+    placements = sum(item.student is not None for item in covered)
+    offers = len(covered) - placements
+    orgs = await context.db.orgs.by_ids(list({item.organization_id for item in covered}))
+    lines = [
+        _("It covers {placements} and {offers}:").format(
+            placements=ngettext("{n} placement", "{n} placements", placements).format(n=placements),
+            offers=ngettext("{n} open offer", "{n} open offers", offers).format(n=offers),
+        )
+    ]
+    for item in covered[:COVERED_SHOWN]:
+        org = orgs.get(item.organization_id)
+        who = esc(item.student) if item.student else _("open offer")
+        mark = "⚠️ " if item.outlives(memorandum) else "• "
+        lines.append(
+            f"{mark}{esc(item.subject)} — {esc(org.name(context.locale)) if org else '—'},"
+            f" {fmt_date(item.starts_on)} – {fmt_date(item.ends_on)} ({who})"
+        )
+    if len(covered) > COVERED_SHOWN:
+        lines.append(
+            ngettext("… and {n} more.", "… and {n} more.", len(covered) - COVERED_SHOWN).format(
+                n=len(covered) - COVERED_SHOWN
+            )
+        )
+    if any(item.outlives(memorandum) for item in covered):
+        lines.append(_("⚠️ These run past the memorandum's end."))
+    return "\n".join(lines)
 
 
 RENDERERS: dict[str, Renderer] = {"memorandum.expiring": expiring}

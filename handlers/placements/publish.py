@@ -42,6 +42,7 @@ from handlers.placements.callbacks import ManageCb, NewOfferCb
 from handlers.placements.states import EditOffer, NewOffer, OfferForm
 from handlers.placements.texts import (
     kind_name,
+    no_memorandum,
     offer_card,
     org_title,
     placement_problem,
@@ -318,6 +319,15 @@ async def end_written(message: Message, db: Database, state: FSMContext) -> None
     if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
         await message.answer(_("A practice period cannot be longer than a year."))
         return
+    uncovered = await db.placements.memorandum_problem(int(data["offer_org"]), starts_on, ends_on)
+    if uncovered is not None:
+        await state.set_state(NewOffer.starts_on)
+        await message.answer(
+            no_memorandum(uncovered)
+            + "\n\n"
+            + _("First day of the practice (for example 12.01.2027):")
+        )
+        return
     await write_form(state, OfferForm(ends_on=ends_on.isoformat()))
     await state.set_state(NewOffer.places)
     await message.answer(_("How many students can you take?"))
@@ -431,7 +441,6 @@ async def publish(
     query: CallbackQuery, user: User, db: Database, state: FSMContext, locale: str
 ) -> None:
     data = await read_form(state, OfferForm)
-    await state.clear()
     try:
         offer = await db.placements.create_offer(
             user,
@@ -446,12 +455,14 @@ async def publish(
                 mentor_ids=tuple(data.get("mentors", [])),
             ),
         )
-    except DomainError as problem:
-        await show(query, placement_problem(problem))
+    except DomainError as problem:  # the draft and its card stay: fix and press again
+        await query.answer(placement_problem(problem), show_alert=True)
         return
     except (KeyError, ValueError):
+        await state.clear()
         await show(query, stale_button())
         return
+    await state.clear()
     text, markup = await manage_view(db, user, offer, locale)
     await show(query, _("Published: students can now apply.") + "\n\n" + text, markup)
 

@@ -12,6 +12,7 @@ from db.domain.placements import (
     AlreadyApplied,
     Application,
     ApplicationStatus,
+    NoMemorandum,
     Offer,
     OfferClosed,
     OfferFull,
@@ -190,7 +191,17 @@ def placement_problem(error: DomainError) -> str:
         return not_allowed()
     if isinstance(error, InvalidValue):
         return value_problem(error)
+    if isinstance(error, NoMemorandum):
+        return no_memorandum(error)
     return _("This cannot be done.")
+
+
+def no_memorandum(error: NoMemorandum) -> str:
+    return _(
+        "This school or kindergarten has no partnership memorandum valid for the whole period"
+        " {start} – {end}. Places can be offered, and students placed, only at partners with a"
+        " memorandum (see /partners)."
+    ).format(start=fmt_date(error.starts_on), end=fmt_date(error.ends_on))
 
 
 def places_hint() -> str:

@@ -8,8 +8,14 @@ import pytest
 
 from db import Database, ManualClock
 from db.domain.errors import InvalidValue, NotAllowed
+from db.domain.memoranda import Area, MemorandumInput
 from db.domain.models import OrgKind, Role
-from db.domain.placements import AlreadyApplied, ApplicationStatus, PracticeKind
+from db.domain.placements import (
+    AlreadyApplied,
+    ApplicationStatus,
+    PlacementPolicy,
+    PracticeKind,
+)
 from db.domain.rounds import RoundStatus
 from db.rounds import RoundClosed, RoundOverlaps
 from tests.factories import make_member, make_offer, make_org, make_student, make_university
@@ -189,3 +195,20 @@ async def test_a_student_placed_meanwhile_is_told_so_and_a_second_round_skips_th
     with pytest.raises(AlreadyApplied):
         await db.rounds.rank(second, second_round, [informatics])
     assert await db.rounds.rank(world.students[2], second_round, [informatics]) == [informatics]
+
+
+async def test_with_memoranda_required_a_round_covers_only_partners_offers(
+    db: Database, world: World
+) -> None:
+    db.placements.policy = PlacementPolicy(require_memorandum=True)
+    with pytest.raises(InvalidValue):  # no offer of this school is under a memorandum
+        await open_round(db, world)
+    today = db.today()
+    await db.memoranda.create(
+        world.coordinator,
+        MemorandumInput(
+            "Меморандум", today, today + timedelta(days=365), (Area.PRACTICE,), (world.school.id,)
+        ),
+    )
+    found = await db.rounds.get(await open_round(db, world))
+    assert found is not None and len(found.offer_ids) == 3
