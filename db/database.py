@@ -32,6 +32,7 @@ from db.outbox import OutboxRepository
 from db.personal import PersonalDataRepository
 from db.placements import PlacementRepository
 from db.practice_log import PracticeLogRepository
+from db.proposals import ProposalRepository
 from db.reports import ReportRepository
 from db.rounds import RoundRepository
 from db.rows import all_rows, one_row, one_value
@@ -120,6 +121,7 @@ class Database:
         self.outbox = OutboxRepository(self)
         self.placements = PlacementRepository(self, placement_policy)
         self.rounds = RoundRepository(self)
+        self.proposals = ProposalRepository(self)
         self.practice = PracticeLogRepository(self)
         self.evaluations = EvaluationRepository(self)
         self.diary = DiaryRepository(self)

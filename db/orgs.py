@@ -122,12 +122,16 @@ class OrganizationRepository:
         )
         return [organization_from_row(row) for row in rows], int(total)
 
+    def forget_cached(self) -> None:
+        """After a write elsewhere changed the directory (run it after that commit)."""
+        self._recent.clear()
+
     async def create(self, org: OrgInput, actor_id: int | None = None) -> Organization:
         """Add one organization (or update the one with the same code)."""
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             self._db.after_commit(self._recent.clear)
-            org_id, created = await _upsert(conn, org, to_db(now))
+            org_id, created = await upsert_organization(conn, org, to_db(now))
             action = "org.create" if created else "org.update"
             await audit.record(conn, now, actor_id, action, "organization", org_id, code=org.code)
             found = await self.get(org_id, conn)
@@ -144,7 +148,7 @@ class OrganizationRepository:
         async with self._db.transaction() as conn:
             self._db.after_commit(self._recent.clear)
             for org in orgs:
-                _, was_created = await _upsert(conn, org, to_db(now))
+                _, was_created = await upsert_organization(conn, org, to_db(now))
                 created += was_created
                 updated += not was_created
             await audit.record(
@@ -160,7 +164,9 @@ class OrganizationRepository:
         return ImportResult(created=created, updated=updated)
 
 
-async def _upsert(conn: aiosqlite.Connection, org: OrgInput, now: str) -> tuple[int, bool]:
+async def upsert_organization(
+    conn: aiosqlite.Connection, org: OrgInput, now: str
+) -> tuple[int, bool]:
     """(id, created?) of the row written for `org`; an existing code is updated in place."""
     existing = None
     if org.code is not None:

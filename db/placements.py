@@ -924,11 +924,12 @@ class PlacementRepository:
                     raise RowRefused(index, problem) from problem
         return len(rows)
 
-    async def place_in_round(
+    async def place_within(
         self, conn: aiosqlite.Connection, actor: User, offer_id: int, student_id: int
     ) -> int:
-        """Inside a round's publish transaction: the same rules as a direct placement, but the
-        student and the directors are told by the round's own result notices, once."""
+        """Inside the caller's transaction (a round's publish, an approved proposal): the rules
+        of a direct placement, but the student and the directors are told by the caller's own
+        notice, once; the mentor, if any, as usual."""
         return await self._place(conn, actor, offer_id, student_id, None, tell_decision=False)
 
     async def _place(

@@ -529,7 +529,7 @@ class RoundRepository:
                 await asyncio.sleep(0)  # statements run on the loop's thread: let readers in
             await conn.execute("SAVEPOINT place")
             try:
-                application_id = await self._db.placements.place_in_round(
+                application_id = await self._db.placements.place_within(
                     conn, actor, row["offer_id"], row["student_id"]
                 )
             except DomainError as problem:

@@ -30,7 +30,7 @@ def get_routers() -> list[Router]:
     from handlers.issues import post, triage
     from handlers.kit import common, errors, fallback, menu, steps
     from handlers.memoranda import partners, record
-    from handlers.placements import browse, decide, publish, ranking, rounds
+    from handlers.placements import browse, decide, proposals, publish, ranking, rounds
     from handlers.practice import (
         diary,
         documents,
@@ -55,7 +55,7 @@ def get_routers() -> list[Router]:
     ]
     features = {
         "account": (registration, language, menu, profile, invites),
-        "placements": (browse, publish, decide, rounds, ranking),
+        "placements": (browse, publish, decide, rounds, ranking, proposals),
         "practice": (students, visits, hours, progress, grades, rating, evaluate, diary, documents),
         "issues": (post, triage),
         "support": (desk,),

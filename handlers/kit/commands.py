@@ -52,6 +52,7 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("offers", lambda: _("Find a practice place"), STUDENTS),
         CommandInfo("myplacement", lambda: _("My applications and placement"), STUDENTS),
         CommandInfo("round", lambda: _("Rank offers in a placement round"), STUDENTS),
+        CommandInfo("propose", lambda: _("Propose your own practice school"), STUDENTS),
         CommandInfo("hours", lambda: _("Log practice hours"), STUDENTS),
         CommandInfo("diary", lambda: _("Practice diary"), STUDENTS),
         CommandInfo("report", lambda: _("Upload the practice report"), STUDENTS),
@@ -75,6 +76,7 @@ def _commands() -> list[CommandInfo]:
         CommandInfo(
             "rounds", lambda: _("Placement rounds: open, preview, publish"), ROUND_ORGANIZERS
         ),
+        CommandInfo("proposals", lambda: _("Students' own-school proposals"), STAFF),
         CommandInfo(
             "issue",
             lambda: _("Send a request from your school"),

@@ -48,6 +48,7 @@ def _items() -> list[MenuItem]:
         MenuItem("offers", lambda: _("🏫 Practice places"), STUDENTS),
         MenuItem("myplacement", lambda: _("📌 My placement"), STUDENTS),
         MenuItem("round", lambda: _("🗳 Placement round"), STUDENTS),
+        MenuItem("propose", lambda: _("🏠 Propose my own school"), STUDENTS),
         MenuItem("hours", lambda: _("🕒 Practice hours"), STUDENTS),
         MenuItem("students", lambda: _("👩‍🎓 My students"), MENTORS),
         MenuItem("visit", lambda: _("📝 Log a visit"), MENTORS),
@@ -57,6 +58,7 @@ def _items() -> list[MenuItem]:
         MenuItem("myoffers", lambda: _("📋 Practice offers"), OFFER_MANAGERS),
         MenuItem("newoffer", lambda: _("➕ New offer"), OFFER_MANAGERS),
         MenuItem("rounds", lambda: _("🗳 Placement rounds"), ROUND_ORGANIZERS),
+        MenuItem("proposals", lambda: _("🏠 Own-school proposals"), STAFF),
         MenuItem("issue", lambda: _("📨 New school request"), REQUEST_POSTERS),
         MenuItem(
             "issues",

@@ -71,3 +71,18 @@ class RankCb(CallbackData, prefix="rk"):
     round_id: Id
     offer_id: OptionalId = 0
     page: Count = 0
+
+
+class ProposeCb(CallbackData, prefix="pp"):
+    """A student's step in proposing their own school."""
+
+    action: str
+    value: str = ""
+    proposal_id: OptionalId = 0
+
+
+class ProposalCb(CallbackData, prefix="ps"):
+    """A coordinator's action on a student's own-school proposal."""
+
+    action: str
+    proposal_id: OptionalId = 0

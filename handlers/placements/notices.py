@@ -10,12 +10,14 @@ from aiogram.utils.i18n import ngettext
 
 from db.domain.models import Organization, User
 from db.domain.placements import Application, Offer
+from db.domain.proposals import ProposalStatus
 from db.domain.rounds import RoundStatus
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.formatting import esc, fmt_datetime
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
-from handlers.placements.callbacks import AppCb, RoundCb
+from handlers.placements.callbacks import AppCb, ProposalCb, RoundCb
+from handlers.placements.proposals import period, school_text
 from handlers.placements.ranking import result_line
 from handlers.placements.texts import (
     kind_name,
@@ -351,6 +353,57 @@ async def round_placed(context: NoticeContext, payload: dict[str, Any]) -> Notic
     )
 
 
+async def proposal_submitted(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    proposal = await context.db.proposals.get(int(payload.get("proposal", 0)))
+    if proposal is None or proposal.status is not ProposalStatus.PENDING:
+        return None
+    student = await context.db.users.get(proposal.student_id)
+    builder = InlineKeyboard()
+    builder.button(
+        text=_("🏠 Open the proposal"),
+        callback_data=ProposalCb(action="open", proposal_id=proposal.id),
+    )
+    return Notice(
+        _("🏠 {student} proposes their own practice school: {school}, {period}.").format(
+            student=esc(student.full_name if student else "—"),
+            school=await school_text(context.db, proposal, context.locale),
+            period=period(proposal.starts_on, proposal.ends_on),
+        ),
+        builder.as_markup(),
+    )
+
+
+async def proposal_approved(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    proposal = await context.db.proposals.get(int(payload.get("proposal", 0)))
+    if proposal is None or proposal.status is not ProposalStatus.APPROVED:
+        return None
+    builder = InlineKeyboard()
+    builder.button(text=_("📌 My placement"), callback_data=MenuCb(action="myplacement"))
+    return Notice(
+        _("✅ Your proposal is approved: you are placed at {school} for {kind}, {period}.").format(
+            school=await school_text(context.db, proposal, context.locale),
+            kind=kind_name(proposal.kind),
+            period=period(proposal.starts_on, proposal.ends_on),
+        ),
+        builder.as_markup(),
+    )
+
+
+async def proposal_declined(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    proposal = await context.db.proposals.get(int(payload.get("proposal", 0)))
+    if proposal is None or proposal.status is not ProposalStatus.DECLINED:
+        return None
+    return Notice(
+        _(
+            "Your proposal of {school} is declined: {reason}. You can propose another school"
+            " (/propose) or choose from /offers."
+        ).format(
+            school=await school_text(context.db, proposal, context.locale),
+            reason=esc(proposal.reason or "—"),
+        )
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "placement.applied": applied,
     "placement.approved": approved,
@@ -372,4 +425,7 @@ RENDERERS: dict[str, Renderer] = {
     "round.ready": round_ready,
     "round.result": round_result,
     "round.placed": round_placed,
+    "proposal.submitted": proposal_submitted,
+    "proposal.approved": proposal_approved,
+    "proposal.declined": proposal_declined,
 }

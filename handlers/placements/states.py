@@ -82,3 +82,32 @@ class RoundForm(TypedDict, total=False):
     study_years: list[int]
     deadline: str  # ISO, with its offset
     scores: dict[str, float]  # by student id; empty: the lottery alone
+
+
+class ProposeFlow(StatesGroup):
+    kind = State()
+    school = State()
+    name = State()
+    city = State()
+    address = State()
+    contact = State()
+    starts_on = State()
+    ends_on = State()
+    note = State()
+    confirm = State()
+
+
+class ProposeForm(TypedDict, total=False):
+    kind: str
+    organization_id: int  # a school from the directory; else the new school's fields
+    name: str
+    city: str
+    address: str
+    contact: str
+    starts_on: str
+    ends_on: str
+    note: str
+
+
+class DeclineProposal(StatesGroup):
+    reason = State()
