@@ -94,6 +94,7 @@ def handler_settings(settings: Settings) -> HandlerSettings:
         no_visit_days=settings.practice.no_visit_days,
         mid_term_weeks=settings.practice.mid_term_weeks,
         round_choices=settings.placements.round_choices,
+        required_documents=settings.placements.documents,
         memorandum_warn_days=settings.memoranda.warn_days,
         operator=settings.privacy.operator,
     )

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.delivery_settings import ON_UNKNOWN, DeliverySettings, OnUnknown
+from db.domain.clearance import KEY_MAX, RequiredDocument, check_key
+from db.domain.errors import InvalidValue
 from db.domain.evaluations import MID_TERM_WEEKS
 from db.domain.models import LOCALES
-from db.domain.placements import PlacementPolicy
+from db.domain.placements import PlacementPolicy, PracticeKind
 from db.domain.rounds import MAX_CHOICES
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -78,6 +80,7 @@ class PracticeSettings:
 class PlacementSettings:
     round_choices: int = MAX_CHOICES  # how many offers a student may rank in a round
     require_memorandum: bool = False  # offers and placements only under a valid memorandum
+    documents: tuple[RequiredDocument, ...] = ()  # to be verified before a placement starts
 
     @property
     def policy(self) -> PlacementPolicy:
@@ -127,7 +130,7 @@ _KNOWN_KEYS: dict[str, set[str]] = {
         "on_unknown",
     },
     "practice": {"required_hours", "visit_radius_m", "no_visit_days", "mid_term_weeks"},
-    "placements": {"round_choices", "require_memorandum"},
+    "placements": {"round_choices", "require_memorandum", "documents"},
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
     "privacy": {"operator"},
@@ -199,8 +202,51 @@ def _placements(table: Mapping[str, Any]) -> PlacementSettings:
     choices = _optional(table, "placements", "round_choices", _int_in(1, 20))
     memorandum = _optional(table, "placements", "require_memorandum", _bool)
     return PlacementSettings(
-        round_choices=choices or MAX_CHOICES, require_memorandum=bool(memorandum)
+        round_choices=choices or MAX_CHOICES,
+        require_memorandum=bool(memorandum),
+        documents=_documents(table.get("documents", [])),
     )
+
+
+def _documents(value: Any) -> tuple[RequiredDocument, ...]:
+    """[[placements.documents]]: key, name (one, or a table by language), kinds (default all)."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError("[[placements.documents]] must be tables of key, name and kinds")
+    documents, keys = [], set()
+    for number, item in enumerate(value, start=1):
+        where = f"[[placements.documents]] number {number}"
+        unknown = set(item) - {"key", "name", "kinds"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+        key = item.get("key")
+        try:
+            check_key(key if isinstance(key, str) else "")
+        except InvalidValue:
+            raise ConfigError(
+                f"{where}: key must be up to {KEY_MAX} lowercase latin letters, digits or _"
+            ) from None
+        if key in keys:
+            raise ConfigError(f"{where}: key {key!r} appears twice")
+        keys.add(key)
+        names = _names(item.get("name"), f"{where}: name")
+        kinds = item.get("kinds", [kind.value for kind in PracticeKind])
+        known = {kind.value for kind in PracticeKind}
+        if not isinstance(kinds, list) or not kinds or not set(kinds) <= known:
+            raise ConfigError(f"{where}: kinds must be a list of {', '.join(sorted(known))}")
+        documents.append(RequiredDocument(key, names, frozenset(PracticeKind(k) for k in kinds)))
+    return tuple(documents)
+
+
+def _names(value: Any, where: str) -> dict[str, str]:
+    """One name for every language, or a table of kk/ru/en names (a missing one borrows)."""
+    if isinstance(value, str):
+        value = dict.fromkeys(LOCALES, value)
+    if not isinstance(value, dict) or not value or not set(value) <= set(LOCALES):
+        raise ConfigError(f"{where} must be a name, or a table of names by language (kk, ru, en)")
+    if not all(isinstance(name, str) and name.strip() for name in value.values()):
+        raise ConfigError(f"{where}: every name must be non-empty text")
+    fallback = next(value[locale] for locale in LOCALES if locale in value)
+    return {locale: value.get(locale, fallback).strip() for locale in LOCALES}
 
 
 def _practice(table: Mapping[str, Any]) -> PracticeSettings:

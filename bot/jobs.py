@@ -13,6 +13,7 @@ STALE_ISSUES = "issues.stale"
 EXPIRING_MEMORANDA = "memoranda.expiring"
 PRACTICE_END = "practice.reminders"
 ROUND_DEADLINES = "rounds.deadlines"
+UNCLEARED_DOCUMENTS = "documents.uncleared"
 
 
 def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> None:
@@ -32,3 +33,8 @@ def register_jobs(scheduler: Scheduler, db: Database, settings: Settings) -> Non
         partial(db.evaluations.remind_due, settings.practice.mid_term_weeks),
     )
     scheduler.every(ROUND_DEADLINES, timedelta(minutes=1), db.rounds.close_due)
+    scheduler.every(
+        UNCLEARED_DOCUMENTS,
+        timedelta(hours=1),
+        partial(db.clearance.remind_uncleared, settings.placements.documents),
+    )

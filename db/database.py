@@ -17,6 +17,7 @@ import aiosqlite
 
 from db.audit import AuditRepository
 from db.broadcasts import BroadcastRepository
+from db.clearance import ClearanceRepository
 from db.connection import inline_connection, scan_connection
 from db.diary import DiaryRepository
 from db.domain.clock import Clock, SystemClock
@@ -122,6 +123,7 @@ class Database:
         self.placements = PlacementRepository(self, placement_policy)
         self.rounds = RoundRepository(self)
         self.proposals = ProposalRepository(self)
+        self.clearance = ClearanceRepository(self)
         self.practice = PracticeLogRepository(self)
         self.evaluations = EvaluationRepository(self)
         self.diary = DiaryRepository(self)

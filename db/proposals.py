@@ -29,8 +29,9 @@ from db.domain.proposals import (
 from db.domain.roles import STAFF
 from db.memoranda import covers_period
 from db.orgs import upsert_organization
-from db.rows import all_rows, one_row
+from db.rows import one_row
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
+from db.users import coordinators_of
 
 if TYPE_CHECKING:
     from db.database import Database
@@ -153,24 +154,12 @@ class ProposalRepository:
             )
             assert cursor.lastrowid is not None
             proposal_id = cursor.lastrowid
-            coordinators = await self._coordinators(conn, student.organization_id)
+            coordinators = await coordinators_of(conn, student.organization_id)
             await self._db.outbox.add_many(
                 conn, [(coordinators, "proposal.submitted", {"proposal": proposal_id})]
             )
             await audit.record(conn, now, student.id, "proposal.submit", "proposal", proposal_id)
             return await _proposal(conn, proposal_id)
-
-    async def _coordinators(
-        self, conn: aiosqlite.Connection, university_id: int | None
-    ) -> list[int]:
-        """The university's coordinators; every coordinator when it has none."""
-        rows = await all_rows(
-            conn,
-            "SELECT id, organization_id FROM users WHERE role = 'coordinator'"
-            " AND telegram_id IS NOT NULL ORDER BY id",
-        )
-        own = [row["id"] for row in rows if row["organization_id"] == university_id]
-        return own or [row["id"] for row in rows]
 
     async def withdraw(self, student: User, proposal_id: int) -> SchoolProposal:
         async with self._db.transaction() as conn:

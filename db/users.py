@@ -71,6 +71,18 @@ async def directors_of(
     return found
 
 
+async def coordinators_of(conn: aiosqlite.Connection, university_id: int | None) -> list[int]:
+    """The university's coordinators who can be sent a message; every coordinator when it has
+    none (a network run by one office)."""
+    rows = await all_rows(
+        conn,
+        "SELECT id, organization_id FROM users WHERE role = 'coordinator'"
+        " AND telegram_id IS NOT NULL ORDER BY id",
+    )
+    own = [row["id"] for row in rows if row["organization_id"] == university_id]
+    return own or [row["id"] for row in rows]
+
+
 async def fetch_user_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> User | None:
     row = await one_row(conn, "SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
     return None if row is None else user_from_row(row)

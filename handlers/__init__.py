@@ -30,7 +30,15 @@ def get_routers() -> list[Router]:
     from handlers.issues import post, triage
     from handlers.kit import common, errors, fallback, menu, steps
     from handlers.memoranda import partners, record
-    from handlers.placements import browse, decide, proposals, publish, ranking, rounds
+    from handlers.placements import (
+        browse,
+        clearance,
+        decide,
+        proposals,
+        publish,
+        ranking,
+        rounds,
+    )
     from handlers.practice import (
         diary,
         documents,
@@ -55,7 +63,7 @@ def get_routers() -> list[Router]:
     ]
     features = {
         "account": (registration, language, menu, profile, invites),
-        "placements": (browse, publish, decide, rounds, ranking, proposals),
+        "placements": (browse, publish, decide, rounds, ranking, proposals, clearance),
         "practice": (students, visits, hours, progress, grades, rating, evaluate, diary, documents),
         "issues": (post, triage),
         "support": (desk,),

@@ -53,6 +53,7 @@ def _commands() -> list[CommandInfo]:
         CommandInfo("myplacement", lambda: _("My applications and placement"), STUDENTS),
         CommandInfo("round", lambda: _("Rank offers in a placement round"), STUDENTS),
         CommandInfo("propose", lambda: _("Propose your own practice school"), STUDENTS),
+        CommandInfo("documents", lambda: _("Documents required for the practice"), STUDENTS),
         CommandInfo("hours", lambda: _("Log practice hours"), STUDENTS),
         CommandInfo("diary", lambda: _("Practice diary"), STUDENTS),
         CommandInfo("report", lambda: _("Upload the practice report"), STUDENTS),
@@ -77,6 +78,7 @@ def _commands() -> list[CommandInfo]:
             "rounds", lambda: _("Placement rounds: open, preview, publish"), ROUND_ORGANIZERS
         ),
         CommandInfo("proposals", lambda: _("Students' own-school proposals"), STAFF),
+        CommandInfo("checkdocs", lambda: _("Students' documents to check"), STAFF),
         CommandInfo(
             "issue",
             lambda: _("Send a request from your school"),

@@ -49,6 +49,7 @@ def _items() -> list[MenuItem]:
         MenuItem("myplacement", lambda: _("📌 My placement"), STUDENTS),
         MenuItem("round", lambda: _("🗳 Placement round"), STUDENTS),
         MenuItem("propose", lambda: _("🏠 Propose my own school"), STUDENTS),
+        MenuItem("documents", lambda: _("📄 My documents"), STUDENTS),
         MenuItem("hours", lambda: _("🕒 Practice hours"), STUDENTS),
         MenuItem("students", lambda: _("👩‍🎓 My students"), MENTORS),
         MenuItem("visit", lambda: _("📝 Log a visit"), MENTORS),
@@ -59,6 +60,7 @@ def _items() -> list[MenuItem]:
         MenuItem("newoffer", lambda: _("➕ New offer"), OFFER_MANAGERS),
         MenuItem("rounds", lambda: _("🗳 Placement rounds"), ROUND_ORGANIZERS),
         MenuItem("proposals", lambda: _("🏠 Own-school proposals"), STAFF),
+        MenuItem("checkdocs", lambda: _("📄 Documents to check"), STAFF),
         MenuItem("issue", lambda: _("📨 New school request"), REQUEST_POSTERS),
         MenuItem(
             "issues",

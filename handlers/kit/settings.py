@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from db.domain.clearance import RequiredDocument
 from db.domain.evaluations import MID_TERM_WEEKS
 from db.domain.rounds import MAX_CHOICES
 
@@ -30,5 +31,6 @@ class HandlerSettings:
     no_visit_days: int = 14
     mid_term_weeks: int = MID_TERM_WEEKS
     round_choices: int = MAX_CHOICES
+    required_documents: tuple[RequiredDocument, ...] = ()
     memorandum_warn_days: int = 60
     operator: Mapping[str, str] = field(default_factory=dict)  # by locale; see [privacy]

@@ -29,9 +29,11 @@ from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, upper_first
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
+from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import send_text_please, stale_button
 from handlers.kit.ui import show
 from handlers.placements.callbacks import BrowseCb, OfferCb, SkipMotivationCb, WithdrawCb
+from handlers.placements.clearance import missing_line
 from handlers.placements.states import ApplyFlow, ApplyForm
 from handlers.placements.texts import (
     kind_name,
@@ -164,7 +166,7 @@ async def offer_view(
 
 
 async def my_placement_view(
-    db: Database, student: User, locale: str
+    db: Database, student: User, locale: str, settings: HandlerSettings
 ) -> tuple[str, InlineKeyboardMarkup]:
     applications = await db.placements.student_applications(student.id, limit=10)
     builder = InlineKeyboard()
@@ -180,6 +182,9 @@ async def my_placement_view(
                     text=_("↩️ Withdraw application #{id}").format(id=application.id),
                     callback_data=WithdrawCb(application_id=application.id),
                 )
+    missing = await missing_line(db, student, settings)
+    if missing is not None:
+        text += "\n\n" + missing
     builder.button(text=_("🏫 Practice places"), callback_data=MenuCb(action="offers"))
     back_to_menu_button(builder)
     builder.adjust(1)
@@ -395,15 +400,22 @@ async def motivation_not_text(message: Message) -> None:
 
 
 async def my_placement_command(
-    message: Message, user: User, db: Database, state: FSMContext, locale: str
+    message: Message,
+    user: User,
+    db: Database,
+    state: FSMContext,
+    locale: str,
+    settings: HandlerSettings,
 ) -> None:
     await state.set_state(None)
-    text, markup = await my_placement_view(db, user, locale)
+    text, markup = await my_placement_view(db, user, locale, settings)
     await message.answer(text, reply_markup=markup)
 
 
-async def my_placement_button(query: CallbackQuery, user: User, db: Database, locale: str) -> None:
-    text, markup = await my_placement_view(db, user, locale)
+async def my_placement_button(
+    query: CallbackQuery, user: User, db: Database, locale: str, settings: HandlerSettings
+) -> None:
+    text, markup = await my_placement_view(db, user, locale, settings)
     await show(query, text, markup)
 
 
@@ -431,7 +443,12 @@ async def confirm_withdrawal(
 
 
 async def withdraw(
-    query: CallbackQuery, callback_data: WithdrawCb, user: User, db: Database, locale: str
+    query: CallbackQuery,
+    callback_data: WithdrawCb,
+    user: User,
+    db: Database,
+    locale: str,
+    settings: HandlerSettings,
 ) -> None:
     try:
         await db.placements.withdraw(user, callback_data.application_id)
@@ -439,7 +456,7 @@ async def withdraw(
         await query.answer(placement_problem(problem), show_alert=True)
         return
     await query.answer(_("Application withdrawn."))
-    text, markup = await my_placement_view(db, user, locale)
+    text, markup = await my_placement_view(db, user, locale, settings)
     await show(query, text, markup)
 
 

@@ -86,3 +86,20 @@ class ProposalCb(CallbackData, prefix="ps"):
 
     action: str
     proposal_id: OptionalId = 0
+
+
+class MyDocCb(CallbackData, prefix="md"):
+    """A student's action on one of their required documents."""
+
+    action: str
+    key: str = ""
+
+
+class CheckDocCb(CallbackData, prefix="cd"):
+    """A coordinator's check of a student's document; `version` is the upload that was shown."""
+
+    action: str
+    student_id: OptionalId = 0
+    key: str = ""
+    version: Count = 0
+    offset: Count = 0

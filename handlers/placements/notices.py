@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from db.domain.clearance import DocumentStatus
 from db.domain.models import Organization, User
 from db.domain.placements import Application, Offer
 from db.domain.proposals import ProposalStatus
@@ -17,6 +19,7 @@ from handlers.kit.formatting import esc, fmt_datetime
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.notices import Notice, NoticeContext, Renderer
 from handlers.placements.callbacks import AppCb, ProposalCb, RoundCb
+from handlers.placements.clearance import configured, missing_line
 from handlers.placements.proposals import period, school_text
 from handlers.placements.ranking import result_line
 from handlers.placements.texts import (
@@ -404,6 +407,67 @@ async def proposal_declined(context: NoticeContext, payload: dict[str, Any]) -> 
     )
 
 
+def document_name(context: NoticeContext, key: str) -> str:
+    document = configured(context.settings, key)
+    return esc(document.name(context.locale) if document else key)
+
+
+def documents_button() -> InlineKeyboardMarkup:
+    builder = InlineKeyboard()
+    builder.button(text=_("📄 My documents"), callback_data=MenuCb(action="documents"))
+    return builder.as_markup()
+
+
+async def document_verified(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    return Notice(
+        _("✅ Your document “{name}” is verified.").format(
+            name=document_name(context, str(payload.get("key", "")))
+        )
+    )
+
+
+async def document_returned(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    key = str(payload.get("key", ""))
+    held = (await context.db.clearance.held(context.user_id)).get(key)
+    if held is None or held.status is not DocumentStatus.RETURNED:
+        return None  # uploaded again meanwhile
+    return Notice(
+        _("↩️ Your document “{name}” was returned: {reason}. Please upload it again.").format(
+            name=document_name(context, key), reason=esc(held.reason or "—")
+        ),
+        documents_button(),
+    )
+
+
+async def documents_missing(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    student = await context.db.users.get(context.user_id)
+    if student is None:
+        return None
+    line = await missing_line(context.db, student, context.settings)
+    if line is None:
+        return None  # in order meanwhile
+    return Notice(_("⏰ Your practice starts within a week.") + " " + line, documents_button())
+
+
+async def documents_uncleared(context: NoticeContext, payload: dict[str, Any]) -> Notice | None:
+    ids = [int(i) for i in payload.get("applications", [])]
+    applications = await context.db.placements.applications_by_ids(ids)
+    students = await context.db.users.by_ids([a.student_id for a in applications.values()])
+    names = sorted(students[a.student_id].full_name for a in applications.values())
+    if not names:
+        return None
+    builder = InlineKeyboard()
+    builder.button(text=_("📄 Documents to check"), callback_data=MenuCb(action="checkdocs"))
+    return Notice(
+        ngettext(
+            "📄 {n} student starting practice within a week has documents not in order: {names}.",
+            "📄 {n} students starting practice within a week have documents not in order: {names}.",
+            len(names),
+        ).format(n=len(names), names=esc(", ".join(names))),
+        builder.as_markup(),
+    )
+
+
 RENDERERS: dict[str, Renderer] = {
     "placement.applied": applied,
     "placement.approved": approved,
@@ -428,4 +492,8 @@ RENDERERS: dict[str, Renderer] = {
     "proposal.submitted": proposal_submitted,
     "proposal.approved": proposal_approved,
     "proposal.declined": proposal_declined,
+    "document.verified": document_verified,
+    "document.returned": document_returned,
+    "documents.missing": documents_missing,
+    "documents.uncleared": documents_uncleared,
 }

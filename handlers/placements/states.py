@@ -111,3 +111,12 @@ class ProposeForm(TypedDict, total=False):
 
 class DeclineProposal(StatesGroup):
     reason = State()
+
+
+class UploadDocument(StatesGroup):
+    file = State()
+    expires_on = State()
+
+
+class ReturnDocument(StatesGroup):
+    reason = State()
