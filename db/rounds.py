@@ -80,7 +80,9 @@ def round_from_row(row: aiosqlite.Row) -> PlacementRound:
         id=row["id"],
         kind=PracticeKind(row["kind"]),
         cohort=Cohort(
-            frozenset(int(year) for year in row["study_years"].split(",")), row["university_id"]
+            frozenset(int(year) for year in row["study_years"].split(",")),
+            row["university_id"],
+            frozenset(code for code in row["programmes"].split(",") if code),
         ),
         choices=row["choices"],
         deadline_at=from_db(row["deadline_at"]),
@@ -187,6 +189,7 @@ class RoundRepository:
         deadline_at: datetime,
         choices: int,
         scores: Mapping[int, float] | None = None,
+        programmes: frozenset[str] = frozenset(),
     ) -> PlacementRound:
         """A round over every open offer of `kind` with free places that starts after the
         deadline; the cohort's students are told. With `scores` (by student id), ties are
@@ -195,7 +198,7 @@ class RoundRepository:
         now = self._db.clock.now()
         check_deadline(deadline_at, now)
         university = actor.organization_id if actor.role is Role.COORDINATOR else None
-        cohort = Cohort(study_years, university)
+        cohort = Cohort(study_years, university, programmes)
         async with self._db.transaction() as conn:
             offers = await self._eligible(kind, deadline_at, conn)
             if not offers:
@@ -207,13 +210,14 @@ class RoundRepository:
                 if existing.overlaps(cohort, starts_on, ends_on):
                     raise RoundOverlaps(existing.id)
             cursor = await conn.execute(
-                "INSERT INTO placement_rounds (kind, study_years, university_id, choices,"
-                " deadline_at, seed, priority, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO placement_rounds (kind, study_years, university_id, programmes,"
+                " choices, deadline_at, seed, priority, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     kind.value,
                     ",".join(str(year) for year in sorted(study_years)),
                     university,
+                    ",".join(sorted(programmes)),
                     choices,
                     to_db(deadline_at),
                     secrets.randbits(48),
@@ -281,10 +285,14 @@ class RoundRepository:
             "telegram_id IS NOT NULL",
             f"study_year IN ({','.join('?' * len(years))})",
         ]
-        params: list[int] = list(years)
+        params: list[int | str] = list(years)
         if cohort.university_id is not None:
             clauses.append("organization_id = ?")
             params.append(cohort.university_id)
+        if cohort.programmes:
+            codes = sorted(cohort.programmes)
+            clauses.append("(" + " OR ".join(["upper(programme) LIKE ?"] * len(codes)) + ")")
+            params.extend(f"{code}%" for code in codes)
         rows = await self._db.fetch_all(
             f"SELECT id FROM users WHERE {' AND '.join(clauses)} ORDER BY id", params, conn
         )
@@ -310,13 +318,17 @@ class RoundRepository:
         return placed
 
     async def match_scores(
-        self, actor: User, study_years: frozenset[int], lines: Sequence[ScoreLine]
+        self,
+        actor: User,
+        study_years: frozenset[int],
+        lines: Sequence[ScoreLine],
+        programmes: frozenset[str] = frozenset(),
     ) -> tuple[dict[int, float], list[ScoreLine]]:
         """Each line's student found among the cohort (by Telegram id, @username or the full
         name as registered), and the lines that name nobody, somebody twice or several people."""
         _staff_only(actor)
         university = actor.organization_id if actor.role is Role.COORDINATOR else None
-        ids = await self._cohort(Cohort(study_years, university))
+        ids = await self._cohort(Cohort(study_years, university, programmes))
         people = await self._db.users.by_ids(ids)
         by_key: dict[str, list[int]] = {}
         for person in people.values():

@@ -52,13 +52,18 @@ class Cohort:
 
     study_years: frozenset[int]
     university_id: int | None
+    programmes: frozenset[str] = frozenset()  # code prefixes; empty: every programme
 
     def includes(self, person: User) -> bool:
         return (
             person.role is Role.STUDENT
             and person.study_year in self.study_years
             and (self.university_id is None or person.organization_id == self.university_id)
+            and (not self.programmes or self._studies(person.programme or ""))
         )
+
+    def _studies(self, programme: str) -> bool:
+        return any(programme.upper().startswith(code) for code in self.programmes)
 
     def meets(self, other: Cohort) -> bool:
         same_university = (
@@ -66,7 +71,16 @@ class Cohort:
             or other.university_id is None
             or self.university_id == other.university_id
         )
-        return same_university and bool(self.study_years & other.study_years)
+        same_programmes = (
+            not self.programmes
+            or not other.programmes
+            or any(
+                a.startswith(b) or b.startswith(a)
+                for a in self.programmes
+                for b in other.programmes
+            )
+        )
+        return same_university and same_programmes and bool(self.study_years & other.study_years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +120,19 @@ def check_study_years(text: str) -> frozenset[int]:
     if not years <= set(STUDY_YEARS):
         raise InvalidValue("study_years", "range")
     return years
+
+
+PROGRAMME_CODE_MAX = 20
+
+
+def check_programmes(text: str) -> frozenset[str]:
+    """ "6B01501, 6B015" → the codes (or code prefixes) a round is for."""
+    codes = frozenset(code.upper() for code in text.replace(",", " ").split())
+    if not codes or not all(
+        code.isalnum() and 2 <= len(code) <= PROGRAMME_CODE_MAX for code in codes
+    ):
+        raise InvalidValue("programmes", "format")
+    return codes
 
 
 def check_deadline(deadline_at: datetime, now: datetime) -> datetime:

@@ -24,6 +24,7 @@ from db.domain.rounds import (
     Priority,
     RoundStatus,
     check_deadline,
+    check_programmes,
     check_study_years,
     parse_scores,
 )
@@ -56,6 +57,12 @@ def status_name(status: RoundStatus) -> str:
         RoundStatus.PUBLISHED: _("published"),
     }
     return names[status]
+
+
+def programmes_line(codes: frozenset[str]) -> str:
+    if not codes:
+        return _("Programmes: all")
+    return _("Programmes: {codes}").format(codes=", ".join(sorted(codes)))
 
 
 def years_text(found: PlacementRound) -> str:
@@ -120,6 +127,7 @@ async def round_view(
     lines = [
         _("<b>Placement round #{id}</b>: {kind}").format(id=found.id, kind=kind_name(found.kind)),
         _("Students of year(s): {years}").format(years=years_text(found)),
+        programmes_line(found.cohort.programmes),
         ngettext("Offers: {n}", "Offers: {n}", len(found.offer_ids)).format(n=len(found.offer_ids)),
         _("Ranking until: {deadline}").format(
             deadline=fmt_datetime(found.deadline_at, settings.timezone)
@@ -253,6 +261,40 @@ async def round_years_written(message: Message, state: FSMContext) -> None:
         await message.answer(_("Please send years of study from 1 to 6, for example: 3 or 3, 4"))
         return
     await write_form(state, RoundForm(study_years=sorted(years)))
+    await state.set_state(NewRound.programmes)
+    builder = InlineKeyboard()
+    builder.button(text=_("All programmes ▶️"), callback_data=RoundCb(action="allprogrammes"))
+    cancel_button(builder)
+    builder.adjust(1)
+    await message.answer(
+        _(
+            "For which programmes? Send their codes, or the beginning of them, separated by"
+            " commas (6B01501, 6B015), or press “All programmes”."
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def round_programmes_written(message: Message, state: FSMContext) -> None:
+    try:
+        codes = check_programmes(message.text or "")
+    except InvalidValue:
+        await message.answer(
+            _("Please send programme codes of letters and digits, for example: 6B01501, 6B015")
+        )
+        return
+    await write_form(state, RoundForm(programmes=sorted(codes)))
+    await ask_deadline(message, state)
+
+
+async def all_programmes(query: CallbackQuery, state: FSMContext) -> None:
+    await write_form(state, RoundForm(programmes=[]))
+    await query.answer()
+    if isinstance(query.message, Message):
+        await ask_deadline(query.message, state)
+
+
+async def ask_deadline(message: Message, state: FSMContext) -> None:
     await state.set_state(NewRound.deadline)
     await message.answer(
         _(
@@ -339,7 +381,10 @@ async def round_scores_sent(
         return
     data = await read_form(state, RoundForm)
     scores, unmatched = await db.rounds.match_scores(
-        user, frozenset(data.get("study_years", [])), lines
+        user,
+        frozenset(data.get("study_years", [])),
+        lines,
+        frozenset(data.get("programmes", [])),
     )
     if unmatched:
         listed = "\n".join(
@@ -420,6 +465,7 @@ async def confirm_view(
         _("Students of year(s): {years}").format(
             years=", ".join(str(year) for year in data.get("study_years", []))
         ),
+        programmes_line(frozenset(data.get("programmes", []))),
         _("Ranking until: {deadline}").format(deadline=fmt_datetime(deadline, settings.timezone)),
         _("Each student ranks up to {k} offers.").format(k=settings.round_choices),
         ngettext(
@@ -466,6 +512,7 @@ async def round_create(
             datetime.fromisoformat(data["deadline"]),
             settings.round_choices,
             {int(k): v for k, v in data["scores"].items()} if data.get("scores") else None,
+            frozenset(data.get("programmes", [])),
         )
     except DomainError as problem:
         await show(query, round_problem(problem))
@@ -549,6 +596,10 @@ def get_router() -> Router:
         round_kind_chosen, NewRound.kind, RoundCb.filter(F.action == "kind")
     )
     router.message.register(round_years_written, NewRound.study_years, F.text)
+    router.message.register(round_programmes_written, NewRound.programmes, F.text)
+    router.callback_query.register(
+        all_programmes, NewRound.programmes, RoundCb.filter(F.action == "allprogrammes")
+    )
     router.message.register(round_deadline_written, NewRound.deadline, F.text)
     router.callback_query.register(
         round_priority_chosen, NewRound.priority, RoundCb.filter(F.action == "priority")
@@ -556,6 +607,7 @@ def get_router() -> Router:
     router.message.register(round_scores_sent, NewRound.scores)
     router.message.register(round_text_expected, NewRound.study_years)
     router.message.register(round_text_expected, NewRound.deadline)
+    router.message.register(round_text_expected, NewRound.programmes)
     router.callback_query.register(
         round_create, NewRound.confirm, RoundCb.filter(F.action == "create")
     )

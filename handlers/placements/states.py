@@ -71,6 +71,7 @@ class DecisionForm(TypedDict, total=False):
 class NewRound(StatesGroup):
     kind = State()
     study_years = State()
+    programmes = State()
     deadline = State()
     priority = State()
     scores = State()
@@ -80,6 +81,7 @@ class NewRound(StatesGroup):
 class RoundForm(TypedDict, total=False):
     kind: str
     study_years: list[int]
+    programmes: list[str]  # code prefixes; empty: all
     deadline: str  # ISO, with its offset
     scores: dict[str, float]  # by student id; empty: the lottery alone
 

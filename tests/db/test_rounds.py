@@ -18,7 +18,14 @@ from db.domain.placements import (
 )
 from db.domain.rounds import RoundStatus
 from db.rounds import RoundClosed, RoundOverlaps
-from tests.factories import make_member, make_offer, make_org, make_student, make_university
+from tests.factories import (
+    make_member,
+    make_offer,
+    make_org,
+    make_student,
+    make_university,
+    person,
+)
 
 
 class World:
@@ -212,3 +219,42 @@ async def test_with_memoranda_required_a_round_covers_only_partners_offers(
     )
     found = await db.rounds.get(await open_round(db, world))
     assert found is not None and len(found.offer_ids) == 3
+
+
+async def test_a_round_for_some_programmes_is_for_their_students_only(
+    db: Database, world: World
+) -> None:
+    chemistry = await db.users.register_student(
+        person(200, "Химик"), world.university.id, "6B01504 Химия", 3
+    )
+    deadline = db.clock.now() + timedelta(days=5)
+    maths = await db.rounds.open(
+        world.coordinator,
+        PracticeKind.PEDAGOGICAL,
+        frozenset({3}),
+        deadline,
+        3,
+        programmes=frozenset({"6B01501"}),
+    )
+    with pytest.raises(NotAllowed):
+        await db.rounds.rank(chemistry, maths.id, [world.offers[0].id])
+    invited = await db.fetch_value("SELECT count(*) FROM outbox WHERE kind = 'round.opened'")
+    assert invited == len(world.students), "the chemist is not invited"
+    with pytest.raises(RoundOverlaps):  # a prefix of the same programme overlaps
+        await db.rounds.open(
+            world.coordinator,
+            PracticeKind.PEDAGOGICAL,
+            frozenset({3}),
+            deadline,
+            3,
+            programmes=frozenset({"6B015"}),
+        )
+    other = await db.rounds.open(
+        world.coordinator,
+        PracticeKind.PEDAGOGICAL,
+        frozenset({3}),
+        deadline,
+        3,
+        programmes=frozenset({"6B01504"}),
+    )
+    assert await db.rounds.rank(chemistry, other.id, [world.offers[0].id]) == [world.offers[0].id]

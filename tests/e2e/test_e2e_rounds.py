@@ -96,6 +96,7 @@ async def test_a_placement_round_end_to_end(
         await coordinator.press(ru("➕ New round"))
         await coordinator.press(ru("pedagogical practice").capitalize())
         await coordinator.send("3")
+        await coordinator.press(ru("All programmes ▶️"))
         await coordinator.send(deadline.strftime("%d.%m.%Y") + " 23:00")
         confirm = await coordinator.press(ru("🎲 A lottery"))
         assert (

@@ -48,6 +48,11 @@ async def open_by_chat(chat: ChatDriver, t: Translator, deadline: str) -> None:
     wrong = await chat.send(coordinator, "three")
     assert wrong.text == t("Please send years of study from 1 to 6, for example: 3 or 3, 4")
     await chat.send(coordinator, "3")
+    wrong_code = await chat.send(coordinator, "6B-015!")
+    assert wrong_code.text == t(
+        "Please send programme codes of letters and digits, for example: 6B01501, 6B015"
+    )
+    await chat.send(coordinator, "6b015")
     past = await chat.send(coordinator, "01.01.2020 10:00")
     assert past.text == t("The deadline must be in the future.")
     await chat.send(coordinator, deadline)
@@ -110,6 +115,7 @@ async def test_a_round_from_opening_to_results(
     )
     card = await chat.press(coordinator, t("🗳 Open the round"))
     assert t("<b>Preview</b>:") in card.text
+    assert t("Programmes: {codes}", codes="6B015") in card.text
     assert t.plural("Unplaced: {n} student.", "Unplaced: {n} students.", 1) in card.text
     await chat.press(coordinator, t("✅ Publish the result"))
     await chat.press(coordinator, t("✅ Yes, publish"))
@@ -209,6 +215,7 @@ async def test_scores_from_a_file_decide_ties_and_the_reason_says_so(
     await chat.press(coordinator, t("➕ New round"))
     await chat.press(coordinator, t("pedagogical practice").capitalize())
     await chat.send(coordinator, "3")
+    await chat.press(coordinator, t("All programmes ▶️"))
     await chat.send(coordinator, (db.today() + timedelta(days=3)).strftime("%d.%m.%Y") + " 18:00")
     await chat.press(coordinator, t("📊 Scores from a file"))
     await chat.feed(chat.telegram.document_update(coordinator, "scores.pdf", b"%PDF"))
