@@ -99,6 +99,9 @@ def choice_line(preview: RoundPreview) -> str:
     return "; ".join(parts) if parts else "—"
 
 
+PREVIEW_NAMES = 15  # a card must stay within Telegram's 4,096 characters
+
+
 async def preview_lines(db: Database, preview: RoundPreview, locale: str) -> list[str]:
     lines = [
         _("Got a place by choice: {choices}.").format(choices=choice_line(preview)),
@@ -106,18 +109,30 @@ async def preview_lines(db: Database, preview: RoundPreview, locale: str) -> lis
             n=len(preview.unplaced)
         ),
     ]
+    if preview.unplaced:
+        people = await db.users.by_ids(preview.unplaced[:PREVIEW_NAMES])
+        names = sorted(person.full_name for person in people.values())
+        lines.append(esc(", ".join(names)) + more(len(preview.unplaced) - len(names)))
     if preview.left:
-        offers = await db.placements.offers_by_ids(preview.left)
-        schools = {offer.organization_id for offer in offers.values()}
-        orgs = {org_id: await db.orgs.get(org_id) for org_id in schools}
+        shown = sorted(preview.left.items())[:PREVIEW_NAMES]
+        offers = await db.placements.offers_by_ids(offer_id for offer_id, places in shown)
         lines.append(_("Places left:"))
-        for offer_id, places in sorted(preview.left.items()):
+        for offer_id, places in shown:
             offer = offers[offer_id]
+            school = await db.orgs.get(offer.organization_id)
             lines.append(
-                f"• {esc(offer.subject)} — {org_title(orgs[offer.organization_id], locale)}: "
+                f"• {esc(offer.subject)} — {org_title(school, locale)}: "
                 + ngettext("{n} place", "{n} places", places).format(n=places)
             )
+        if len(preview.left) > len(shown):
+            lines.append(more(len(preview.left) - len(shown)).strip())
     return lines
+
+
+def more(hidden: int) -> str:
+    if hidden <= 0:
+        return ""
+    return " " + ngettext("… and {n} more.", "… and {n} more.", hidden).format(n=hidden)
 
 
 async def round_view(

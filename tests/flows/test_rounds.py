@@ -116,6 +116,7 @@ async def test_a_round_from_opening_to_results(
     card = await chat.press(coordinator, t("🗳 Open the round"))
     assert t("<b>Preview</b>:") in card.text
     assert t("Programmes: {codes}", codes="6B015") in card.text
+    assert sum(f"Студент {i}" in card.text for i in range(3)) == 1, "who is unplaced, by name"
     assert t.plural("Unplaced: {n} student.", "Unplaced: {n} students.", 1) in card.text
     await chat.press(coordinator, t("✅ Publish the result"))
     await chat.press(coordinator, t("✅ Yes, publish"))
