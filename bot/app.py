@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import signal
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -21,11 +22,13 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramU
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Address, Settings
 from bot.errors import StartupError
 from bot.i18n import load_i18n
 from bot.jobs import register_jobs
+from bot.metrics import Metrics
 from bot.middlewares import (
     AnsweredCallbackTracker,
     CallbackSpinnerMiddleware,
@@ -40,11 +43,13 @@ from bot.routing import gate_routers
 from bot.scheduler import Scheduler
 from bot.storage import BatchedFsmWrites, SQLiteStorage
 from bot.throttle import Throttle, ThrottleMiddleware
+from bot.web import Health, LastContact, WebhookReceiver, serve, web_app
 from bot.workers.broadcast_progress import PROGRESS_JOB, BroadcastProgress
 from bot.workers.delivery import DeliveryWorker
 from bot.workers.reminders import ReminderEngine
 from bot.workers.reports import ReportWorker
 from db import Clock, Database, SystemClock
+from db.backup import BackupError, hold_database
 from handlers import get_routers, renderers
 from handlers.kit.commands import publish_default_commands
 from handlers.kit.settings import HandlerSettings, NoReminderPlanner, ReminderPlanner
@@ -59,7 +64,10 @@ REPORT_WORKERS = 2  # one long export does not hold up someone else's charts
 
 
 def create_bot(
-    settings: Settings, session: BaseSession | None = None, throttle: Throttle | None = None
+    settings: Settings,
+    session: BaseSession | None = None,
+    throttle: Throttle | None = None,
+    contact: LastContact | None = None,
 ) -> Bot:
     """A Bot for the configured server; `session` lets tests record requests instead.
 
@@ -77,6 +85,8 @@ def create_bot(
     session.middleware(AnsweredCallbackTracker())
     session.middleware(KeepResponseModels())
     session.middleware(ThrottleMiddleware(throttle or Throttle.from_settings(settings.delivery)))
+    if contact is not None:
+        session.middleware(contact)
     return Bot(
         token=settings.telegram.require_token(),
         session=session,
@@ -109,6 +119,7 @@ def create_dispatcher(
     routers: list[Router] | None = None,
     reminders: ReminderPlanner | None = None,
     reports: ReportBuilder | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """A fresh Dispatcher wired to `db`; everything handlers need arrives as workflow data.
 
@@ -130,7 +141,7 @@ def create_dispatcher(
     )
     if own_reports is not None:
         dispatcher.shutdown.register(own_reports.close)
-    dispatcher.update.outer_middleware(UpdateLogMiddleware(in_flight))
+    dispatcher.update.outer_middleware(UpdateLogMiddleware(in_flight, metrics))
     dispatcher.update.outer_middleware(BatchedFsmWrites(storage))
     dispatcher.update.outer_middleware(UserMiddleware(db, settings.bot.admins))
     LocaleMiddleware(i18n).setup(dispatcher)
@@ -211,7 +222,16 @@ async def _confirm_handled_updates(bot: Bot, in_flight: InFlightUpdates) -> None
 
 
 async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
-    """Long polling until SIGTERM/SIGINT; in-flight updates finish before the database closes."""
+    """Until SIGTERM/SIGINT, by long polling or (with `[webhook] url`) webhook; updates being
+    handled finish before the database closes. One process per database (a lock file)."""
+    try:
+        with hold_database(settings.database.path):
+            await _run(settings, clock)
+    except BackupError as error:
+        raise StartupError(str(error)) from None
+
+
+async def _run(settings: Settings, clock: Clock | None) -> None:
     i18n = load_i18n(settings.bot.default_locale)
     try:
         db = await Database.open(
@@ -223,54 +243,143 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> None:
     except sqlite3.Error as error:
         raise StartupError(f"cannot open the database {settings.database.path}: {error}") from None
     throttle = Throttle.from_settings(settings.delivery)
-    bot = create_bot(settings, throttle=throttle)
+    contact = LastContact()
+    bot = create_bot(settings, throttle=throttle, contact=contact)
     in_flight = InFlightUpdates()
     try:
         username = await _check_bot(bot, settings)
-        scheduler = Scheduler()
-        reminders = ReminderEngine(db, scheduler)
-        progress = BroadcastProgress(bot, db, i18n)
-        reports = ReportWorker(db.path, settings.bot.tz, workers=REPORT_WORKERS)
-        dispatcher = create_dispatcher(
-            settings, db, i18n, in_flight, reminders=reminders, reports=reports
-        )
-
-        delivery = DeliveryWorker(
-            bot, db, i18n, handler_settings(settings), renderers(), settings.delivery, throttle
-        )
-
-        async def on_startup(**_: Any) -> None:
-            try:
-                await publish_default_commands(bot, i18n)
-            except TelegramAPIError as error:
-                log.warning("setMyCommands failed: %s", error.message)
-            await delivery.start()
-            scheduler.start()
-            register_jobs(scheduler, db, settings)
-            await reminders.start()
-            scheduler.every(PROGRESS_JOB, PROGRESS_EVERY, progress.tick)
-            settle_heap()
-            log.info("Seriktes is running as @%s", username)
-
-        async def on_shutdown(**_: Any) -> None:
-            if not await in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
-                log.warning("%d updates were still running at shutdown", in_flight.count)
-            await scheduler.shutdown()
-            await reports.close()
-            await delivery.stop()
-            await _confirm_handled_updates(bot, in_flight)
-
-        dispatcher.startup.register(on_startup)
-        dispatcher.shutdown.register(on_shutdown)
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dispatcher.start_polling(
-            bot,
-            allowed_updates=dispatcher.resolve_used_update_types(),
-            handle_signals=True,
-            close_bot_session=False,
-        )
+        runtime = Runtime(settings, db, bot, i18n, throttle, contact, in_flight, username)
+        if settings.webhook.url:
+            await runtime.run_webhook()
+        else:
+            await runtime.run_polling()
     finally:
         await bot.session.close()
         await db.close()
         await asyncio.sleep(0)
         log.info("Seriktes stopped")
+
+
+class Runtime:
+    """The workers around the Dispatcher, started and stopped the same in either mode."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        bot: Bot,
+        i18n: I18n,
+        throttle: Throttle,
+        contact: LastContact,
+        in_flight: InFlightUpdates,
+        username: str,
+    ) -> None:
+        self.settings, self.db, self.bot, self.i18n = settings, db, bot, i18n
+        self.in_flight, self.username = in_flight, username
+        self.metrics = Metrics(db, settings.backup.folder(settings.database.path))
+        throttle.on_pause = self.metrics.pause
+        self.scheduler = Scheduler()
+        self.reminders = ReminderEngine(db, self.scheduler, fired=self.metrics.reminder_fired)
+        self.progress = BroadcastProgress(bot, db, i18n)
+        self.reports = ReportWorker(db.path, settings.bot.tz, workers=REPORT_WORKERS)
+        self.dispatcher = create_dispatcher(
+            settings,
+            db,
+            i18n,
+            in_flight,
+            reminders=self.reminders,
+            reports=self.reports,
+            metrics=self.metrics,
+        )
+        self.delivery = DeliveryWorker(
+            bot,
+            db,
+            i18n,
+            handler_settings(settings),
+            renderers(),
+            settings.delivery,
+            throttle,
+            outcome=self.metrics.sent,
+        )
+        self.health = Health(db, self.scheduler, self.delivery, bot, contact)
+        self.webhook: WebhookReceiver | None = None
+        self._web: web.AppRunner | None = None
+
+    async def started(self) -> None:
+        try:
+            await publish_default_commands(self.bot, self.i18n)
+        except TelegramAPIError as error:
+            log.warning("setMyCommands failed: %s", error.message)
+        await self.delivery.start()
+        self.scheduler.start()
+        register_jobs(self.scheduler, self.db, self.settings)
+        await self.reminders.start()
+        self.scheduler.every(PROGRESS_JOB, PROGRESS_EVERY, self.progress.tick)
+        settle_heap()
+        log.info("Seriktes is running as @%s", self.username)
+
+    async def stopping(self) -> None:
+        if self.webhook is not None:
+            left = await self.webhook.drain(SHUTDOWN_GRACE_SECONDS)
+            if left:
+                log.warning("%d webhook updates were still running at shutdown", left)
+        if not await self.in_flight.wait_idle(SHUTDOWN_GRACE_SECONDS):
+            log.warning("%d updates were still running at shutdown", self.in_flight.count)
+        await self.scheduler.shutdown()
+        await self.reports.close()
+        await self.delivery.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+
+    async def serve(self, address: Address | None) -> None:
+        if address is None:
+            return
+        path = self.settings.webhook.path
+        app = web_app(self.health, self.metrics, self.webhook, path)
+        self._web = await serve(app, address.host, address.port)
+        log.info("serving %s on %s", "the webhook" if self.webhook else "health checks", address)
+
+    async def run_polling(self) -> None:
+        async def on_startup(**_: Any) -> None:
+            await self.started()
+            await self.serve(self.settings.monitoring.listen)
+
+        async def on_shutdown(**_: Any) -> None:
+            await self.stopping()
+            await _confirm_handled_updates(self.bot, self.in_flight)
+
+        self.dispatcher.startup.register(on_startup)
+        self.dispatcher.shutdown.register(on_shutdown)
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(
+            self.bot,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+
+    async def run_webhook(self) -> None:
+        hook = self.settings.webhook
+        assert hook.url is not None  # run only when it is set
+        assert hook.secret is not None  # the config requires one with url
+        self.webhook = WebhookReceiver(
+            self.dispatcher, self.bot, hook.secret, hook.max_in_flight, self.metrics
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await self.dispatcher.emit_startup(bot=self.bot)
+        await self.started()
+        await self.serve(hook.listen)
+        try:
+            await self.bot.set_webhook(
+                hook.url,
+                secret_token=hook.secret,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            await stop.wait()
+        finally:
+            await self.stopping()
+            await self.dispatcher.emit_shutdown(bot=self.bot)

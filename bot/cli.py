@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import csv
 import io
+import json
 import logging
 import os
 import sqlite3
@@ -22,6 +23,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import StartupError
 from bot.i18n import load_i18n
 from db import Database
+from db.backup import BackupError, restore, take_backup
 from db.domain.errors import DomainError, InvalidValue, NotFound
 from db.domain.invites import MAX_USES_LIMIT, VALID_DAYS_LIMIT, format_code
 from db.domain.models import LOCALES, Role, User
@@ -65,7 +67,69 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="end", help="last day (default: this academic year)")
     export.add_argument("--org", help="only this organization (id or code)")
     export.add_argument("--lang", choices=LOCALES, help="language of headings and values")
+    backup = commands.add_parser(
+        "backup", help="a consistent, checked copy of the database (safe while the bot runs)"
+    )
+    backup.add_argument(
+        "dir", nargs="?", type=Path, help="where to (default: [backup] dir, or backups/)"
+    )
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (stop the bot first)"
+    )
+    restore.add_argument("file", type=Path)
     return parser
+
+
+def configure_logging(log_format: str) -> None:
+    """[logging] format: "text" (the default) or "json", one object per line."""
+    if log_format != "json":
+        return
+    formatter = JsonLogFormatter()
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+
+
+class JsonLogFormatter(logging.Formatter):
+    """time, level, logger, message, and the update's id and handler when it is one."""
+
+    FIELDS = ("update_id", "handler")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            {field: getattr(record, field) for field in self.FIELDS if hasattr(record, field)}
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def backup_now(settings: Settings, directory: Path | None) -> int:
+    folder = directory or settings.backup.folder(settings.database.path)
+    try:
+        made = take_backup(settings.database.path, folder, settings.backup.keep)
+    except BackupError as error:
+        print(f"seriktes: {error}", file=sys.stderr)
+        return 1
+    print(f"backup {made.path} (schema {made.schema_version}, {made.size} bytes): integrity ok")
+    return 0
+
+
+def restore_file(settings: Settings, backup: Path) -> int:
+    try:
+        kept = restore(backup, settings.database.path)
+    except BackupError as error:
+        print(f"seriktes: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    where = f"; the previous database is kept as {kept}" if kept else ""
+    print(f"restored {backup} as {settings.database.path}{where}")
+    print("start the bot: it migrates an older schema when it opens the database")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config, os.environ)
+        configure_logging(settings.log_format)
+        if args.command == "backup":
+            return backup_now(settings, args.dir)
+        if args.command == "restore":
+            return restore_file(settings, args.file)
         if args.command == "import-orgs":
             return asyncio.run(import_orgs(settings, args.file))
         if args.command == "import-placements":

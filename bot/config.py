@@ -6,6 +6,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,6 +105,47 @@ class PrivacySettings:
     operator: Mapping[str, str] = field(default_factory=dict)
 
 
+DAILY_BACKUP_AT = time(3, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSettings:
+    directory: Path | None = None  # None: "backups" beside the database
+    keep: int = 14  # the newest kept; older ones are removed after each backup
+    at: time | None = DAILY_BACKUP_AT  # local time of the daily backup; None: none
+
+    def folder(self, database: Path) -> Path:
+        return self.directory or database.parent / "backups"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Set `url` to receive updates by webhook instead of long polling."""
+
+    url: str | None = None  # the public https URL Telegram posts to
+    listen: Address = Address("127.0.0.1", 8080)
+    path: str = "/telegram"
+    secret: str | None = None  # required with url: Telegram sends it with every update
+    max_in_flight: int = 200  # updates handled at once; more are refused with 503 (retried)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringSettings:
+    """Where /healthz, /readyz and /metrics are served in polling mode (webhook mode serves
+    them on the webhook's server)."""
+
+    listen: Address | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     telegram: TelegramSettings = TelegramSettings()
@@ -115,6 +157,10 @@ class Settings:
     issues: IssueSettings = field(default_factory=IssueSettings)
     memoranda: MemorandumSettings = field(default_factory=MemorandumSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    log_format: str = "text"  # [logging] format: "text" or "json" (one JSON object per line)
 
 
 _KNOWN_KEYS: dict[str, set[str]] = {
@@ -134,6 +180,10 @@ _KNOWN_KEYS: dict[str, set[str]] = {
     "issues": {"stale_days"},
     "memoranda": {"warn_days"},
     "privacy": {"operator"},
+    "backup": {"dir", "keep", "at"},
+    "webhook": {"url", "listen", "path", "secret", "max_in_flight"},
+    "monitoring": {"listen"},
+    "logging": {"format"},
 }
 
 
@@ -177,7 +227,85 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             or 60
         ),
         privacy=PrivacySettings(operator=_operator(raw.get("privacy", {}).get("operator"))),
+        backup=_backup(raw.get("backup", {})),
+        webhook=_webhook(raw.get("webhook", {})),
+        monitoring=MonitoringSettings(
+            listen=_optional(raw.get("monitoring", {}), "monitoring", "listen", _address)
+        ),
+        log_format=_optional(raw.get("logging", {}), "logging", "format", _log_format) or "text",
     )
+
+
+def _backup(table: Mapping[str, Any]) -> BackupSettings:
+    at = _optional(table, "backup", "at", _time_or_off)
+    return BackupSettings(
+        directory=_optional(table, "backup", "dir", _path),
+        keep=_optional(table, "backup", "keep", _int_in(1, 1000)) or 14,
+        at=DAILY_BACKUP_AT if "at" not in table else at,
+    )
+
+
+def _webhook(table: Mapping[str, Any]) -> WebhookSettings:
+    defaults = WebhookSettings()
+    url = _optional(table, "webhook", "url", _https_url)
+    secret = _optional(table, "webhook", "secret", _secret)
+    if url and not secret:
+        raise ConfigError(
+            "[webhook] secret is required with url: letters, digits, _ and -, 16 to 256 of them"
+        )
+    path = _optional(table, "webhook", "path", _url_path) or defaults.path
+    return WebhookSettings(
+        url=url,
+        listen=_optional(table, "webhook", "listen", _address) or defaults.listen,
+        path=path,
+        secret=secret,
+        max_in_flight=_optional(table, "webhook", "max_in_flight", _int_in(1, 10_000))
+        or defaults.max_in_flight,
+    )
+
+
+def _https_url(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^https://[^\s/]+", value):
+        raise ValueError("must be an https:// URL (Telegram posts only to https)")
+    return value
+
+
+def _secret(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+        raise ValueError("must be 16 to 256 letters, digits, _ or -")
+    return value
+
+
+def _url_path(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"/[A-Za-z0-9_\-/]*", value):
+        raise ValueError("must be a path starting with /")
+    return value
+
+
+def _address(value: Any) -> Address:
+    if not isinstance(value, str) or not re.fullmatch(r"[^\s:]+:\d{1,5}", value):
+        raise ValueError("must be host:port, for example 127.0.0.1:9090")
+    host, port = value.rsplit(":", 1)
+    if not 0 < int(port) < 65536:
+        raise ValueError("the port must be from 1 to 65535")
+    return Address(host, int(port))
+
+
+def _time_or_off(value: Any) -> time | None:
+    if value in ("", "off"):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ValueError('must be a time of day like "03:00", or "off"')
+    hours, minutes = (int(part) for part in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError('must be a time of day like "03:00", or "off"')
+    return time(hours, minutes)
+
+
+def _log_format(value: Any) -> str:
+    if value not in ("text", "json"):
+        raise ValueError('must be "text" or "json"')
+    return str(value)
 
 
 def _delivery(table: Mapping[str, Any]) -> DeliverySettings:

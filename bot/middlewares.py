@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 from aiogram.utils.i18n import I18nMiddleware
 
+from bot.metrics import Metrics
 from db import Database
 from db.domain.models import LOCALES, Role, User
 
@@ -66,8 +67,9 @@ class InFlightUpdates:
 class UpdateLogMiddleware(BaseMiddleware):
     """One log line per update: id, user, handler, duration. Never message text or tokens."""
 
-    def __init__(self, in_flight: InFlightUpdates) -> None:
+    def __init__(self, in_flight: InFlightUpdates, metrics: Metrics | None = None) -> None:
         self.in_flight = in_flight
+        self.metrics = metrics
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -83,14 +85,18 @@ class UpdateLogMiddleware(BaseMiddleware):
             raise
         finally:
             self.in_flight.finished()
+            seconds = time.perf_counter() - started
             log.info(
                 "update=%s user=%s handler=%s duration_ms=%.1f outcome=%s",
                 event.update_id,
                 sender.id if sender else "-",
                 context["handler"],
-                (time.perf_counter() - started) * 1000,
+                seconds * 1000,
                 outcome,
+                extra={"update_id": event.update_id, "handler": context["handler"]},
             )
+            if self.metrics is not None:
+                self.metrics.update_handled(event.event_type, context["handler"], seconds, outcome)
 
 
 def handler_name(handler_object: HandlerObject) -> str:

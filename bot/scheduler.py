@@ -34,6 +34,10 @@ class Scheduler:
         self._running: set[asyncio.Task[Any]] = set()
         self.runs: Counter[str] = Counter()
 
+    @property
+    def running(self) -> bool:
+        return bool(self._aps.running)
+
     def start(self) -> None:
         """Must be called inside the running event loop."""
         self._aps.start()

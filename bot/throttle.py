@@ -88,6 +88,7 @@ class Throttle:
         self._stamps: deque[float] = deque()
         self._chats: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        self.on_pause: Callable[[float], None] | None = None  # told of each 429 (metrics)
         self._queue: list[_Waiter] = []
         self._seq = itertools.count()
         self._kick = asyncio.Event()
@@ -103,6 +104,8 @@ class Throttle:
         """Telegram said 429: nothing leaves for `seconds`."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
         self._kick.set()
+        if self.on_pause is not None:
+            self.on_pause(seconds)
 
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock())

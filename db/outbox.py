@@ -182,6 +182,13 @@ class OutboxRepository:
         )
         return OutboxCounts(**{row["status"]: row["n"] for row in rows})
 
+    async def depth(self) -> dict[int, int]:
+        """Messages waiting to be sent, by priority (the partial index of pending rows)."""
+        rows = await self._db.fetch_all(
+            "SELECT priority, count(*) AS n FROM outbox WHERE status = 'pending' GROUP BY priority"
+        )
+        return {row["priority"]: row["n"] for row in rows}
+
     async def for_user(self, user_id: int) -> list[tuple[str, dict[str, Any], str]]:
         """(kind, payload, status) of everything queued for a person, oldest first."""
         rows = await self._db.fetch_all(

@@ -22,7 +22,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 TEST_TOKEN = "123456789:TEST-token-for-the-fake-bot-api-server"
 BOT_ID = 123456789
@@ -136,6 +136,8 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self.pending_updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
+        self.webhook_url: str | None = None  # set by setWebhook: updates are pushed, not polled
+        self.webhook_secret: str | None = None
         self.files: dict[str, bytes] = {}  # what people uploaded, by file_id
 
     # ----- what people do -------------------------------------------------------------------
@@ -369,6 +371,15 @@ class FakeTelegram:
         if handler is None:
             return True
         return handler(params, files)
+
+    def _api_setWebhook(self, params: dict[str, Any], files: Any) -> bool:
+        self.webhook_url = params["url"]
+        self.webhook_secret = params.get("secret_token")
+        return True
+
+    def _api_deleteWebhook(self, params: dict[str, Any], files: Any) -> bool:
+        self.webhook_url = self.webhook_secret = None
+        return True
 
     def _api_getMe(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         return {
@@ -615,6 +626,10 @@ class FakeBotAPIServer:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.drop_answers = 0  # accept this many sends, then drop the connection unanswered
+        # Where pushed updates really go once a webhook is set (the reverse proxy's upstream).
+        self.forward_to: str | None = None
+        self.webhook_statuses: list[int] = []
+        self._forwarding: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -626,11 +641,36 @@ class FakeBotAPIServer:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
+        self._forwarding = asyncio.create_task(self._forward())
         return self.base_url
 
     async def stop(self) -> None:
+        if self._forwarding is not None:
+            self._forwarding.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _forward(self) -> None:
+        """As Telegram does with a webhook: POST each update, retrying while it is refused
+        with a 5xx or 429; a 4xx (a wrong secret) drops it."""
+        telegram = self.telegram
+        async with ClientSession() as session:
+            while True:
+                if not (telegram.webhook_url and self.forward_to and telegram.pending_updates):
+                    await asyncio.sleep(0.01)
+                    continue
+                update = telegram.pending_updates[0]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": telegram.webhook_secret or ""}
+                try:
+                    async with session.post(self.forward_to, json=update, headers=headers) as reply:
+                        status = reply.status
+                except OSError:
+                    status = 599
+                self.webhook_statuses.append(status)
+                if status < 500 and status != 429:
+                    telegram.pending_updates.remove(update)
+                else:
+                    await asyncio.sleep(0.05)
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.telegram.token:

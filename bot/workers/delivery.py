@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import aiohttp
@@ -66,6 +67,7 @@ class DeliveryWorker:
         renderers: dict[str, Renderer],
         config: DeliverySettings | None = None,
         throttle: Throttle | None = None,
+        outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -80,6 +82,12 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._runner: asyncio.Task[None] | None = None
+        self._outcome = outcome or (lambda result: None)  # each send's result (metrics)
+
+    @property
+    def alive(self) -> bool:
+        """Running, for /readyz: started and not ended."""
+        return self._runner is not None and not self._runner.done()
 
     async def start(self) -> None:
         interrupted = await self.db.outbox.recover_interrupted()
@@ -168,12 +176,14 @@ class DeliveryWorker:
             notice = await self._render(item)
             if notice is None:
                 await self.db.outbox.mark_failed(item.id, "nothing to send any more")
+                self._outcome("failed")
                 return
             assert item.telegram_id is not None
             with sending_as(lane_of(item), prepaid=True):
                 await self._send(item.telegram_id, notice)
         except UnknownNotice:
             await self.db.outbox.mark_failed(item.id, f"unknown kind {item.kind}")
+            self._outcome("failed")
         except TelegramRetryAfter as error:
             self._throttle.pause(error.retry_after)
             not_before = self.db.clock.now() + timedelta(seconds=error.retry_after)
@@ -181,8 +191,10 @@ class DeliveryWorker:
             await self.db.outbox.retry_later(
                 item.id, not_before, f"retry after {error.retry_after}s"
             )
+            self._outcome("retry")
         except TelegramForbiddenError:
             await self.db.outbox.mark_user_blocked(item.user_id)
+            self._outcome("blocked")
         except TelegramNetworkError as error:
             reason = f"{type(error).__name__}: {error.message}"
             if never_left(error):
@@ -193,8 +205,10 @@ class DeliveryWorker:
             await self._unknown_outcome(item, f"{type(error).__name__}: {error.message}")
         except TelegramAPIError as error:
             await self.db.outbox.mark_failed(item.id, f"{type(error).__name__}: {error.message}")
+            self._outcome("failed")
         else:
             await self.db.outbox.mark_sent(item.id)
+            self._outcome("sent")
 
     async def _unknown_outcome(self, item: OutboxItem, error: str) -> None:
         """The request left but no answer came back: [delivery] on_unknown decides."""
@@ -202,11 +216,14 @@ class DeliveryWorker:
             await self._retry_or_fail(item, error)
         else:
             await self.db.outbox.mark_unknown(item.id, error)
+            self._outcome("unknown")
 
     async def _retry_or_fail(self, item: OutboxItem, error: str) -> None:
         if item.attempts + 1 >= self.config.max_attempts:
             await self.db.outbox.mark_failed(item.id, error)
+            self._outcome("failed")
             return
+        self._outcome("retry")
         delay = min(MAX_BACKOFF_SECONDS, 2 ** (item.attempts + 1))
         await self.db.outbox.retry_later(
             item.id, self.db.clock.now() + timedelta(seconds=delay), error

@@ -9,6 +9,7 @@ so a stale or doubled job is harmless and nothing is sent twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -27,8 +28,10 @@ class ReminderEngine:
         scheduler: Scheduler,
         horizon: timedelta = timedelta(minutes=15),
         refill_every: timedelta = timedelta(minutes=5),
+        fired: Callable[[float], None] | None = None,
     ) -> None:
         self.db = db
+        self._fired = fired or (lambda late_seconds: None)  # metrics: how late each one was
         self.scheduler = scheduler
         self.horizon = horizon
         self.refill_every = refill_every
@@ -52,11 +55,14 @@ class ReminderEngine:
         due = await self.db.events.reminders_due_before(self.db.clock.now() + self.horizon)
         for reminder_id, due_at in due:
             self.scheduler.at(
-                self.job_id(reminder_id), self._wall(due_at), partial(self.fire, reminder_id)
+                self.job_id(reminder_id),
+                self._wall(due_at),
+                partial(self.fire, reminder_id, due_at),
             )
 
-    async def fire(self, reminder_id: int) -> None:
-        await self.db.events.fire_reminder(reminder_id)
+    async def fire(self, reminder_id: int, due_at: datetime | None = None) -> None:
+        if await self.db.events.fire_reminder(reminder_id) and due_at is not None:
+            self._fired((self.db.clock.now() - due_at).total_seconds())
 
     @staticmethod
     def job_id(reminder_id: int) -> str:

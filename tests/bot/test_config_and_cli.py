@@ -99,6 +99,31 @@ def write(path: Path, text: str) -> Path:
             f'[telegram]\ntoken="{GOOD_TOKEN}"\n[placements]\nround_choices=21\n',
             "[placements] round_choices: must be a whole number from 1 to 20",
         ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[webhook]\nurl="https://bot.example.kz/t"\n',
+            "[webhook] secret is required with url",
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[webhook]\nurl="http://bot.example.kz/t"\n',
+            "[webhook] url: must be an https:// URL",
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[monitoring]\nlisten="9090"\n',
+            "[monitoring] listen: must be host:port",
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[backup]\nat="25:00"\n',
+            '[backup] at: must be a time of day like "03:00", or "off"',
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[logging]\nformat="xml"\n',
+            '[logging] format: must be "text" or "json"',
+        ),
+        (
+            f'[telegram]\ntoken="{GOOD_TOKEN}"\n[[placements.documents]]\nkey="Medical Book"\n'
+            'name="x"\n',
+            "[[placements.documents]] number 1: key must be up to 20 lowercase latin letters",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_line(

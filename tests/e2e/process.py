@@ -83,8 +83,10 @@ class BotProcess:
         environment.update({"PYTHONUNBUFFERED": "1", **self.env})
         return environment
 
-    async def start(self, telegram: FakeTelegram) -> None:
-        polls_before = len(telegram.calls("getUpdates"))
+    async def start(self, telegram: FakeTelegram, webhook: bool = False) -> None:
+        """Start the process; wait until it polls (or, with `webhook`, has set its webhook)."""
+        ready_call = "setWebhook" if webhook else "getUpdates"
+        polls_before = len(telegram.calls(ready_call))
         handle = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -102,9 +104,9 @@ class BotProcess:
         def polling() -> bool:
             if self.process is not None and self.process.returncode is not None:
                 raise AssertionError(f"the bot exited at start:\n{self.log_text()}")
-            return len(telegram.calls("getUpdates")) > polls_before
+            return len(telegram.calls(ready_call)) > polls_before
 
-        await wait_until(polling, timeout=30, what="the bot to start polling")
+        await wait_until(polling, timeout=30, what=f"the bot to start ({ready_call})")
 
     async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         assert self.process is not None
