@@ -7,14 +7,17 @@ import asyncio
 import shutil
 import sqlite3
 from collections import Counter
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.utils.i18n import I18n
 
 from bot.app import create_bot, handler_settings
-from bot.config import Settings
+from bot.config import BackupSettings, Settings
 from bot.delivery_settings import DeliverySettings
+from bot.jobs import daily_backup, next_local
 from bot.workers.delivery import DeliveryWorker
 from db import Database
 from db.backup import BackupError, backups, hold_database, restore, rotate, take_backup
@@ -148,3 +151,15 @@ async def test_backups_are_named_rotated_and_a_bad_folder_is_one_clear_error(
     a_file.write_text("x")
     with pytest.raises(BackupError, match="cannot create"):
         take_backup(db_path, a_file / "sub")
+
+
+async def test_the_daily_backup_runs_at_its_local_time(db_path: Path, tmp_path: Path) -> None:
+    db = await Database.open(db_path)
+    await db.close()
+    settings = Settings(backup=BackupSettings(directory=tmp_path / "daily", keep=3))
+    await daily_backup(db_path, settings)
+    assert len(backups(tmp_path / "daily")) == 1
+    almaty = ZoneInfo("Asia/Almaty")
+    first = next_local(time(3, 0), almaty)
+    assert (first.hour, first.minute) == (3, 0)
+    assert timedelta(0) < first - datetime.now(almaty) <= timedelta(days=1)

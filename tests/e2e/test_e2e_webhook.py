@@ -168,9 +168,15 @@ async def test_webhook_refuses_a_missing_secret_a_bad_body_and_a_flood(
             assert metric(metrics, "seriktes_webhook_refused_total", reason="secret") == 2
             assert metric(metrics, "seriktes_webhook_refused_total", reason="body") == 2
             assert metric(metrics, "seriktes_webhook_refused_total", reason="busy") >= 1
+            last = [FakeUser(6300 + i, f"L{i}", language_code="kk") for i in range(3)]
+            for person in last:  # accepted just before the stop: handled before the exit
+                update = telegram.message_update(person, "/start")
+                telegram.pending_updates.remove(update)
+                assert await post(update) == 200
     finally:
         assert await bot.stop() == 0, bot.log_text()
     assert all(len(telegram.bot_messages(person.id)) == 1 for person in people), "once each"
+    assert all(telegram.bot_messages(person.id) for person in last), "none lost at shutdown"
 
 
 async def test_readyz_names_a_database_that_cannot_be_written(
