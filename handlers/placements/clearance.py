@@ -34,7 +34,7 @@ from handlers.kit.settings import HandlerSettings
 from handlers.kit.texts import not_allowed
 from handlers.kit.ui import show
 from handlers.placements.callbacks import CheckDocCb, MyDocCb
-from handlers.placements.publish import date_hint
+from handlers.placements.period import date_hint
 from handlers.placements.states import ReturnDocument, UploadDocument
 from handlers.placements.texts import value_problem
 

@@ -29,7 +29,6 @@ from db.domain.proposals import (
 from db.domain.roles import STAFF, STUDENTS
 from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
-from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
 from handlers.kit.formatting import esc, fmt_date, upper_first
@@ -39,7 +38,7 @@ from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
 from handlers.placements.callbacks import ProposalCb, ProposeCb
-from handlers.placements.publish import date_hint
+from handlers.placements.period import first_day_question, read_first_day, read_last_day
 from handlers.placements.states import DeclineProposal, ProposeFlow, ProposeForm
 from handlers.placements.texts import kind_name, no_memorandum, org_title, value_problem
 
@@ -157,7 +156,7 @@ async def school_picked(
         return
     await write_form(state, ProposeForm(organization_id=org.id))
     await state.set_state(ProposeFlow.starts_on)
-    await show(query, _("First day of the practice (for example 12.01.2027):"))
+    await show(query, first_day_question())
 
 
 async def new_school(query: CallbackQuery, state: FSMContext) -> None:
@@ -231,7 +230,7 @@ async def contact_written(message: Message, state: FSMContext) -> None:
 
 async def ask_start(message: Message, state: FSMContext) -> None:
     await state.set_state(ProposeFlow.starts_on)
-    await message.answer(_("First day of the practice (for example 12.01.2027):"))
+    await message.answer(first_day_question())
 
 
 async def skipped(
@@ -252,12 +251,8 @@ async def skipped(
 
 
 async def start_written(message: Message, db: Database, state: FSMContext) -> None:
-    starts_on = parse_date(message.text or "", db.today())
+    starts_on = await read_first_day(message, db)
     if starts_on is None:
-        await message.answer(date_hint())
-        return
-    if starts_on < db.today():
-        await message.answer(_("The start date has already passed. Please give a later date."))
         return
     await write_form(state, ProposeForm(starts_on=starts_on.isoformat()))
     await state.set_state(ProposeFlow.ends_on)
@@ -266,13 +261,8 @@ async def start_written(message: Message, db: Database, state: FSMContext) -> No
 
 async def end_written(message: Message, db: Database, state: FSMContext) -> None:
     data = await read_form(state, ProposeForm)
-    starts_on = date.fromisoformat(data["starts_on"])
-    ends_on = parse_date(message.text or "", starts_on)
+    ends_on = await read_last_day(message, date.fromisoformat(data["starts_on"]))
     if ends_on is None:
-        await message.answer(date_hint())
-        return
-    if ends_on < starts_on:
-        await message.answer(_("The end date is before the start date. Please check the dates."))
         return
     await write_form(state, ProposeForm(ends_on=ends_on.isoformat()))
     await state.set_state(ProposeFlow.note)

@@ -16,7 +16,6 @@ from db.domain.errors import DomainError, InvalidValue
 from db.domain.models import Organization, Role, User
 from db.domain.placements import (
     PARTNER_KINDS,
-    PERIOD_MAX_DAYS,
     PLACES_MAX,
     Offer,
     OfferChanges,
@@ -39,6 +38,12 @@ from handlers.kit.orgpicker import OrgPage, org_page_keyboard
 from handlers.kit.texts import not_allowed, send_text_please, stale_button, use_buttons_please
 from handlers.kit.ui import show
 from handlers.placements.callbacks import ManageCb, NewOfferCb
+from handlers.placements.period import (
+    date_hint,
+    first_day_question,
+    read_first_day,
+    read_last_day,
+)
 from handlers.placements.states import EditOffer, NewOffer, OfferForm
 from handlers.placements.texts import (
     kind_name,
@@ -54,10 +59,6 @@ from handlers.placements.texts import (
 
 PAGE_SIZE = 6
 EDITABLE = ("places", "dates", "subject", "notes", "mentors")
-
-
-def date_hint() -> str:
-    return _("Please write the date as DD.MM.YYYY, for example 12.01.2027.")
 
 
 def parse_places(text: str) -> int | None:
@@ -290,16 +291,12 @@ async def subject_written(message: Message, state: FSMContext) -> None:
         return
     await write_form(state, OfferForm(subject=subject))
     await state.set_state(NewOffer.starts_on)
-    await message.answer(_("First day of the practice (for example 12.01.2027):"))
+    await message.answer(first_day_question())
 
 
 async def start_written(message: Message, db: Database, state: FSMContext) -> None:
-    starts_on = parse_date(message.text or "", db.today())
+    starts_on = await read_first_day(message, db)
     if starts_on is None:
-        await message.answer(date_hint())
-        return
-    if starts_on < db.today():
-        await message.answer(_("The start date has already passed. Please give a later date."))
         return
     await write_form(state, OfferForm(starts_on=starts_on.isoformat()))
     await state.set_state(NewOffer.ends_on)
@@ -309,24 +306,13 @@ async def start_written(message: Message, db: Database, state: FSMContext) -> No
 async def end_written(message: Message, db: Database, state: FSMContext) -> None:
     data = await read_form(state, OfferForm)
     starts_on = date.fromisoformat(data["starts_on"])
-    ends_on = parse_date(message.text or "", starts_on)
+    ends_on = await read_last_day(message, starts_on)
     if ends_on is None:
-        await message.answer(date_hint())
-        return
-    if ends_on < starts_on:
-        await message.answer(_("The end date is before the start date. Please check the dates."))
-        return
-    if (ends_on - starts_on).days > PERIOD_MAX_DAYS:
-        await message.answer(_("A practice period cannot be longer than a year."))
         return
     uncovered = await db.placements.memorandum_problem(int(data["offer_org"]), starts_on, ends_on)
     if uncovered is not None:
         await state.set_state(NewOffer.starts_on)
-        await message.answer(
-            no_memorandum(uncovered)
-            + "\n\n"
-            + _("First day of the practice (for example 12.01.2027):")
-        )
+        await message.answer(no_memorandum(uncovered) + "\n\n" + first_day_question())
         return
     await write_form(state, OfferForm(ends_on=ends_on.isoformat()))
     await state.set_state(NewOffer.places)
