@@ -203,12 +203,7 @@ class RoundRepository:
             offers = await self._eligible(kind, deadline_at, conn)
             if not offers:
                 raise InvalidValue("offers", "none")
-            starts_on = min(date_from_db(row["starts_on"]) for row in offers)
-            ends_on = max(date_from_db(row["ends_on"]) for row in offers)
-            for other in await all_rows(conn, _ROUND_SELECT + " WHERE r.status != 'published'"):
-                existing = round_from_row(other)
-                if existing.overlaps(cohort, starts_on, ends_on):
-                    raise RoundOverlaps(existing.id)
+            await self._refuse_overlap(cohort, offers, conn)
             cursor = await conn.execute(
                 "INSERT INTO placement_rounds (kind, study_years, university_id, programmes,"
                 " choices, deadline_at, seed, priority, created_by, created_at)"
@@ -243,6 +238,49 @@ class RoundRepository:
             await self._db.outbox.add_many(conn, [(students, "round.opened", {"round": round_id})])
             await audit.record(conn, now, actor.id, "round.open", "round", round_id)
             return opened
+
+    async def _refuse_overlap(
+        self,
+        cohort: Cohort,
+        offers: Sequence[aiosqlite.Row],
+        conn: aiosqlite.Connection | None = None,
+    ) -> None:
+        """RoundOverlaps when an unpublished round is for some of these students and days."""
+        if not offers:
+            return
+        starts_on = min(date_from_db(row["starts_on"]) for row in offers)
+        ends_on = max(date_from_db(row["ends_on"]) for row in offers)
+        unpublished = await self._db.fetch_all(
+            _ROUND_SELECT + " WHERE r.status != 'published'", (), conn
+        )
+        for other in unpublished:
+            existing = round_from_row(other)
+            if existing.overlaps(cohort, starts_on, ends_on):
+                raise RoundOverlaps(existing.id)
+
+    async def opening_problem(
+        self,
+        actor: User,
+        kind: PracticeKind,
+        study_years: frozenset[int],
+        deadline_at: datetime,
+        programmes: frozenset[str] = frozenset(),
+    ) -> DomainError | None:
+        """For the form's last step: why `open` with these answers would be refused, if it
+        would (no offers, or another round for the same students and days)."""
+        university = actor.organization_id if actor.role is Role.COORDINATOR else None
+        offers = await self._eligible(kind, deadline_at)
+        if not offers:
+            return InvalidValue("offers", "none")
+        try:
+            await self._refuse_overlap(Cohort(study_years, university, programmes), offers)
+        except RoundOverlaps as overlap:
+            return overlap
+        return None
+
+    async def placed_for(self, found: PlacementRound, student_id: int) -> bool:
+        """Whether the student already has a placement for some of the round's days."""
+        return bool(await self._placed_during(found, [student_id]))
 
     async def eligible_offers(self, kind: PracticeKind, deadline_at: datetime) -> tuple[int, int]:
         """(offers, free places) a round of `kind` closing at `deadline_at` would cover."""
@@ -299,20 +337,23 @@ class RoundRepository:
         return [row["id"] for row in rows]
 
     async def _placed_during(
-        self, found: PlacementRound, student_ids: Sequence[int], conn: aiosqlite.Connection
+        self,
+        found: PlacementRound,
+        student_ids: Sequence[int],
+        conn: aiosqlite.Connection | None = None,
     ) -> dict[int, int]:
         """Students (of `student_ids`) already placed for some of the round's days, with the
         placement: a round is for those still without a place."""
         placed: dict[int, int] = {}
         for start in range(0, len(student_ids), 500):
             chunk = list(student_ids[start : start + 500])
-            rows = await all_rows(
-                conn,
+            rows = await self._db.fetch_all(
                 "SELECT a.student_id, a.id FROM applications a"
                 " JOIN practice_offers o ON o.id = a.offer_id"
                 f" WHERE a.status = 'approved' AND a.student_id IN ({','.join('?' * len(chunk))})"
                 " AND o.starts_on <= ? AND o.ends_on >= ?",
                 (*chunk, date_to_db(found.ends_on), date_to_db(found.starts_on)),
+                conn,
             )
             placed.update((row["student_id"], row["id"]) for row in rows)
         return placed

@@ -102,7 +102,10 @@ async def ranking_view(
     ranked = await db.rounds.preferences(found.id, student.id)
     offers = await db.placements.offers_by_ids(found.offer_ids)
     order = [offer.id for offer in sorted(offers.values(), key=lambda o: (o.starts_on, o.id))]
-    open_now = found.takes_preferences(db.clock.now())
+    placed = found.takes_preferences(db.clock.now()) and await db.rounds.placed_for(
+        found, student.id
+    )
+    open_now = found.takes_preferences(db.clock.now()) and not placed
     shown = page_of(order, ranked, page) if open_now and len(ranked) < found.choices else []
     described = await offer_lines(db, [offers[i] for i in {*ranked, *shown} if i in offers], locale)
     lines = [_("<b>Placement round</b>: {kind}").format(kind=kind_name(found.kind))]
@@ -114,6 +117,8 @@ async def ranking_view(
                 " you put lower never costs you a higher one."
             ).format(k=found.choices, deadline=fmt_datetime(found.deadline_at, settings.timezone))
         )
+    elif placed:
+        lines.append(_("You already have a practice placement for these dates. See /myplacement."))
     elif found.status is RoundStatus.PUBLISHED:
         lines.append(await result_line(db, found, student, locale))
     else:

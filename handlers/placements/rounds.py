@@ -320,7 +320,7 @@ async def ask_deadline(message: Message, state: FSMContext) -> None:
 
 
 async def round_deadline_written(
-    message: Message, db: Database, state: FSMContext, settings: HandlerSettings
+    message: Message, user: User, db: Database, state: FSMContext, settings: HandlerSettings
 ) -> None:
     deadline = parse_local_datetime(message.text or "", db.today(), settings.timezone)
     if deadline is None:
@@ -330,6 +330,19 @@ async def round_deadline_written(
         check_deadline(deadline, db.clock.now())
     except InvalidValue as problem:
         await message.answer(round_problem(problem))
+        return
+    data = await read_form(state, RoundForm)
+    refusal = await db.rounds.opening_problem(
+        user,
+        PracticeKind(data["kind"]),
+        frozenset(data.get("study_years", [])),
+        deadline,
+        frozenset(data.get("programmes", [])),
+    )
+    if refusal is not None:  # said now, not after the scores file and the last tap
+        await message.answer(
+            round_problem(refusal) + "\n\n" + _("Send another deadline, or /cancel.")
+        )
         return
     await write_form(state, RoundForm(deadline=deadline.isoformat()))
     await state.set_state(NewRound.priority)

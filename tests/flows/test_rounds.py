@@ -264,3 +264,34 @@ async def test_scores_from_a_file_decide_ties_and_the_reason_says_so(
         )
         in chat.texts(person(11))[-1]
     )
+
+
+async def test_an_overlapping_round_is_refused_before_the_last_steps_and_the_placed_cannot_rank(
+    chat: ChatDriver, db: Database, i18n: I18n
+) -> None:
+    t = Translator(i18n, "kk")
+    net = await Network().build(db, "kk")
+    deadline = db.clock.now() + timedelta(days=2)
+    first = await db.rounds.open(net.coordinator, net.offers[0].kind, frozenset({3}), deadline, 3)
+    coordinator = person(1)
+    await chat.send(coordinator, "/rounds")
+    await chat.press(coordinator, t("➕ New round"))
+    await chat.press(coordinator, t("pedagogical practice").capitalize())
+    await chat.send(coordinator, "3, 4")
+    await chat.press(coordinator, t("All programmes ▶️"))
+    refused = await chat.send(
+        coordinator, (db.today() + timedelta(days=3)).strftime("%d.%m.%Y") + " 18:00"
+    )
+    assert refused.text == t(
+        "Round #{id} is already open for some of these students and dates. Publish or close"
+        " it first.",
+        id=first.id,
+    ) + "\n\n" + t("Send another deadline, or /cancel.")
+    assert len(await db.rounds.recent()) == 1
+
+    await db.placements.place(net.coordinator, net.offers[1].id, net.students[0].id)
+    view = await chat.send(person(10), "/round")
+    assert t("You already have a practice placement for these dates. See /myplacement.") in (
+        view.text
+    )
+    assert not any(label.startswith("➕") for label in view.button_labels())
