@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Update
@@ -47,19 +47,16 @@ class LastContact(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         try:
             response = await make_request(bot, method)
-        except TelegramAPIError as error:
-            if not _unreached(error):
-                self.at = time.monotonic()
+        except TelegramNetworkError:
+            raise  # the server was not reached
+        except TelegramAPIError:
+            self.at = time.monotonic()  # an error answer: it was reached
             raise
         self.at = time.monotonic()
         return response
 
     def fresh(self) -> bool:
         return self.at is not None and time.monotonic() - self.at < API_FRESH_SECONDS
-
-
-def _unreached(error: TelegramAPIError) -> bool:
-    return type(error).__name__ == "TelegramNetworkError"
 
 
 class Health:

@@ -22,10 +22,10 @@ from db.domain.clearance import (
     required_for,
     standing,
 )
-from db.domain.errors import InvalidValue, NotAllowed, NotFound
-from db.domain.models import Role, User
+from db.domain.errors import NotFound
+from db.domain.models import User
 from db.domain.placements import PracticeKind, clean_reason
-from db.domain.roles import STAFF
+from db.domain.roles import STAFF, STUDENTS, require_role
 from db.rows import all_rows, one_row
 from db.timeutil import date_from_db, date_to_db, from_db, to_db
 from db.users import coordinators_of
@@ -98,30 +98,25 @@ class ClearanceRepository:
         expires_on: date,
     ) -> StudentDocument:
         """Replace the student's copy of `document`; it awaits a coordinator's check again."""
-        if student.role is not Role.STUDENT:
-            raise NotAllowed("role")
+        require_role(student, STUDENTS)
         file_type = check_document_file(file_name, size)
         check_expiry(expires_on, self._db.today())
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
-            await conn.execute(
+            row = await one_row(
+                conn,
                 "INSERT INTO student_documents (student_id, doc_key, file_id, file_type,"
                 " expires_on, status, uploaded_at) VALUES (?, ?, ?, ?, ?, 'submitted', ?)"
                 " ON CONFLICT (student_id, doc_key) DO UPDATE SET file_id = excluded.file_id,"
                 " file_type = excluded.file_type, expires_on = excluded.expires_on,"
                 " status = 'submitted', reason = NULL, uploaded_at = excluded.uploaded_at,"
-                " checked_by = NULL, checked_at = NULL",
+                " checked_by = NULL, checked_at = NULL RETURNING *",
                 (student.id, document.key, file_id, file_type, date_to_db(expires_on), to_db(now)),
             )
             await audit.record(
                 conn, now, student.id, "document.upload", "user", student.id, key=document.key
             )
-            row = await one_row(
-                conn,
-                "SELECT * FROM student_documents WHERE student_id = ? AND doc_key = ?",
-                (student.id, document.key),
-            )
-        assert row is not None
+        assert row is not None  # the row just written
         return document_from_row(row)
 
     async def to_check(self, offset: int) -> tuple[StudentDocument | None, int]:
@@ -149,8 +144,7 @@ class ClearanceRepository:
         `version` is the upload the coordinator looked at: a newer upload meanwhile is refused
         (DocumentChanged), never verified unseen.
         """
-        if actor.role not in STAFF:
-            raise NotAllowed("role")
+        require_role(actor, STAFF)
         text = None if reason is None else clean_reason(reason)
         now = self._db.clock.now()
         status = DocumentStatus.VERIFIED if text is None else DocumentStatus.RETURNED
@@ -165,9 +159,10 @@ class ClearanceRepository:
             current = document_from_row(row)
             if current.status is not DocumentStatus.SUBMITTED or current.version != version:
                 raise DocumentChanged()
-            await conn.execute(
+            checked = await one_row(
+                conn,
                 "UPDATE student_documents SET status = ?, reason = ?, checked_by = ?,"
-                " checked_at = ? WHERE student_id = ? AND doc_key = ?",
+                " checked_at = ? WHERE student_id = ? AND doc_key = ? RETURNING *",
                 (status.value, text, actor.id, to_db(now), student_id, key),
             )
             await self._db.outbox.add_many(
@@ -176,12 +171,7 @@ class ClearanceRepository:
             await audit.record(
                 conn, now, actor.id, f"document.{status.value}", "user", student_id, key=key
             )
-            checked = await one_row(
-                conn,
-                "SELECT * FROM student_documents WHERE student_id = ? AND doc_key = ?",
-                (student_id, key),
-            )
-        assert checked is not None
+        assert checked is not None  # read in this transaction just above
         return document_from_row(checked)
 
     async def remind_uncleared(self, documents: Sequence[RequiredDocument]) -> int:
@@ -203,13 +193,16 @@ class ClearanceRepository:
                 " ORDER BY o.starts_on, a.id",
                 (date_to_db(today), date_to_db(today + timedelta(days=CLEARANCE_DAYS))),
             )
+            held = await self._held_by_student([row["student_id"] for row in rows], conn)
             uncleared: dict[int | None, list[int]] = {}
             messages: list[tuple[list[int], str, dict[str, object] | None]] = []
             for row in rows:
                 needed = required_for(documents, [PracticeKind(row["kind"])])
-                held = await self.held(row["student_id"], conn)
+                theirs = held.get(row["student_id"], {})
                 ends_on = date_from_db(row["ends_on"])
-                if all(standing(held.get(doc.key), ends_on) is Standing.CLEARED for doc in needed):
+                if all(
+                    standing(theirs.get(doc.key), ends_on) is Standing.CLEARED for doc in needed
+                ):
                     continue
                 await conn.execute(
                     "INSERT INTO document_reminders (application_id, sent_at) VALUES (?, ?)",
@@ -227,9 +220,18 @@ class ClearanceRepository:
             await self._db.outbox.add_many(conn, messages)
         return sum(len(applications) for applications in uncleared.values())
 
-
-def find_document(documents: Sequence[RequiredDocument], key: str) -> RequiredDocument:
-    for document in documents:
-        if document.key == key:
-            return document
-    raise InvalidValue("document", "unknown")
+    async def _held_by_student(
+        self, student_ids: Sequence[int], conn: aiosqlite.Connection
+    ) -> dict[int, dict[str, StudentDocument]]:
+        """Every document of these students, in one query per 500 (not one per student)."""
+        held: dict[int, dict[str, StudentDocument]] = {}
+        ids = sorted(set(student_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await all_rows(
+                conn, f"SELECT * FROM student_documents WHERE student_id IN ({marks})", chunk
+            )
+            for row in rows:
+                held.setdefault(row["student_id"], {})[row["doc_key"]] = document_from_row(row)
+        return held

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -28,6 +28,7 @@ from db.domain.placements import (
     MOTIVATION_MAX,
     NOTES_MAX,
     PARTNER_KINDS,
+    SUBJECT_MAX,
     AlreadyApplied,
     Application,
     ApplicationStatus,
@@ -182,6 +183,38 @@ async def approvers(conn: aiosqlite.Connection, offer: Offer) -> list[int]:
     if offer.created_by is not None and offer.created_by not in ids:
         ids.append(offer.created_by)
     return ids
+
+
+async def _insert_offer(
+    conn: aiosqlite.Connection,
+    actor_id: int,
+    data: OfferInput,
+    subject: str,
+    notes: str | None,
+    status: str,
+    now: datetime,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO practice_offers (organization_id, kind, subject, subject_key, starts_on,"
+        " ends_on, places, notes, status, created_by, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            data.organization_id,
+            data.kind.value,
+            subject,
+            subject.casefold(),
+            date_to_db(data.starts_on),
+            date_to_db(data.ends_on),
+            data.places,
+            notes,
+            status,
+            actor_id,
+            to_db(now),
+            to_db(now),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 class PlacementRepository:
@@ -403,27 +436,7 @@ class PlacementRepository:
             await self._check_org(conn, actor, data.organization_id)
             await self._check_memorandum(data.organization_id, data.starts_on, data.ends_on, conn)
             await self._check_mentors(conn, data.organization_id, data.mentor_ids)
-            cursor = await conn.execute(
-                "INSERT INTO practice_offers (organization_id, kind, subject, subject_key, "
-                "starts_on,"
-                " ends_on, places, notes, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    data.organization_id,
-                    data.kind.value,
-                    subject,
-                    subject.casefold(),
-                    date_to_db(data.starts_on),
-                    date_to_db(data.ends_on),
-                    data.places,
-                    notes,
-                    actor.id,
-                    to_db(now),
-                    to_db(now),
-                ),
-            )
-            assert cursor.lastrowid is not None
-            offer_id = cursor.lastrowid
+            offer_id = await _insert_offer(conn, actor.id, data, subject, notes, "open", now)
             await conn.executemany(
                 "INSERT INTO offer_mentors (offer_id, mentor_id) VALUES (?, ?)",
                 [(offer_id, mentor_id) for mentor_id in dict.fromkeys(data.mentor_ids)],
@@ -923,6 +936,17 @@ class PlacementRepository:
                 except DomainError as problem:
                     raise RowRefused(index, problem) from problem
         return len(rows)
+
+    async def place_on_own_offer(
+        self, conn: aiosqlite.Connection, actor: User, data: OfferInput, student_id: int
+    ) -> int:
+        """Inside the caller's transaction (an approved proposal of the student's own school):
+        a one-place offer closed to others, and the student placed on it as `place_within`."""
+        subject = data.subject[:SUBJECT_MAX]
+        offer_id = await _insert_offer(
+            conn, actor.id, data, subject, data.notes, "closed", self._db.clock.now()
+        )
+        return await self.place_within(conn, actor, offer_id, student_id)
 
     async def place_within(
         self, conn: aiosqlite.Connection, actor: User, offer_id: int, student_id: int

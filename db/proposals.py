@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from db import audit
-from db.domain.errors import NotAllowed, NotFound
-from db.domain.models import OrgKind, Role, User
+from db.domain.errors import NotFound
+from db.domain.models import OrgKind, User
 from db.domain.orgs import OrgInput
 from db.domain.placements import (
     PARTNER_KINDS,
+    OfferInput,
     PracticeKind,
     check_period,
     clean_reason,
@@ -26,7 +27,7 @@ from db.domain.proposals import (
     ProposalStatus,
     SchoolProposal,
 )
-from db.domain.roles import STAFF
+from db.domain.roles import STAFF, STUDENTS, require_role
 from db.memoranda import covers_period
 from db.orgs import upsert_organization
 from db.rows import one_row
@@ -77,11 +78,6 @@ async def _proposal(conn: aiosqlite.Connection, proposal_id: int) -> SchoolPropo
     return proposal_from_row(row)
 
 
-def _staff_only(actor: User) -> None:
-    if actor.role not in STAFF:
-        raise NotAllowed("role")
-
-
 class ProposalRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -117,8 +113,7 @@ class ProposalRepository:
         note: str | None,
     ) -> SchoolProposal:
         """One pending proposal per student; the university's coordinators are told."""
-        if student.role is not Role.STUDENT:
-            raise NotAllowed("role")
+        require_role(student, STUDENTS)
         check_period(starts_on, ends_on, self._db.today())
         text = note.strip()[:NOTE_MAX] if note and note.strip() else None
         now = self._db.clock.now()
@@ -174,7 +169,7 @@ class ProposalRepository:
             return await _proposal(conn, proposal_id)
 
     async def decline(self, actor: User, proposal_id: int, reason: str) -> SchoolProposal:
-        _staff_only(actor)
+        require_role(actor, STAFF)
         text = clean_reason(reason)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
@@ -204,7 +199,7 @@ class ProposalRepository:
         the school stays added but the proposal waits: the coordinator records one, then
         approves again.
         """
-        _staff_only(actor)
+        require_role(actor, STAFF)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             proposal = await self._pending(conn, proposal_id)
@@ -282,26 +277,13 @@ class ProposalRepository:
         student = await one_row(
             conn, "SELECT programme FROM users WHERE id = ?", (proposal.student_id,)
         )
-        subject = ((student["programme"] if student else None) or "—")[:100]
-        stamp = to_db(self._db.clock.now())
-        cursor = await conn.execute(
-            "INSERT INTO practice_offers (organization_id, kind, subject, subject_key, starts_on,"
-            " ends_on, places, notes, status, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, 'closed', ?, ?, ?)",
-            (
-                organization_id,
-                proposal.kind.value,
-                subject,
-                subject.casefold(),
-                date_to_db(proposal.starts_on),
-                date_to_db(proposal.ends_on),
-                proposal.note,
-                actor.id,
-                stamp,
-                stamp,
-            ),
+        offer = OfferInput(
+            organization_id=organization_id,
+            kind=proposal.kind,
+            subject=(student["programme"] if student else None) or "—",
+            starts_on=proposal.starts_on,
+            ends_on=proposal.ends_on,
+            places=1,
+            notes=proposal.note,
         )
-        assert cursor.lastrowid is not None
-        return await self._db.placements.place_within(
-            conn, actor, cursor.lastrowid, proposal.student_id
-        )
+        return await self._db.placements.place_on_own_offer(conn, actor, offer, proposal.student_id)

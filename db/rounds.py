@@ -16,7 +16,7 @@ from db import audit
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import Role, User
 from db.domain.placements import AlreadyApplied, PracticeKind
-from db.domain.roles import ROUND_ORGANIZERS
+from db.domain.roles import ROUND_ORGANIZERS, require_role
 from db.domain.rounds import (
     Allocation,
     Cohort,
@@ -75,6 +75,25 @@ FROM placement_rounds r
 """
 
 
+def _cohort_where(cohort: Cohort) -> tuple[str, list[int | str]]:
+    """SQL over `users` for the students a cohort holds (who can be sent a message)."""
+    years = sorted(cohort.study_years)
+    clauses = [
+        "role = 'student'",
+        "telegram_id IS NOT NULL",
+        f"study_year IN ({','.join('?' * len(years))})",
+    ]
+    params: list[int | str] = list(years)
+    if cohort.university_id is not None:
+        clauses.append("organization_id = ?")
+        params.append(cohort.university_id)
+    if cohort.programmes:
+        codes = sorted(cohort.programmes)
+        clauses.append("(" + " OR ".join(["upper(programme) LIKE ?"] * len(codes)) + ")")
+        params.extend(f"{code}%" for code in codes)
+    return " AND ".join(clauses), params
+
+
 def round_from_row(row: aiosqlite.Row) -> PlacementRound:
     return PlacementRound(
         id=row["id"],
@@ -101,11 +120,6 @@ async def _round(conn: aiosqlite.Connection, round_id: int) -> PlacementRound:
     if row is None:
         raise NotFound("round")
     return round_from_row(row)
-
-
-def _staff_only(actor: User) -> None:
-    if actor.role not in ROUND_ORGANIZERS:
-        raise NotAllowed("role")
 
 
 class RoundRepository:
@@ -194,7 +208,7 @@ class RoundRepository:
         """A round over every open offer of `kind` with free places that starts after the
         deadline; the cohort's students are told. With `scores` (by student id), ties are
         broken by them (higher first), else by the lottery alone."""
-        _staff_only(actor)
+        require_role(actor, ROUND_ORGANIZERS)
         now = self._db.clock.now()
         check_deadline(deadline_at, now)
         university = actor.organization_id if actor.role is Role.COORDINATOR else None
@@ -308,31 +322,19 @@ class RoundRepository:
         )
 
     async def cohort_size(self, found: PlacementRound) -> tuple[int, int]:
-        """(students in the round's cohort, those who have ranked)."""
-        cohort = await self._cohort(found.cohort)
+        """(students in the round's cohort, those who have ranked), counted in SQL."""
+        where, params = _cohort_where(found.cohort)
+        cohort = await self._db.fetch_value(f"SELECT count(*) FROM users WHERE {where}", params)
         ranked = await self._db.fetch_value(
             "SELECT count(DISTINCT student_id) FROM round_preferences WHERE round_id = ?",
             (found.id,),
         )
-        return len(cohort), int(ranked)
+        return int(cohort), int(ranked)
 
     async def _cohort(self, cohort: Cohort, conn: aiosqlite.Connection | None = None) -> list[int]:
-        years = sorted(cohort.study_years)
-        clauses = [
-            "role = 'student'",
-            "telegram_id IS NOT NULL",
-            f"study_year IN ({','.join('?' * len(years))})",
-        ]
-        params: list[int | str] = list(years)
-        if cohort.university_id is not None:
-            clauses.append("organization_id = ?")
-            params.append(cohort.university_id)
-        if cohort.programmes:
-            codes = sorted(cohort.programmes)
-            clauses.append("(" + " OR ".join(["upper(programme) LIKE ?"] * len(codes)) + ")")
-            params.extend(f"{code}%" for code in codes)
+        where, params = _cohort_where(cohort)
         rows = await self._db.fetch_all(
-            f"SELECT id FROM users WHERE {' AND '.join(clauses)} ORDER BY id", params, conn
+            f"SELECT id FROM users WHERE {where} ORDER BY id", params, conn
         )
         return [row["id"] for row in rows]
 
@@ -367,7 +369,7 @@ class RoundRepository:
     ) -> tuple[dict[int, float], list[ScoreLine]]:
         """Each line's student found among the cohort (by Telegram id, @username or the full
         name as registered), and the lines that name nobody, somebody twice or several people."""
-        _staff_only(actor)
+        require_role(actor, ROUND_ORGANIZERS)
         university = actor.organization_id if actor.role is Role.COORDINATOR else None
         ids = await self._cohort(Cohort(study_years, university, programmes))
         people = await self._db.users.by_ids(ids)
@@ -433,7 +435,7 @@ class RoundRepository:
 
     async def close(self, actor: User, round_id: int) -> PlacementRound:
         """Close before the deadline (the coordinator's choice) and compute the preview."""
-        _staff_only(actor)
+        require_role(actor, ROUND_ORGANIZERS)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             found = await _round(conn, round_id)
@@ -462,7 +464,7 @@ class RoundRepository:
 
     async def rerun(self, actor: User, round_id: int) -> None:
         """Allocate again, after preferences or places changed (same seed: same ties)."""
-        _staff_only(actor)
+        require_role(actor, ROUND_ORGANIZERS)
         async with self._db.transaction() as conn:
             found = await _round(conn, round_id)
             if found.status is not RoundStatus.CLOSED:
@@ -530,7 +532,7 @@ class RoundRepository:
         A student placed meanwhile elsewhere, or an offer filled meanwhile, makes that one
         result unplaced (with its reason), not the whole publish fail. Returns those placed.
         """
-        _staff_only(actor)
+        require_role(actor, ROUND_ORGANIZERS)
         now = self._db.clock.now()
         async with self._db.transaction() as conn:
             cursor = await conn.execute(

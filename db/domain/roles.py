@@ -6,7 +6,8 @@ a button is offered only to someone whose press can succeed.
 
 from __future__ import annotations
 
-from db.domain.models import Role
+from db.domain.errors import NotAllowed
+from db.domain.models import Role, User
 
 EVERYONE = frozenset(Role)
 STUDENTS = frozenset({Role.STUDENT})
@@ -33,3 +34,9 @@ REPORT_VIEWERS = NETWORK_VIEWERS | {Role.DIRECTOR, Role.MENTOR}
 SUPPORT_ADMINS = frozenset({Role.ADMIN})
 # The roles an event or an announcement may be addressed to, in the order buttons show them.
 AUDIENCE_ROLES = (Role.STUDENT, Role.MENTOR, Role.DIRECTOR, Role.COORDINATOR, Role.DEPARTMENT)
+
+
+def require_role(actor: User, roles: frozenset[Role]) -> None:
+    """NotAllowed unless the actor has one of `roles`: checked first, before any lookup."""
+    if actor.role not in roles:
+        raise NotAllowed("role")

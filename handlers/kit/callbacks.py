@@ -21,6 +21,7 @@ OptionalId = Annotated[int, Field(ge=0, le=ID_MAX)]  # 0: none chosen
 Count = Annotated[int, Field(ge=0, le=ID_MAX)]  # versions, pages, offsets, small numbers
 Choice = Annotated[int, Field(ge=-1, le=ID_MAX)]  # an index or id; -1: all, or back
 DayOrdinal = Annotated[int, Field(ge=0, le=date.max.toordinal())]  # date.toordinal(); 0: none
+Word = Annotated[str, Field(max_length=20, pattern=r"^[a-z0-9_!]*$")]  # an enum value, a key
 
 
 class CancelCb(CallbackData, prefix="cancel"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.kit.callbacks import Choice, Count, Id, OptionalId
+from handlers.kit.callbacks import Choice, Count, Id, OptionalId, Word
 
 
 class BrowseCb(CallbackData, prefix="br"):
@@ -59,15 +59,15 @@ class ManageCb(CallbackData, prefix="of"):
 class RoundCb(CallbackData, prefix="rd"):
     """A coordinator's action on a placement round."""
 
-    action: str
+    action: Word
     round_id: OptionalId = 0
-    value: str = ""
+    value: Word = ""
 
 
 class RankCb(CallbackData, prefix="rk"):
     """A student's change to their own ranked list in a round (no student id: always theirs)."""
 
-    action: str
+    action: Word
     round_id: Id
     offer_id: OptionalId = 0
     page: Count = 0
@@ -76,30 +76,30 @@ class RankCb(CallbackData, prefix="rk"):
 class ProposeCb(CallbackData, prefix="pp"):
     """A student's step in proposing their own school."""
 
-    action: str
-    value: str = ""
+    action: Word
+    value: Word = ""
     proposal_id: OptionalId = 0
 
 
 class ProposalCb(CallbackData, prefix="ps"):
     """A coordinator's action on a student's own-school proposal."""
 
-    action: str
+    action: Word
     proposal_id: OptionalId = 0
 
 
 class MyDocCb(CallbackData, prefix="md"):
     """A student's action on one of their required documents."""
 
-    action: str
-    key: str = ""
+    action: Word
+    key: Word = ""
 
 
 class CheckDocCb(CallbackData, prefix="cd"):
     """A coordinator's check of a student's document; `version` is the upload that was shown."""
 
-    action: str
+    action: Word
     student_id: OptionalId = 0
-    key: str = ""
+    key: Word = ""
     version: Count = 0
     offset: Count = 0

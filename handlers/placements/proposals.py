@@ -170,11 +170,18 @@ def field_problem(problem: InvalidValue) -> str:
     return _("That is too short; please write it in full.")
 
 
-async def name_written(message: Message, state: FSMContext) -> None:
+async def read_field(message: Message, field: str, longest: int, shortest: int = 2) -> str | None:
+    """The school's detail typed, cleaned; None after saying what is wrong with it."""
     try:
-        name = clean_field(message.text or "", "school_name", SCHOOL_NAME_MAX, 3)
+        return clean_field(message.text or "", field, longest, shortest)
     except InvalidValue as problem:
         await message.answer(field_problem(problem))
+        return None
+
+
+async def name_written(message: Message, state: FSMContext) -> None:
+    name = await read_field(message, "school_name", SCHOOL_NAME_MAX, 3)
+    if name is None:
         return
     await write_form(state, ProposeForm(name=name))
     await state.set_state(ProposeFlow.city)
@@ -182,10 +189,8 @@ async def name_written(message: Message, state: FSMContext) -> None:
 
 
 async def city_written(message: Message, state: FSMContext) -> None:
-    try:
-        city = clean_field(message.text or "", "city", CITY_MAX)
-    except InvalidValue as problem:
-        await message.answer(field_problem(problem))
+    city = await read_field(message, "city", CITY_MAX)
+    if city is None:
         return
     await write_form(state, ProposeForm(city=city))
     await state.set_state(ProposeFlow.address)
@@ -201,10 +206,8 @@ def skip_keyboard(step: str) -> InlineKeyboardMarkup:
 
 
 async def address_written(message: Message, state: FSMContext) -> None:
-    try:
-        address = clean_field(message.text or "", "address", ADDRESS_MAX)
-    except InvalidValue as problem:
-        await message.answer(field_problem(problem))
+    address = await read_field(message, "address", ADDRESS_MAX)
+    if address is None:
         return
     await write_form(state, ProposeForm(address=address))
     await ask_contact(message, state)
@@ -219,10 +222,8 @@ async def ask_contact(message: Message, state: FSMContext) -> None:
 
 
 async def contact_written(message: Message, state: FSMContext) -> None:
-    try:
-        contact = clean_field(message.text or "", "contact", CONTACT_MAX)
-    except InvalidValue as problem:
-        await message.answer(field_problem(problem))
+    contact = await read_field(message, "contact", CONTACT_MAX)
+    if contact is None:
         return
     await write_form(state, ProposeForm(contact=contact))
     await ask_start(message, state)
@@ -350,12 +351,14 @@ async def proposals_view(db: Database, locale: str) -> tuple[str, InlineKeyboard
     lines = [_("<b>Students' own-school proposals</b>")]
     for proposal in pending:
         lines.append(
-            f"#{proposal.id} · {esc(students[proposal.student_id].full_name)} — "
+            _("No. {n}").format(n=proposal.id)
+            + f" · {esc(students[proposal.student_id].full_name)} — "
             f"{await school_text(db, proposal, locale)}, "
             f"{period(proposal.starts_on, proposal.ends_on)}"
         )
         builder.button(
-            text=f"#{proposal.id}", callback_data=ProposalCb(action="open", proposal_id=proposal.id)
+            text=_("No. {n}").format(n=proposal.id),
+            callback_data=ProposalCb(action="open", proposal_id=proposal.id),
         )
     back_to_menu_button(builder)
     builder.adjust(*([min(len(pending), 5)] * (-(-len(pending) // 5))), 1)

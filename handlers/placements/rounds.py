@@ -193,12 +193,16 @@ async def rounds_view(db: Database, settings: HandlerSettings) -> tuple[str, Inl
     builder = InlineKeyboard()
     for found in rounds:
         lines.append(
-            f"#{found.id} · {kind_name(found.kind)} · "
+            _("No. {n}").format(n=found.id)
+            + f" · {kind_name(found.kind)} · "
             + _("year(s) {years}").format(years=years_text(found))
             + f" · {status_name(found.status)} · "
             + fmt_datetime(found.deadline_at, settings.timezone)
         )
-        builder.button(text=f"#{found.id}", callback_data=RoundCb(action="open", round_id=found.id))
+        builder.button(
+            text=_("No. {n}").format(n=found.id),
+            callback_data=RoundCb(action="open", round_id=found.id),
+        )
     builder.button(text=_("➕ New round"), callback_data=RoundCb(action="new"))
     back_to_menu_button(builder)
     builder.adjust(*([min(len(rounds), 5)] if rounds else []), 1, 1)

@@ -90,7 +90,7 @@ async def test_a_declined_proposal_tells_the_reason(
     await chat.press(student, t("Skip ▶️"))
     await chat.press(student, t("📤 Send the proposal"))
     await chat.send(coordinator, "/proposals")
-    await chat.press(coordinator, "#1")
+    await chat.press(coordinator, t("No. {n}", n=1))
     await chat.press(coordinator, t("❌ Decline"))
     await chat.send(coordinator, "В этой школе нет наставника по предмету")
     await chat.deliver()
