@@ -418,7 +418,7 @@ class FakeTelegram:
 
     def _find(self, params: dict[str, Any]) -> ChatMessage:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
-        for message in self.chats[chat_id]:
+        for message in reversed(self.chats[chat_id]):  # the newest first, as edits mostly are
             if message.message_id == message_id and not message.deleted:
                 return message
         raise ApiError(400, "Bad Request: message to edit not found")

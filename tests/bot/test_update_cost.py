@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import gc
 import weakref
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import Response
-from aiogram.types import CallbackQuery, Chat, Message
+from aiogram.types import CallbackQuery, Chat, Message, Update
 from aiogram.types import User as TgUser
+from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.app import create_bot
+from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.routing import Gate, router_need
 from bot.storage import SQLiteStorage
+from bot.workers.reports import ReportWorker
 from db import Database
 from db.domain.models import OrgKind
 from db.domain.orgs import OrgInput
 from handlers import get_routers
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.placements.callbacks import OfferCb
-from tests.fake_telegram import FakeTelegram, RecordingSession
+from tests.fake_telegram import FakeTelegram, FakeUser, RecordingSession
 
 PERSON = TgUser(id=7, is_bot=False, first_name="A")
 
@@ -51,7 +54,7 @@ def form_router() -> Router:
     return router
 
 
-async def test_a_gate_lets_through_only_what_some_handler_could_take() -> None:
+def test_a_gate_lets_through_only_what_some_handler_could_take() -> None:
     router = form_router()
     message_need, button_need = (
         router_need(router, "message"),
@@ -60,14 +63,49 @@ async def test_a_gate_lets_through_only_what_some_handler_could_take() -> None:
     assert message_need is not None
     assert button_need is not None
     messages, buttons = Gate(message_need), Gate(button_need)
-    assert await messages(message("Adding fractions"), raw_state=Form.name.state)
-    assert await messages(message("/offers"))
-    assert await messages(message("/OFFERS@seriktes_bot math"))
-    assert not await messages(message("Adding fractions"))
-    assert not await messages(message("/visit"))
-    assert await buttons(press(OfferCb(action="view", offer_id=3).pack()))
-    assert not await buttons(press("ev:open:3"))
-    assert not await buttons(press("offers"))
+    assert messages.admits(message("Adding fractions"), raw_state=Form.name.state)
+    assert messages.admits(message("/offers"))
+    assert messages.admits(message("/OFFERS@seriktes_bot math"))
+    assert not messages.admits(message("Adding fractions"))
+    assert not messages.admits(message("/visit"))
+    assert buttons.admits(press(OfferCb(action="view", offer_id=3).pack()))
+    assert not buttons.admits(press("ev:open:3"))
+    assert not buttons.admits(press("offers"))
+
+
+async def test_a_gated_router_is_not_entered_at_all_by_what_it_cannot_take(
+    settings: Settings,
+    db: Database,
+    i18n: I18n,
+    telegram: FakeTelegram,
+    reports: ReportWorker,
+) -> None:
+    """Turned away before aiogram's per-router work: not even its outer middleware runs."""
+    entered: list[str] = []
+    taken: list[str] = []
+
+    async def note_entry(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        entered.append(event.data)
+        return await handler(event, data)
+
+    async def take(query: CallbackQuery) -> None:
+        taken.append(query.data or "")
+        await query.answer()
+
+    offers = Router(name="offers")
+    offers.callback_query.outer_middleware(note_entry)
+    offers.callback_query.register(take, OfferCb.filter())
+    bot = create_bot(settings, session=RecordingSession(telegram))
+    dispatcher = create_dispatcher(settings, db, i18n, reports=reports, routers=[offers])
+    person = FakeUser(7, "A")
+    await bot.send_message(person.id, "Offers")
+    pressed = telegram.last_bot_message(person.id)
+    for data in ("ev:open:3", OfferCb(action="view", offer_id=3).pack()):
+        update = telegram.callback_update(person, pressed, data)
+        telegram.pending_updates.remove(update)
+        await dispatcher.feed_update(bot, Update.model_validate(update, context={"bot": bot}))
+    assert entered == taken == ["offer:view:3"]
+    await bot.session.close()
 
 
 def test_a_router_with_a_handler_that_takes_anything_is_not_gated() -> None:

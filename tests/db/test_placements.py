@@ -203,6 +203,24 @@ async def test_only_the_schools_director_or_staff_decide(db: Database, world: Wo
     assert refreshed is not None and refreshed.status is ApplicationStatus.PENDING
 
 
+async def test_a_directors_review_queue_is_their_schools_pending_oldest_first(
+    db: Database, world: World
+) -> None:
+    ours = await make_offer(db, world.director, world.school, places=3)
+    theirs = await make_offer(db, world.other_director, world.other_school, places=3)
+    for student in world.students[:3]:
+        await db.placements.apply(student, ours.id)
+    await db.placements.apply(world.students[3], theirs.id)
+    first, total = await db.placements.review_queue(world.director, 0, 2)
+    assert [a.student_id for a in first] == [s.id for s in world.students[:2]] and total == 3
+    last, total = await db.placements.review_queue(world.director, 2, 2)
+    assert [a.student_id for a in last] == [world.students[2].id] and total == 3
+    beyond, total = await db.placements.review_queue(world.director, 5, 2)
+    assert beyond == [] and total == 3  # past the end, the queue is still counted
+    everyone, total = await db.placements.review_queue(world.coordinator, 0, 10)
+    assert len(everyone) == 4 and total == 4
+
+
 async def test_approving_what_was_withdrawn_a_second_ago(db: Database, world: World) -> None:
     offer = await make_offer(db, world.director, world.school)
     application = (await db.placements.apply(world.students[0], offer.id)).application

@@ -260,6 +260,29 @@ async def test_stale_approval_after_a_withdrawal(
     )
 
 
+async def test_deciding_the_last_of_the_queue_goes_back_to_its_first(
+    chat: ChatDriver, db: Database, i18n: I18n
+) -> None:
+    t = Translator(i18n, "en")
+    university = await make_university(db)
+    school = await make_org(db)
+    director_user = await make_member(db, Role.DIRECTOR, school, 80, locale="en")
+    offer = await make_offer(db, director_user, school, places=3)
+    for telegram_id in (81, 82, 83):
+        student = await make_student(db, telegram_id, university, name=f"Student {telegram_id}")
+        await db.placements.apply(student, offer.id)
+    director = FakeUser(80, "D")
+    await chat.send(director, "/review")
+    next_button = t.pgettext("the next application in the queue", "Next ▶️")
+    await chat.press(director, next_button)
+    last = await chat.press(director, next_button)
+    assert t("Awaiting a decision: {position} of {total}", position=3, total=3) in last.text
+    assert "Student 83" in last.text
+    after = await chat.press(director, t("✅ Approve"))
+    assert t("Awaiting a decision: {position} of {total}", position=1, total=2) in after.text
+    assert "Student 81" in after.text
+
+
 async def test_reject_with_reason_reaches_the_student(
     chat: ChatDriver, db: Database, i18n: I18n
 ) -> None:
