@@ -78,17 +78,13 @@ class OutboxRepository:
     ) -> int:
         """Several kinds of message (recipients, kind, payload) in one statement."""
         now = self._db.clock.now()
+        created, due = to_db(now), to_db(not_before or now)  # once, not per recipient
         rows = [
-            (
-                user_id,
-                kind,
-                json.dumps(payload or {}, ensure_ascii=False, default=str),
-                priority,
-                to_db(not_before or now),
-                to_db(now),
-                broadcast_id,
+            (user_id, kind, body, priority, due, created, broadcast_id)
+            for user_ids, kind, body in (
+                (user_ids, kind, json.dumps(payload or {}, ensure_ascii=False, default=str))
+                for user_ids, kind, payload in messages
             )
-            for user_ids, kind, payload in messages
             for user_id in dict.fromkeys(user_ids)
         ]
         if not rows:
