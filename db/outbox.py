@@ -79,14 +79,13 @@ class OutboxRepository:
         """Several kinds of message (recipients, kind, payload) in one statement."""
         now = self._db.clock.now()
         created, due = to_db(now), to_db(not_before or now)  # once, not per recipient
-        rows = [
-            (user_id, kind, body, priority, due, created, broadcast_id)
-            for user_ids, kind, body in (
-                (user_ids, kind, json.dumps(payload or {}, ensure_ascii=False, default=str))
-                for user_ids, kind, payload in messages
+        rows: list[tuple[Any, ...]] = []
+        for user_ids, kind, payload in messages:
+            body = json.dumps(payload or {}, ensure_ascii=False, default=str)
+            rows.extend(
+                (user_id, kind, body, priority, due, created, broadcast_id)
+                for user_id in dict.fromkeys(user_ids)
             )
-            for user_id in dict.fromkeys(user_ids)
-        ]
         if not rows:
             return 0
         await conn.executemany(
