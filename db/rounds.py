@@ -24,6 +24,7 @@ from db.domain.rounds import (
     Priority,
     RoundStatus,
     ScoreLine,
+    StudentResult,
     allocate,
     check_deadline,
     check_preferences,
@@ -153,10 +154,18 @@ class RoundRepository:
         )
         return [row["offer_id"] for row in rows]
 
-    async def result(self, round_id: int, student_id: int) -> aiosqlite.Row | None:
-        return await self._db.fetch_one(
+    async def result(self, round_id: int, student_id: int) -> StudentResult | None:
+        row = await self._db.fetch_one(
             "SELECT * FROM round_results WHERE round_id = ? AND student_id = ?",
             (round_id, student_id),
+        )
+        if row is None:
+            return None
+        return StudentResult(
+            offer_id=row["offer_id"],
+            choice=row["choice"],
+            outranked=tuple(int(position) for position in row["outranked"].split(",") if position),
+            lost_reason=row["lost_reason"],
         )
 
     async def placed_at(self, round_id: int, organization_id: int) -> int:

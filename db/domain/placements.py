@@ -29,6 +29,14 @@ class PracticeKind(StrEnum):
     INTERNSHIP = "internship"
 
 
+_KIND_VALUES = frozenset(kind.value for kind in PracticeKind)
+
+
+def parse_kind(value: str | None) -> PracticeKind | None:
+    """The practice kind a button or a saved filter names; None for anything else."""
+    return PracticeKind(value) if value in _KIND_VALUES else None
+
+
 class ApplicationStatus(StrEnum):
     PENDING = "pending"
     WAITLISTED = "waitlisted"

@@ -152,6 +152,16 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class StudentResult:
+    """A student's stored result in a round, as they are told it."""
+
+    offer_id: int | None  # None: unplaced
+    choice: int | None  # which of their choices they got
+    outranked: tuple[int, ...]  # positions of their better choices, filled by others first
+    lost_reason: str  # why publishing could not place them: "", "full" or "overlap"
+
+
+@dataclass(frozen=True, slots=True)
 class Allocation:
     outcomes: dict[int, Outcome]  # by student
     placed: dict[int, tuple[int, ...]]  # offer -> its students, best priority first

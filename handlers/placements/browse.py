@@ -21,6 +21,7 @@ from db.domain.placements import (
     Offer,
     OfferFull,
     PracticeKind,
+    parse_kind,
 )
 from handlers.kit.callbacks import MenuCb
 from handlers.kit.common import cancel_button
@@ -52,9 +53,8 @@ FILTERS = ("kind", "city", "subject")
 
 def _filter_of(data: ApplyForm) -> BrowseFilter:
     chosen = data.get("browse", {})
-    kind = chosen.get("kind")
     return BrowseFilter(
-        kind=PracticeKind(kind) if kind in {k.value for k in PracticeKind} else None,
+        kind=parse_kind(chosen.get("kind")),
         city=chosen.get("city"),
         subject_key=chosen.get("subject"),
     )

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import User
-from db.domain.placements import PARTNER_KINDS, NoMemorandum, PracticeKind
+from db.domain.placements import PARTNER_KINDS, NoMemorandum, PracticeKind, parse_kind
 from db.domain.proposals import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -31,7 +31,8 @@ from handlers.kit.callbacks import MenuCb, OrgPickCb
 from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.guards import or_refuse
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
 from handlers.kit.orgpicker import OrgPage, org_page_keyboard
@@ -40,7 +41,13 @@ from handlers.kit.ui import show
 from handlers.placements.callbacks import ProposalCb, ProposeCb
 from handlers.placements.period import first_day_question, read_first_day, read_last_day
 from handlers.placements.states import DeclineProposal, ProposeFlow, ProposeForm
-from handlers.placements.texts import kind_name, no_memorandum, org_title, value_problem
+from handlers.placements.texts import (
+    kind_buttons,
+    kind_name,
+    no_memorandum,
+    org_title,
+    value_problem,
+)
 
 PICKER = "propose"
 
@@ -91,10 +98,7 @@ async def propose_view(
         ), builder.as_markup()
     await start_form(state, ProposeForm())
     await state.set_state(ProposeFlow.kind)
-    for kind in PracticeKind:
-        builder.button(
-            text=upper_first(kind_name(kind)), callback_data=ProposeCb(action="kind", value=kind)
-        )
+    kind_buttons(builder, lambda kind: ProposeCb(action="kind", value=kind.value))
     cancel_button(builder)
     builder.adjust(1)
     return _(
@@ -130,7 +134,7 @@ async def school_view(
 async def kind_chosen(
     query: CallbackQuery, callback_data: ProposeCb, db: Database, state: FSMContext, locale: str
 ) -> None:
-    if callback_data.value not in {kind.value for kind in PracticeKind}:
+    if parse_kind(callback_data.value) is None:
         await query.answer(not_allowed(), show_alert=True)
         return
     await write_form(state, ProposeForm(kind=callback_data.value))
@@ -419,9 +423,8 @@ async def proposals_list(
 async def open_proposal(
     query: CallbackQuery, callback_data: ProposalCb, db: Database, locale: str
 ) -> None:
-    proposal = await db.proposals.get(callback_data.proposal_id)
+    proposal = await or_refuse(query, await db.proposals.get(callback_data.proposal_id))
     if proposal is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     text, markup = await proposal_card(db, proposal, locale)
     await show(query, text, markup)
@@ -465,9 +468,8 @@ def no_memorandum_for(proposal: SchoolProposal) -> str:
 async def ask_reason(
     query: CallbackQuery, callback_data: ProposalCb, db: Database, state: FSMContext
 ) -> None:
-    proposal = await db.proposals.get(callback_data.proposal_id)
+    proposal = await or_refuse(query, await db.proposals.get(callback_data.proposal_id))
     if proposal is None:
-        await query.answer(not_allowed(), show_alert=True)
         return
     if proposal.status is not ProposalStatus.PENDING:
         await query.answer(proposal_problem(ProposalDecided(proposal.status)), show_alert=True)

@@ -23,6 +23,7 @@ from db.domain.placements import (
     PracticeKind,
     can_manage,
     clean_subject,
+    parse_kind,
 )
 from db.domain.roles import OFFER_MANAGERS, STAFF
 from handlers.kit.callbacks import MenuCb, OrgPickCb
@@ -30,7 +31,7 @@ from handlers.kit.common import cancel_button, cancel_item
 from handlers.kit.dates import parse_date
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.formatting import esc, fmt_date
 from handlers.kit.guards import or_refuse
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
@@ -46,6 +47,7 @@ from handlers.placements.period import (
 )
 from handlers.placements.states import EditOffer, NewOffer, OfferForm
 from handlers.placements.texts import (
+    kind_buttons,
     kind_name,
     no_memorandum,
     offer_card,
@@ -207,11 +209,7 @@ async def begin(
 async def ask_kind(state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
     await state.set_state(NewOffer.kind)
     builder = InlineKeyboard()
-    for kind in PracticeKind:
-        builder.button(
-            text=upper_first(kind_name(kind)),
-            callback_data=NewOfferCb(action="kind", value=kind.value),
-        )
+    kind_buttons(builder, lambda kind: NewOfferCb(action="kind", value=kind.value))
     cancel_button(builder)
     builder.adjust(1)
     return _("Which practice are the places for?"), builder.as_markup()
@@ -269,7 +267,7 @@ async def school_chosen(
 
 
 async def kind_chosen(query: CallbackQuery, callback_data: NewOfferCb, state: FSMContext) -> None:
-    if callback_data.value not in {kind.value for kind in PracticeKind}:
+    if parse_kind(callback_data.value) is None:
         await query.answer(use_buttons_please(), show_alert=True)
         return
     await write_form(state, OfferForm(kind=callback_data.value))

@@ -31,48 +31,46 @@ OFFERS_PER_PAGE = 8
 
 async def offer_lines(db: Database, offers: list[Offer], locale: str) -> dict[int, str]:
     """Subject — school, city (dates), for each offer."""
-    lines = {}
-    for offer in offers:
-        school = await db.orgs.get(offer.organization_id)
-        lines[offer.id] = (
-            f"{esc(offer.subject)} — {org_title(school, locale)} "
+    schools = await db.orgs.by_ids([offer.organization_id for offer in offers])
+    return {
+        offer.id: (
+            f"{esc(offer.subject)} — {org_title(schools.get(offer.organization_id), locale)} "
             f"({fmt_date(offer.starts_on)} – {fmt_date(offer.ends_on)})"
         )
-    return lines
+        for offer in offers
+    }
 
 
-def choice_numbers(positions: str) -> str:
-    return ", ".join(
-        _("No. {n}").format(n=position) for position in positions.split(",") if position
-    )
+def choice_numbers(positions: tuple[int, ...]) -> str:
+    return ", ".join(_("No. {n}").format(n=position) for position in positions)
 
 
 async def result_line(db: Database, found: PlacementRound, student: User, locale: str) -> str:
     """The student's result and why, in one line."""
-    row = await db.rounds.result(found.id, student.id)
-    if row is None:
+    result = await db.rounds.result(found.id, student.id)
+    if result is None:
         return _("You did not rank any offer in this round. Free places are in /offers.")
-    if row["offer_id"] is not None:
-        offer = await db.placements.offer(row["offer_id"])
+    if result.offer_id is not None:
+        offer = await db.placements.offer(result.offer_id)
         school = await db.orgs.get(offer.organization_id) if offer else None
         place = f"{esc(offer.subject)} — {org_title(school, locale)}" if offer else "—"
-        if row["choice"] == 1:
+        if result.choice == 1:
             return _("You are placed at {place}: your choice No. 1.").format(place=place)
         if found.priority is Priority.SCORE:
             return _(
                 "You are placed at {place}: your choice No. {n}. Your choices {better} were"
                 " filled by students with higher scores."
-            ).format(place=place, n=row["choice"], better=choice_numbers(row["outranked"]))
+            ).format(place=place, n=result.choice, better=choice_numbers(result.outranked))
         return _(
             "You are placed at {place}: your choice No. {n}. Your choices {better} were filled by"
             " students ahead of you in the lottery."
-        ).format(place=place, n=row["choice"], better=choice_numbers(row["outranked"]))
-    if row["lost_reason"] == "overlap":
+        ).format(place=place, n=result.choice, better=choice_numbers(result.outranked))
+    if result.lost_reason == "overlap":
         return _(
             "No place from this round: you were placed elsewhere for these dates before the"
             " result was published. See /myplacement."
         )
-    if row["lost_reason"] == "full":
+    if result.lost_reason == "full":
         return _(
             "No place: the one you were given was taken before the result was published."
             " Free places are in /offers, or ask your coordinator about the next round."
@@ -81,11 +79,11 @@ async def result_line(db: Database, found: PlacementRound, student: User, locale
         return _(
             "No place: your choices {better} were filled by students with higher scores. Free"
             " places are in /offers, or ask your coordinator about the next round."
-        ).format(better=choice_numbers(row["outranked"]))
+        ).format(better=choice_numbers(result.outranked))
     return _(
         "No place: your choices {better} were filled by students ahead of you in the lottery."
         " Free places are in /offers, or ask your coordinator about the next round."
-    ).format(better=choice_numbers(row["outranked"]))
+    ).format(better=choice_numbers(result.outranked))
 
 
 async def ranking_view(

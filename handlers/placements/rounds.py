@@ -17,7 +17,7 @@ from aiogram.utils.i18n import ngettext
 from db import Database
 from db.domain.errors import DomainError, InvalidValue, NotAllowed, NotFound
 from db.domain.models import User
-from db.domain.placements import PracticeKind
+from db.domain.placements import PracticeKind, parse_kind
 from db.domain.roles import ROUND_ORGANIZERS
 from db.domain.rounds import (
     PlacementRound,
@@ -34,7 +34,7 @@ from handlers.kit.common import cancel_button
 from handlers.kit.dates import parse_local_datetime
 from handlers.kit.drafts import read_form, start_form, write_form
 from handlers.kit.filters import HasRole
-from handlers.kit.formatting import esc, fmt_datetime, upper_first
+from handlers.kit.formatting import esc, fmt_datetime
 from handlers.kit.guards import or_refuse
 from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.menu import back_to_menu_button
@@ -43,7 +43,7 @@ from handlers.kit.texts import not_allowed, send_text_please
 from handlers.kit.ui import show
 from handlers.placements.callbacks import RoundCb
 from handlers.placements.states import NewRound, RoundForm
-from handlers.placements.texts import kind_name, org_title
+from handlers.placements.texts import kind_buttons, kind_name, org_title
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +116,11 @@ async def preview_lines(db: Database, preview: RoundPreview, locale: str) -> lis
     if preview.left:
         shown = sorted(preview.left.items())[:PREVIEW_NAMES]
         offers = await db.placements.offers_by_ids(offer_id for offer_id, places in shown)
+        schools = await db.orgs.by_ids([offer.organization_id for offer in offers.values()])
         lines.append(_("Places left:"))
         for offer_id, places in shown:
             offer = offers[offer_id]
-            school = await db.orgs.get(offer.organization_id)
+            school = schools.get(offer.organization_id)
             lines.append(
                 f"• {esc(offer.subject)} — {org_title(school, locale)}: "
                 + ngettext("{n} place", "{n} places", places).format(n=places)
@@ -246,11 +247,7 @@ async def new_round(query: CallbackQuery, state: FSMContext) -> None:
     await start_form(state, RoundForm())
     await state.set_state(NewRound.kind)
     builder = InlineKeyboard()
-    for kind in PracticeKind:
-        builder.button(
-            text=upper_first(kind_name(kind)),
-            callback_data=RoundCb(action="kind", value=kind.value),
-        )
+    kind_buttons(builder, lambda kind: RoundCb(action="kind", value=kind.value))
     cancel_button(builder)
     builder.adjust(1)
     await show(query, _("New placement round. Which practice is it for?"), builder.as_markup())
@@ -259,7 +256,7 @@ async def new_round(query: CallbackQuery, state: FSMContext) -> None:
 async def round_kind_chosen(
     query: CallbackQuery, callback_data: RoundCb, state: FSMContext
 ) -> None:
-    if callback_data.value not in {kind.value for kind in PracticeKind}:
+    if parse_kind(callback_data.value) is None:
         await query.answer(not_allowed(), show_alert=True)
         return
     await write_form(state, RoundForm(kind=callback_data.value))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -21,7 +24,8 @@ from db.domain.placements import (
     StaleState,
     weeks,
 )
-from handlers.kit.formatting import esc, fmt_date
+from handlers.kit.formatting import esc, fmt_date, upper_first
+from handlers.kit.keyboard import InlineKeyboard
 from handlers.kit.texts import not_allowed
 
 
@@ -34,6 +38,12 @@ def kind_name(kind: PracticeKind) -> str:
         PracticeKind.INTERNSHIP: _("graduate internship"),
     }
     return names[kind]
+
+
+def kind_buttons(builder: InlineKeyboard, button: Callable[[PracticeKind], CallbackData]) -> None:
+    """One button per practice kind, one per row; `button` makes each one's data."""
+    for kind in PracticeKind:
+        builder.button(text=upper_first(kind_name(kind)), callback_data=button(kind))
 
 
 def status_label(status: ApplicationStatus, position: int | None = None) -> str:

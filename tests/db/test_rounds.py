@@ -152,8 +152,8 @@ async def test_deadline_allocation_preview_and_one_publish(
     approved = await db.fetch_value("SELECT count(*) FROM outbox WHERE kind = 'placement.approved'")
     assert (results, approved) == (6, 0), "one result per student, no second notice"
     rows = [await db.rounds.result(round_id, s.id) for s in world.students]
-    unplaced = [row for row in rows if row is not None and row["offer_id"] is None]
-    assert [row["outranked"] for row in unplaced] == ["1,2"] * 3, "both choices outranked"
+    unplaced = [row for row in rows if row is not None and row.offer_id is None]
+    assert [row.outranked for row in unplaced] == [(1, 2)] * 3, "both choices outranked"
 
 
 async def test_a_place_taken_before_publishing_leaves_that_student_unplaced(
@@ -167,7 +167,7 @@ async def test_a_place_taken_before_publishing_leaves_that_student_unplaced(
     await db.placements.apply(second, physics)  # first come, meanwhile
     assert await db.rounds.publish(world.coordinator, round_id) == 0
     row = await db.rounds.result(round_id, first.id)
-    assert row is not None and row["offer_id"] is None and row["lost_reason"] == "full"
+    assert row is not None and row.offer_id is None and row.lost_reason == "full"
 
 
 async def test_a_rerun_sees_changed_places(db: Database, world: World) -> None:
@@ -193,7 +193,7 @@ async def test_a_student_placed_meanwhile_is_told_so_and_a_second_round_skips_th
     await db.placements.place(world.coordinator, maths, first.id)  # placed directly meanwhile
     assert await db.rounds.publish(world.coordinator, round_id) == 1
     row = await db.rounds.result(round_id, first.id)
-    assert row is not None and row["offer_id"] is None and row["lost_reason"] == "overlap"
+    assert row is not None and row.offer_id is None and row.lost_reason == "overlap"
 
     before = await db.fetch_value("SELECT count(*) FROM outbox WHERE kind = 'round.opened'")
     second_round = await open_round(db, world)

@@ -254,7 +254,7 @@ async def test_scores_from_a_file_decide_ties_and_the_reason_says_so(
     await db.rounds.close_due()
     await db.rounds.publish(net.coordinator, opened.id)
     winner = await db.rounds.result(opened.id, net.students[0].id)
-    assert winner is not None and winner["offer_id"] == maths, "the highest score wins"
+    assert winner is not None and winner.offer_id == maths, "the highest score wins"
     await chat.deliver()
     assert (
         t(
